@@ -1,0 +1,1 @@
+"""Taller Flask + JWT + OAuth2: la orden ``taller`` y el motor de comprobación."""

@@ -1,0 +1,270 @@
+"""La orden ``taller``: lecciones, ejecutar, comprobar y sincronizar."""
+
+import json
+import re
+import socket
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from taller import ejercicios, informe, lecciones, motor
+
+FORMATOS = ("texto", "json")
+
+
+# ── Click en español ─────────────────────────────────────────────────────────
+
+
+class ErrorDeUso(click.UsageError):
+    """Un error de uso con mensaje en español."""
+
+
+class OrdenEnEspanol(click.Command):
+    """Una orden cuya ayuda está en español."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("options_metavar", "[OPCIONES]")
+        super().__init__(*args, **kwargs)
+
+    def format_usage(self, ctx, formatter):
+        formatter.write_usage(ctx.command_path, " ".join(self.collect_usage_pieces(ctx)), prefix="Uso: ")
+
+    def format_options(self, ctx, formatter):
+        opciones = [r for p in self.get_params(ctx) if isinstance(p, click.Option) and (r := p.get_help_record(ctx))]
+        if opciones:
+            with formatter.section("Opciones"):
+                formatter.write_dl(opciones)
+
+
+class GrupoEnEspanol(OrdenEnEspanol, click.Group):
+    """El grupo de órdenes ``taller``, con ayuda y errores en español."""
+
+    command_class = OrdenEnEspanol
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("subcommand_metavar", "ORDEN [ARGUMENTOS]...")
+        super().__init__(*args, **kwargs)
+
+    def format_options(self, ctx, formatter):
+        OrdenEnEspanol.format_options(self, ctx, formatter)
+        ordenes = [(n, self.get_command(ctx, n).get_short_help_str(60)) for n in self.list_commands(ctx)]
+        with formatter.section("Órdenes"):
+            formatter.write_dl(ordenes)
+
+    def resolve_command(self, ctx, args):
+        nombre = args[0] if args else ""
+        if nombre and not nombre.startswith("-") and self.get_command(ctx, nombre) is None:
+            disponibles = ", ".join(self.list_commands(ctx))
+            raise ErrorDeUso(f"la orden «{nombre}» no existe (órdenes: {disponibles})", ctx)
+        return super().resolve_command(ctx, args)
+
+
+def traducir(error):
+    """El mensaje en español de un error de uso de Click."""
+    if isinstance(error, ErrorDeUso):
+        return error.message
+    if isinstance(error, click.NoSuchOption):
+        return f"la opción {error.option_name} no existe"
+    if isinstance(error, click.MissingParameter):
+        nombre = (error.param.human_readable_name if error.param else "un argumento").upper()
+        return f"falta el argumento {nombre}"
+    texto = error.format_message()
+    if m := re.match(r"Option '(.+)' requires an argument", texto):
+        return f"la opción {m[1]} necesita un valor"
+    if m := re.match(r"Got unexpected extra arguments? \((.+)\)", texto):
+        return f"sobra el argumento {m[1]}"
+    if m := re.match(r"Option '(.+)' does not take a value", texto):
+        return f"la opción {m[1]} no lleva valor"
+    return texto
+
+
+AYUDA = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+@click.group(cls=GrupoEnEspanol, context_settings=AYUDA)
+@click.help_option("-h", "--help", help="Muestra esta ayuda y termina.")
+def taller():
+    """Taller de Flask, JWT y OAuth2: lecciones, apps de ejemplo y comprobación de ejercicios."""
+
+
+def main(argumentos=None):
+    """Punto de entrada: los errores de uso salen en una línea en español y con código 2."""
+    try:
+        codigo = taller.main(args=argumentos, prog_name="taller", standalone_mode=False)
+    except getattr(click.exceptions, "NoArgsIsHelpError", ()) as e:
+        click.echo(e.ctx.get_help())
+        sys.exit(0)
+    except click.UsageError as e:
+        orden = e.ctx.command_path if e.ctx else "taller"
+        click.echo(f"Error: {traducir(e)}. Consulta «{orden} --help».", err=True)
+        sys.exit(2)
+    except click.Abort:
+        click.echo("Interrumpido.", err=True)
+        sys.exit(130)
+    sys.exit(codigo or 0)
+
+
+def buscar_leccion(texto):
+    try:
+        return lecciones.buscar(texto)
+    except (lecciones.LeccionDesconocida, FileNotFoundError) as e:
+        raise ErrorDeUso(str(e)) from None
+
+
+def ayuda(f):
+    return click.help_option("-h", "--help", help="Muestra esta ayuda y termina.")(f)
+
+
+# ── Estado del estudiante ────────────────────────────────────────────────────
+
+
+def archivo_de_estado():
+    return lecciones.raiz() / ".taller" / "estado.json"
+
+
+def leer_estado():
+    try:
+        return json.loads(archivo_de_estado().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def guardar_resultado(leccion, documento):
+    estado = leer_estado()
+    estado[leccion.numero] = {
+        "score": documento["score"],
+        "max_score": documento["max_score"],
+        "status": documento["status"],
+        "fecha": datetime.now().isoformat(timespec="minutes"),
+    }
+    archivo = archivo_de_estado()
+    archivo.parent.mkdir(exist_ok=True)
+    archivo.write_text(json.dumps(estado, indent=2), encoding="utf-8")
+
+
+def situacion(leccion, estado):
+    """Cómo va el estudiante en una lección, en pocas palabras."""
+    if not leccion.ejercicio.is_dir():
+        return "sin ejercicio"
+    if leccion.solucion.is_dir() and not ejercicios.diferencias(leccion.solucion, leccion.ejercicio):
+        return "sin empezar"
+    ultimo = estado.get(leccion.numero)
+    if not ultimo:
+        return "en curso · sin comprobar"
+    marca = "✔ superada" if ultimo["status"] == "pass" else "en curso"
+    return f"{marca} · {ultimo['score']}/{ultimo['max_score']} puntos ({ultimo['fecha'].replace('T', ' ')})"
+
+
+# ── Órdenes ──────────────────────────────────────────────────────────────────
+
+
+@taller.command("lecciones")
+@ayuda
+def orden_lecciones():
+    """Lista las lecciones y cómo vas en cada una."""
+    estado = leer_estado()
+    todas = lecciones.todas()
+    for leccion in todas:
+        click.echo(f"{leccion.numero}  {leccion.titulo:<32} {situacion(leccion, estado)}")
+    click.echo(f"\n{len(todas)} {'lección' if len(todas) == 1 else 'lecciones'}. Empieza con «taller ejecutar 01» y «taller comprobar 01».")
+
+
+def puerto_libre(puerto):
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", puerto))
+        except OSError:
+            return False
+    return True
+
+
+@taller.command("ejecutar")
+@click.argument("leccion", metavar="LECCION")
+@click.option("--ejercicio", "cual", flag_value="ejercicio", help="Tu ejercicio (lessons/NN_*/ejercicio).")
+@click.option("--solucion", "cual", flag_value="solucion", help="La solución de referencia.")
+@click.option("--puerto", default="5000", metavar="PUERTO", help="Puerto en 127.0.0.1 (por defecto, 5000).")
+@ayuda
+def orden_ejecutar(leccion, cual, puerto):
+    """Sirve en 127.0.0.1 la app de ejemplo de la LECCION (o tu ejercicio, o la solución)."""
+    from taller.cargador import ErrorDeCarga, cargar_fabrica
+
+    leccion = buscar_leccion(leccion)
+    if not puerto.isdigit() or not 1 <= int(puerto) <= 65535:
+        raise ErrorDeUso(f"el puerto debe ser un número entre 1 y 65535, no «{puerto}»")
+    puerto = int(puerto)
+    carpeta = {"ejercicio": leccion.ejercicio, "solucion": leccion.solucion}.get(cual, leccion.carpeta)
+    if not puerto_libre(puerto):
+        raise ErrorDeUso(f"el puerto {puerto} ya está en uso; prueba con --puerto {puerto + 1}")
+    try:
+        app = cargar_fabrica(carpeta / "app.py")()
+    except ErrorDeCarga as e:
+        click.echo(f"Error: {e}", err=True)
+        return 1
+    click.echo(f"Lección {leccion.numero} · {leccion.titulo}: sirviendo {carpeta / 'app.py'}")
+    click.echo(f"Abre http://127.0.0.1:{puerto}/ · pulsa Ctrl+C para parar.\n")
+    app.run(host="127.0.0.1", port=puerto, debug=False, load_dotenv=False)
+    return 0
+
+
+@taller.command("comprobar")
+@click.argument("leccion", metavar="LECCION")
+@click.option("--objetivo", metavar="CARPETA", help="Carpeta con el app.py a comprobar (por defecto, tu ejercicio).")
+@click.option("--formato", default="texto", metavar="texto|json", help="texto (por defecto) o json (documento de resultados).")
+@ayuda
+def orden_comprobar(leccion, objetivo, formato):
+    """Comprueba tu ejercicio de la LECCION y muestra qué pasa y qué falla."""
+    leccion = buscar_leccion(leccion)
+    if formato not in FORMATOS:
+        raise ErrorDeUso(f"el formato debe ser texto o json, no «{formato}»")
+    carpeta = Path(objetivo).resolve() if objetivo else leccion.ejercicio
+    if not carpeta.is_dir():
+        raise ErrorDeUso(f"la carpeta {objetivo or carpeta} no existe")
+    documento = motor.comprobar(leccion.comprobaciones, carpeta)
+    if objetivo is None:
+        guardar_resultado(leccion, documento)
+    if formato == "json":
+        click.echo(json.dumps(documento, ensure_ascii=False, indent=2))
+    else:
+        click.echo(informe.texto(documento, f"Lección {leccion.numero} · {leccion.titulo}", mostrar_ruta(carpeta)))
+    return 0 if documento["status"] == "pass" else 1
+
+
+def mostrar_ruta(carpeta):
+    try:
+        return str(carpeta.relative_to(Path.cwd()))
+    except ValueError:
+        return str(carpeta)
+
+
+@taller.command("sincronizar")
+@click.option("--verificar", is_flag=True, help="No escribe nada: falla si algo está desactualizado.")
+@ayuda
+def orden_sincronizar(verificar):
+    """(Mantenimiento) Regenera los ejercicios desde las soluciones y el código de los README."""
+    from taller import fragmentos
+
+    pendientes = []
+    for leccion in lecciones.todas():
+        if leccion.solucion.is_dir():
+            distintos = ejercicios.diferencias(leccion.solucion, leccion.ejercicio)
+            if distintos and not verificar:
+                ejercicios.generar_ejercicio(leccion.solucion, leccion.ejercicio)
+            pendientes += [f"{leccion.ejercicio.relative_to(leccion.base)}/{d}" for d in distintos]
+        readme = leccion.carpeta / "README.md"
+        if readme.is_file():
+            bloques = fragmentos.desactualizados(readme)
+            if bloques and not verificar:
+                fragmentos.sincronizar(readme)
+            pendientes += [f"{readme.relative_to(leccion.base)}: {b}" for b in bloques]
+    verbo = "desactualizado" if verificar else "regenerado"
+    for p in pendientes:
+        click.echo(f"{verbo}: {p}")
+    if not pendientes:
+        click.echo("Todo está sincronizado.")
+    return 1 if verificar and pendientes else 0
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,285 @@
+"""Plugin de pytest del taller: fixtures de las comprobaciones, dependencias y mensajes.
+
+Funciona igual con ``pytest checks/01_api_rest --objetivo solutions/01_api_rest``
+que dentro del motor (``taller comprobar``); en ese caso, además, envía cada
+resultado al proceso padre por el descriptor de archivo ``TALLER_CANAL``.
+"""
+
+import json
+import os
+import secrets
+from pathlib import Path
+
+import pytest
+
+from taller.cargador import ErrorDeCarga, cargar_fabrica, linea_del_error
+from taller.comprobaciones import Cliente, FalloDeComprobacion
+
+ESTRUCTURA = "test_estructura"
+LIMITE_SALIDA = 1000  # caracteres de la salida del estudiante que se guardan por comprobación
+CLAVE_ESTADO = pytest.StashKey()
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--objetivo",
+        default=os.environ.get("TALLER_OBJETIVO"),
+        help="carpeta con el app.py que se comprueba (por defecto, el ejercicio de la lección)",
+    )
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "comprobacion(tarea, puntos, depende_de, limite): comprobación del taller")
+    config.stash[CLAVE_ESTADO] = Estado()
+
+
+class Estado:
+    """Lo que el plugin recuerda durante una ejecución."""
+
+    def __init__(self):
+        self.resultados = {}  # id de la comprobación → "pass" | "fail" | "error" | "skip"
+        self.descripciones = {}  # id → frase del docstring
+        self.informes = {}  # id → datos del resultado que se están reuniendo
+        self.errores_de_coleccion = []
+        previos = os.environ.get("TALLER_PREVIOS")
+        if previos:  # lo que ya se comprobó en un proceso anterior que se detuvo
+            for id_, previo in json.loads(Path(previos).read_text(encoding="utf-8")).items():
+                self.resultados[id_] = previo["estado"]
+                self.descripciones[id_] = previo["descripcion"]
+        canal = os.environ.get("TALLER_CANAL")
+        self.canal = os.fdopen(int(canal), "w", encoding="utf-8", buffering=1) if canal else None
+
+    def enviar(self, evento):
+        if self.canal:
+            self.canal.write(json.dumps(evento, ensure_ascii=False) + "\n")
+            self.canal.flush()
+
+
+def estado_de(config):
+    return config.stash[CLAVE_ESTADO]
+
+
+# ── Metadatos de cada comprobación ───────────────────────────────────────────
+
+
+def descripcion(item):
+    """La frase que lee el estudiante: la primera línea del docstring."""
+    doc = (item.function.__doc__ or "").strip()
+    return doc.splitlines()[0] if doc else item.name
+
+
+def metadatos(item):
+    marca = item.get_closest_marker("comprobacion")
+    datos = marca.kwargs if marca else {}
+    return {
+        "id": item.nodeid,
+        "nombre": item.name,
+        "descripcion": descripcion(item),
+        "tarea": datos.get("tarea"),
+        "puntos": datos.get("puntos", 1),
+        "limite": datos.get("limite"),
+        "depende_de": list(dependencias(item)),
+    }
+
+
+def dependencias(item):
+    """Los ids de las comprobaciones que deben pasar antes que ``item``.
+
+    Toda comprobación que usa la app depende de ``test_estructura`` si su archivo la tiene.
+    """
+    marca = item.get_closest_marker("comprobacion")
+    nombres = list(marca.kwargs.get("depende_de", ())) if marca else []
+    archivo = item.nodeid.split("::")[0]
+    if item.name != ESTRUCTURA and "fabrica" in item.fixturenames and hasattr(item.module, ESTRUCTURA):
+        nombres.insert(0, ESTRUCTURA)
+    return [f"{archivo}::{nombre}" for nombre in nombres]
+
+
+def tareas_de(items):
+    """Los títulos de las tareas, del diccionario ``TAREAS`` de cada archivo de comprobaciones."""
+    tareas = {}
+    for item in items:
+        for numero, titulo in getattr(item.module, "TAREAS", {}).items():
+            tareas[str(numero)] = titulo
+    return tareas
+
+
+def pytest_collectreport(report):
+    """Un archivo de comprobaciones que no se puede cargar es un fallo del taller: se anota."""
+    if report.failed:
+        estado = estado_de_sesion()
+        if estado:
+            estado.errores_de_coleccion.append(str(report.longrepr)[-1500:])
+
+
+def pytest_collection_finish(session):
+    estado = estado_de(session.config)
+    for item in session.items:
+        estado.descripciones[item.nodeid] = descripcion(item)
+    estado.enviar({
+        "evento": "coleccion",
+        "comprobaciones": [metadatos(item) for item in session.items],
+        "tareas": tareas_de(session.items),
+        "errores": estado.errores_de_coleccion,
+    })
+
+
+_configuracion = []
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session):
+    _configuracion[:] = [session.config]
+
+
+def estado_de_sesion():
+    """El estado de la sesión en curso (los hooks de colección no reciben la configuración)."""
+    return estado_de(_configuracion[0]) if _configuracion else None
+
+
+# ── Dependencias: una comprobación no se ejecuta si falló aquello de lo que depende ──
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    estado = estado_de(item.config)
+    for dependencia in dependencias(item):
+        resultado = estado.resultados.get(dependencia)
+        if resultado is not None and resultado != "pass":
+            frase = estado.descripciones.get(dependencia, dependencia.split("::")[-1])
+            pytest.skip(f"No se ejecutó porque no pasó «{frase}».")
+
+
+# ── Resultados y mensajes ────────────────────────────────────────────────────
+
+
+def mensaje_de(excinfo, objetivo):
+    """El mensaje en español de una excepción, y si es un fallo ("fail") o un error ("error")."""
+    e = excinfo.value
+    if isinstance(e, FalloDeComprobacion):
+        texto = e.mensaje + (f"\nPista: {e.ayuda}" if e.ayuda else "")
+        return "fail", texto
+    if isinstance(e, ErrorDeCarga):
+        return "error", str(e)
+    if isinstance(e, AssertionError):
+        return "fail", str(e) or "Una aserción de la comprobación no se cumplió."
+    lugar = linea_del_error(e, Path(objetivo) / "app.py") if objetivo else None
+    donde = f" ({lugar})" if lugar else ""
+    return "error", f"Error inesperado durante la comprobación: {type(e).__name__}: {e}{donde}"
+
+
+def recortar_salida(texto):
+    """El principio y el final de la salida (donde suele estar el error), sin pasar de LIMITE_SALIDA."""
+    if len(texto) <= LIMITE_SALIDA:
+        return texto
+    inicio, final = LIMITE_SALIDA // 4, LIMITE_SALIDA - LIMITE_SALIDA // 4
+    omitidos = len(texto) - inicio - final
+    return f"{texto[:inicio]}\n… [salida recortada: se omiten {omitidos} de {len(texto)} caracteres] …\n{texto[-final:]}"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    informe = yield
+    estado = estado_de(item.config)
+    datos = estado.informes.setdefault(item.nodeid, {"estado": "pass", "mensaje": None, "salida": ""})
+    if informe.skipped and call.when == "setup":
+        razon = informe.longrepr[2] if isinstance(informe.longrepr, tuple) else str(informe.longrepr)
+        datos.update(estado="skip", mensaje=razon.removeprefix("Skipped: "))
+    elif informe.failed and datos["estado"] == "pass":
+        objetivo = item.funcargs.get("objetivo") if hasattr(item, "funcargs") else None
+        datos["estado"], datos["mensaje"] = mensaje_de(call.excinfo, objetivo)
+        if isinstance(call.excinfo.value, (FalloDeComprobacion, ErrorDeCarga)):
+            informe.longrepr = datos["mensaje"]
+    salida = "".join(contenido for _, contenido in informe.sections if contenido)
+    datos["salida"] += salida
+    return informe
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    """Avisa al motor de que empieza una comprobación y le envía su resultado al terminar."""
+    estado = estado_de(item.config)
+    estado.enviar({"evento": "inicio", "id": item.nodeid})
+    resultado = yield
+    datos = estado.informes.pop(item.nodeid, {"estado": "error", "mensaje": "No se obtuvo resultado.", "salida": ""})
+    estado.resultados[item.nodeid] = datos["estado"]
+    estado.enviar({
+        "evento": "resultado",
+        "id": item.nodeid,
+        "estado": datos["estado"],
+        "mensaje": datos["mensaje"],
+        "salida": recortar_salida(datos["salida"]),
+    })
+    return resultado
+
+
+# ── Fixtures ────────────────────────────────────────────────────────────────
+
+
+def objetivo_por_defecto(ruta_comprobacion):
+    """``checks/NN_slug/…`` → ``lessons/NN_slug/ejercicio``."""
+    carpeta = Path(ruta_comprobacion).resolve().parent
+    while carpeta.parent.name != "checks" and carpeta != carpeta.parent:
+        carpeta = carpeta.parent
+    return carpeta.parent.parent / "lessons" / carpeta.name / "ejercicio"
+
+
+@pytest.fixture
+def objetivo(request):
+    """La carpeta que se comprueba."""
+    opcion = request.config.getoption("objetivo")
+    if opcion:
+        return (request.config.invocation_params.dir / opcion).resolve()
+    return objetivo_por_defecto(request.path)
+
+
+@pytest.fixture
+def fabrica(objetivo):
+    """La función ``create_app`` del objetivo."""
+    return cargar_fabrica(Path(objetivo) / "app.py")
+
+
+def configuracion_de_prueba(carpeta):
+    """La configuración con la que se crea la app en cada comprobación."""
+    return {
+        "TESTING": True,
+        "PROPAGATE_EXCEPTIONS": False,  # un fallo de la app se ve como el 500 que vería un cliente
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{Path(carpeta) / 'comprobacion.sqlite'}",
+        "SECRET_KEY": secrets.token_hex(32),
+        "JWT_SECRET_KEY": secrets.token_hex(32),
+        "BCRYPT_LOG_ROUNDS": 4,
+    }
+
+
+@pytest.fixture
+def crear_app(fabrica, objetivo, tmp_path):
+    """Crea la app del objetivo; llamarla dos veces es «reiniciar» sobre la misma base de datos."""
+    from flask import Flask
+
+    base = configuracion_de_prueba(tmp_path)
+
+    def crear(**cambios):
+        try:
+            app = fabrica({**base, **cambios})
+        except Exception as e:
+            lugar = linea_del_error(e, Path(objetivo) / "app.py")
+            donde = f" ({lugar})" if lugar else ""
+            raise ErrorDeCarga(f"create_app(config) lanzó {type(e).__name__}{donde}: {e}") from None
+        if not isinstance(app, Flask):
+            raise ErrorDeCarga(f"create_app(config) debe devolver la aplicación Flask, y devolvió {type(app).__name__}.")
+        return app
+
+    return crear
+
+
+@pytest.fixture
+def app(crear_app):
+    """La app del objetivo con una base de datos nueva para esta comprobación."""
+    return crear_app()
+
+
+@pytest.fixture
+def client(app):
+    """Un ``Cliente`` de pruebas cuyas respuestas se describen en español."""
+    return Cliente(app)
+
