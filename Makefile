@@ -1,0 +1,34 @@
+# Las dos órdenes del taller. Ambas crean (o ponen al día) el entorno .venv la primera vez.
+#   make ejecutar            sirve la app de la lección 01 en http://127.0.0.1:5000
+#   make ejecutar LECCION=04 sirve la de otra lección
+#   make test                ejecuta todas las pruebas del taller
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+LECCION ?= 01
+INSTALADO := $(VENV)/.instalado
+
+.PHONY: ejecutar test docs sincronizar limpiar
+
+$(INSTALADO): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Hace falta Python 3.11 o posterior (tienes " + sys.version.split()[0] + ").")'
+	@echo "Preparando el entorno $(VENV) (la primera vez tarda alrededor de un minuto)…"
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+	@touch $(INSTALADO)
+
+ejecutar: $(INSTALADO)
+	$(BIN)/taller ejecutar $(LECCION)
+
+test: $(INSTALADO)
+	$(BIN)/pytest
+
+docs: $(INSTALADO)
+	$(BIN)/sphinx-build -W --keep-going -b html docs docs/_build/html
+
+sincronizar: $(INSTALADO)
+	$(BIN)/taller sincronizar
+
+limpiar:
+	rm -rf $(VENV) docs/_build .taller
