@@ -57,13 +57,24 @@ def leer_nombre():
     return nombre, None
 
 
+def url_de_base_de_datos(carpeta_instance):
+    """``DATABASE_URL`` si existe (PostgreSQL con psycopg 3); si no, SQLite en ``instance/``."""
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        return "sqlite:///" + os.path.join(carpeta_instance, "items.sqlite")
+    for prefijo in ("postgres://", "postgresql://"):
+        if url.startswith(prefijo):
+            return "postgresql+psycopg://" + url.removeprefix(prefijo)
+    return url
+
+
 def create_app(config=None):
     """Crea la aplicación. ``config`` sobrescribe la configuración (por ejemplo en las pruebas)."""
     app = Flask(__name__, instance_relative_config=True)
     os.makedirs(app.instance_path, exist_ok=True)
-    ruta_db = os.path.join(app.instance_path, "items.sqlite")
     app.config.from_mapping(
-        SQLALCHEMY_DATABASE_URI=os.environ.get("DATABASE_URL", f"sqlite:///{ruta_db}"),
+        SQLALCHEMY_DATABASE_URI=url_de_base_de_datos(app.instance_path),
+        MAX_CONTENT_LENGTH=1024 * 1024,
     )
     if config:
         app.config.update(config)
@@ -125,9 +136,8 @@ def create_app(config=None):
         """404, 405, 413…: la API responde siempre en JSON, nunca con una página HTML."""
         respuesta = jsonify(error=MENSAJES_HTTP.get(e.code, e.name))
         respuesta.status_code = e.code
-        for cabecera in ("Allow", "Retry-After"):
-            if cabecera in e.get_response().headers:
-                respuesta.headers[cabecera] = e.get_response().headers[cabecera]
+        if e.code == 405:  # la cabecera Allow dice qué métodos sí se admiten
+            respuesta.headers["Allow"] = e.get_response().headers["Allow"]
         return respuesta
 
     @app.errorhandler(Exception)
@@ -150,6 +160,6 @@ MENSAJES_HTTP = {
     400: "Petición incorrecta.",
     404: "La ruta no existe.",
     405: "Método no permitido en esta ruta.",
-    413: "El cuerpo de la petición es demasiado grande.",
+    413: "El cuerpo de la petición es demasiado grande (máximo 1 MB).",
     415: "Tipo de contenido no admitido.",
 }
