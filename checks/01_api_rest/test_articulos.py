@@ -140,6 +140,10 @@ def test_obtener_un_articulo(client):
 def test_articulo_inexistente_da_404(client):
     """GET /api/articulos/<id> de un id que no existe responde 404 con un error en JSON."""
     client.get("/api/articulos/9999").espera_error(404, ayuda="Si db.session.get(...) devuelve None, responde 404.")
+    client.get(f"/api/articulos/{2**63}").espera_error(
+        404, ayuda="SQLite no guarda enteros de más de 64 bits: un id mayor que 2**63 - 1 no puede existir "
+                   "(db.session.get lanzaría OverflowError).",
+    )
 
 
 @comprobacion(tarea=2, puntos=2, depende_de=test_crear_responde_201_con_location)
@@ -161,14 +165,18 @@ CUERPOS_QUE_NO_SON_JSON = [
     ("JSON mal formado", {"data": '{"titulo": ', "content_type": "application/json"}),
     ("un cuerpo vacío", {"data": "", "content_type": "application/json"}),
 ]
-PISTA_GET_JSON = "Lee el cuerpo con request.get_json(silent=True) y comprueba que es un dict."
+PISTA_GET_JSON = "Lee el cuerpo con leer_json() (usa request.get_json(silent=True)) y comprueba que es un dict."
 
 
 @comprobacion(tarea=3, puntos=2)
 def test_rechaza_cuerpos_que_no_son_json(client):
-    """Un cuerpo que no es JSON (texto, formulario, JSON roto, vacío) recibe 400 con un error en JSON."""
+    """Un cuerpo que no es JSON (texto, formulario, JSON roto o anidado sin fin, vacío) recibe 400 en JSON."""
     for _, peticion in CUERPOS_QUE_NO_SON_JSON:
         client.post("/api/articulos", **peticion).espera_error(400, ayuda=PISTA_GET_JSON)
+    client.post("/api/articulos", data="[" * 100_000, content_type="application/json").espera_error(
+        400, ayuda="Un JSON anidado 100 000 niveles hace que request.get_json lance RecursionError: "
+                   "lee el cuerpo con leer_json(), que lo trata como un cuerpo no válido.",
+    )
 
 
 @comprobacion(tarea=3, puntos=1)

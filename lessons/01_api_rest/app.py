@@ -19,6 +19,7 @@ from werkzeug.exceptions import HTTPException
 db = SQLAlchemy()
 
 MAX_NOMBRE = 100
+MAX_ID = 2**63 - 1  # el mayor entero que guardan SQLite y PostgreSQL (BIGINT)
 
 
 class Item(db.Model):
@@ -34,14 +35,34 @@ class Item(db.Model):
         return {"id": self.id, "nombre": self.nombre}
 
 
+def buscar_item(item_id):
+    """El item con ese id, o ``None`` (también si el id no cabe en la base de datos)."""
+    if item_id > MAX_ID:
+        return None
+    return db.session.get(Item, item_id)
+
+
 def error(mensaje, estado):
     """Respuesta de error en JSON: ``{"error": mensaje}`` con su código HTTP."""
     return jsonify(error=mensaje), estado
 
 
+def leer_json():
+    """El cuerpo JSON de la petición, o ``None`` si no es JSON válido.
+
+    ``silent=True``: un cuerpo que no es JSON da ``None`` en lugar de una página
+    de error 415 o 400 en HTML. ``RecursionError``: un JSON anidado miles de
+    niveles (``[[[[…``) agota la pila del analizador; también es «no válido».
+    """
+    try:
+        return request.get_json(silent=True)
+    except RecursionError:
+        return None
+
+
 def leer_nombre():
     """Lee y valida el cuerpo JSON. Devuelve ``(nombre, None)`` o ``(None, respuesta_de_error)``."""
-    datos = request.get_json(silent=True)
+    datos = leer_json()
     if not isinstance(datos, dict):
         return None, error("El cuerpo debe ser un objeto JSON, por ejemplo {\"nombre\": \"Libro\"}.", 400)
     nombre = datos.get("nombre")
@@ -94,7 +115,7 @@ def create_app(config=None):
 
     @app.get("/api/items/<int:item_id>")
     def obtener_item(item_id):
-        item = db.session.get(Item, item_id)
+        item = buscar_item(item_id)
         if item is None:
             return error(f"No existe ningún item con id {item_id}.", 404)
         return jsonify(item.a_dict())
@@ -112,7 +133,7 @@ def create_app(config=None):
 
     @app.put("/api/items/<int:item_id>")
     def actualizar_item(item_id):
-        item = db.session.get(Item, item_id)
+        item = buscar_item(item_id)
         if item is None:
             return error(f"No existe ningún item con id {item_id}.", 404)
         nombre, respuesta_error = leer_nombre()
@@ -124,7 +145,7 @@ def create_app(config=None):
 
     @app.delete("/api/items/<int:item_id>")
     def eliminar_item(item_id):
-        item = db.session.get(Item, item_id)
+        item = buscar_item(item_id)
         if item is None:
             return error(f"No existe ningún item con id {item_id}.", 404)
         db.session.delete(item)

@@ -17,6 +17,7 @@ db = SQLAlchemy()
 MAX_TITULO = 200
 MAX_CONTENIDO = 10_000
 CAMPOS = ("titulo", "contenido", "publicado")
+MAX_ID = 2**63 - 1  # el mayor entero que guardan SQLite y PostgreSQL (BIGINT)
 
 
 def ahora():
@@ -57,6 +58,19 @@ class Articulo(db.Model):
 def error(mensaje, estado):
     """Respuesta de error en JSON: ``{"error": mensaje}`` con su código HTTP."""
     return jsonify(error=mensaje), estado
+
+
+def leer_json():
+    """El cuerpo JSON de la petición, o ``None`` si no es JSON válido.
+
+    ``silent=True``: un cuerpo que no es JSON da ``None`` en lugar de un error
+    415 o 400 en HTML. ``RecursionError``: un JSON anidado miles de niveles
+    (``[[[[…``) agota la pila del analizador; también es «no válido».
+    """
+    try:
+        return request.get_json(silent=True)
+    except RecursionError:
+        return None
 
 
 # [ejercicio]
@@ -138,7 +152,9 @@ def create_app(config=None):
         db.create_all()  # crea las tablas la primera vez; si ya existen no toca nada
 
     def buscar(articulo_id):
-        """El artículo con ese id, o ``None``."""
+        """El artículo con ese id, o ``None`` (también si el id no cabe en la base de datos)."""
+        if articulo_id > MAX_ID:
+            return None
         return db.session.get(Articulo, articulo_id)
 
     def no_encontrado(articulo_id):
@@ -146,7 +162,7 @@ def create_app(config=None):
 
     @app.get("/api/articulos")
     def listar_articulos():
-        # [solución] tarea 1: devuelve todos los artículos, ordenados por id.
+        # [solución] tarea 2: devuelve todos los artículos, ordenados por id.
         articulos = db.session.scalars(db.select(Articulo).order_by(Articulo.id))
         return jsonify([articulo.a_dict() for articulo in articulos])
         # [ejercicio]
@@ -155,7 +171,7 @@ def create_app(config=None):
 
     @app.get("/api/articulos/<int:articulo_id>")
     def obtener_articulo(articulo_id):
-        # [solución] tarea 1: devuelve el artículo, o 404 si no existe.
+        # [solución] tarea 2: devuelve el artículo, o 404 si no existe.
         articulo = buscar(articulo_id)
         if articulo is None:
             return no_encontrado(articulo_id)
@@ -166,8 +182,8 @@ def create_app(config=None):
 
     @app.post("/api/articulos")
     def crear_articulo():
-        # [solución] tarea 2: valida, guarda y responde 201 con la cabecera Location.
-        campos, mensaje = validar_articulo(request.get_json(silent=True))
+        # [solución] tarea 1: valida, guarda y responde 201 con la cabecera Location.
+        campos, mensaje = validar_articulo(leer_json())
         if mensaje:
             return error(mensaje, 400)
         articulo = Articulo(**campos)
@@ -187,7 +203,7 @@ def create_app(config=None):
         if articulo is None:
             return no_encontrado(articulo_id)
         parcial = request.method == "PATCH"
-        campos, mensaje = validar_articulo(request.get_json(silent=True), parcial=parcial)
+        campos, mensaje = validar_articulo(leer_json(), parcial=parcial)
         if mensaje:
             return error(mensaje, 400)
         for campo, valor in campos.items():

@@ -112,14 +112,20 @@ def pytest_collectreport(report):
             estado.errores_de_coleccion.append(str(report.longrepr)[-1500:])
 
 
+def es_comprobacion(item):
+    """Solo las pruebas marcadas con @comprobacion son del taller (no las de tests/ ni los cuadernos)."""
+    return item.get_closest_marker("comprobacion") is not None
+
+
 def pytest_collection_finish(session):
     estado = estado_de(session.config)
-    for item in session.items:
+    items = [item for item in session.items if es_comprobacion(item)]
+    for item in items:
         estado.descripciones[item.nodeid] = descripcion(item)
     estado.enviar({
         "evento": "coleccion",
-        "comprobaciones": [metadatos(item) for item in session.items],
-        "tareas": tareas_de(session.items),
+        "comprobaciones": [metadatos(item) for item in items],
+        "tareas": tareas_de(items),
         "errores": estado.errores_de_coleccion,
     })
 
@@ -142,6 +148,8 @@ def estado_de_sesion():
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item):
+    if not es_comprobacion(item):
+        return
     estado = estado_de(item.config)
     for dependencia in dependencias(item):
         resultado = estado.resultados.get(dependencia)
@@ -180,11 +188,15 @@ def recortar_salida(texto):
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item, call):
     informe = yield
+    if not es_comprobacion(item):
+        return informe  # una prueba normal, no una comprobación del taller
     estado = estado_de(item.config)
     datos = estado.informes.setdefault(item.nodeid, {"estado": "pass", "mensaje": None, "salida": ""})
     if informe.skipped and call.when == "setup":
         razon = informe.longrepr[2] if isinstance(informe.longrepr, tuple) else str(informe.longrepr)
         datos.update(estado="skip", mensaje=razon.removeprefix("Skipped: "))
+    elif informe.failed and datos["estado"] == "pass" and call.excinfo is None:
+        datos.update(estado="fail", mensaje="La comprobación falló sin excepción (¿xfail estricto?).")
     elif informe.failed and datos["estado"] == "pass":
         objetivo = item.funcargs.get("objetivo") if hasattr(item, "funcargs") else None
         datos["estado"], datos["mensaje"] = mensaje_de(call.excinfo, objetivo)
@@ -198,6 +210,8 @@ def pytest_runtest_makereport(item, call):
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_protocol(item, nextitem):
     """Avisa al motor de que empieza una comprobación y le envía su resultado al terminar."""
+    if not es_comprobacion(item):
+        return (yield)
     estado = estado_de(item.config)
     estado.enviar({"evento": "inicio", "id": item.nodeid})
     resultado = yield
