@@ -18,9 +18,9 @@ class ErrorDeCarga(Exception):
 def nombre_de_modulo(ruta):
     """Un nombre de módulo válido y único para ``ruta``."""
     ruta = Path(ruta).resolve()
-    huella = hashlib.sha1(str(ruta).encode()).hexdigest()[:10]
-    limpio = "".join(c if c.isalnum() else "_" for c in ruta.stem)
-    return f"taller_objetivo_{limpio}_{huella}"
+    huella = hashlib.sha1(str(ruta).encode()).hexdigest()[:8]
+    legible = "".join(c if c.isalnum() else "_" for c in f"{ruta.parent.name}_{ruta.stem}")
+    return f"{legible}_{huella}"  # p. ej. «01_api_rest_app_3f2a9c1b» o «ejercicio_app_…»
 
 
 def linea_del_error(exc, archivo):
