@@ -16,7 +16,6 @@ en el repositorio.
 """
 
 import re
-import shutil
 from pathlib import Path
 
 MARCA = re.compile(r"^(?P<sangria>\s*)# \[(?P<tipo>solución|ejercicio|fin)\]\s*(?P<resto>.*)$")
@@ -70,18 +69,6 @@ def generar_codigo(texto, archivo="<texto>"):
     return "".join(salida)
 
 
-def limpiar_solucion(texto):
-    """El código de la solución sin marcas ni bloques solo-ejercicio (lo que ve quien lee la solución)."""
-    salida, modo = [], "normal"
-    for linea in texto.splitlines(keepends=True):
-        marca = MARCA.match(linea)
-        if marca:
-            modo = {"solución": "solución", "ejercicio": "ejercicio", "fin": "normal"}[marca["tipo"]]
-        elif modo != "ejercicio":
-            salida.append(linea)
-    return "".join(salida)
-
-
 def archivos_de(carpeta):
     """Los archivos de una carpeta, sin cachés ni la carpeta instance/."""
     carpeta = Path(carpeta)
@@ -91,33 +78,35 @@ def archivos_de(carpeta):
     )
 
 
-def generar_ejercicio(solucion, destino):
-    """Escribe en ``destino`` el ejercicio generado desde ``solucion``. Devuelve las rutas escritas."""
-    solucion, destino = Path(solucion), Path(destino)
-    escritos = []
+def ejercicio_esperado(solucion):
+    """``{ruta relativa: bytes}`` del ejercicio que se genera desde ``solucion``."""
+    solucion = Path(solucion)
+    esperado = {}
     for origen in archivos_de(solucion):
         relativo = origen.relative_to(solucion)
-        final = destino / relativo
-        final.parent.mkdir(parents=True, exist_ok=True)
         if origen.suffix == ".py":
-            final.write_text(generar_codigo(origen.read_text(encoding="utf-8"), str(relativo)), encoding="utf-8")
+            esperado[relativo] = generar_codigo(origen.read_text(encoding="utf-8"), str(relativo)).encode("utf-8")
         else:
-            shutil.copyfile(origen, final)
+            esperado[relativo] = origen.read_bytes()
+    return esperado
+
+
+def generar_ejercicio(solucion, destino):
+    """Escribe en ``destino`` el ejercicio generado desde ``solucion``. Devuelve las rutas escritas."""
+    escritos = []
+    for relativo, contenido in ejercicio_esperado(solucion).items():
+        final = Path(destino) / relativo
+        final.parent.mkdir(parents=True, exist_ok=True)
+        final.write_bytes(contenido)
         escritos.append(final)
     return escritos
 
 
 def diferencias(solucion, ejercicio):
     """Los archivos de ``ejercicio`` que no coinciden con lo que se generaría desde ``solucion``."""
-    solucion, ejercicio = Path(solucion), Path(ejercicio)
     distintos = []
-    for origen in archivos_de(solucion):
-        relativo = origen.relative_to(solucion)
-        actual = ejercicio / relativo
-        if origen.suffix == ".py":
-            esperado = generar_codigo(origen.read_text(encoding="utf-8"), str(relativo)).encode("utf-8")
-        else:
-            esperado = origen.read_bytes()
-        if not actual.is_file() or actual.read_bytes() != esperado:
+    for relativo, contenido in ejercicio_esperado(solucion).items():
+        actual = Path(ejercicio) / relativo
+        if not actual.is_file() or actual.read_bytes() != contenido:
             distintos.append(str(relativo))
     return distintos
