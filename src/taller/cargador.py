@@ -23,13 +23,14 @@ def nombre_de_modulo(ruta):
     return f"{legible}_{huella}"  # p. ej. «01_api_rest_app_3f2a9c1b» o «ejercicio_app_…»
 
 
-def linea_del_error(exc, archivo):
-    """«app.py, línea N» del marco más profundo del traceback que está en ``archivo``."""
-    archivo = str(Path(archivo).resolve())
+def linea_del_error(exc, carpeta):
+    """«app.py, línea N»: el marco más profundo del traceback que está en ``carpeta`` (el objetivo)."""
+    carpeta = Path(carpeta).resolve()
     lugar = None
     for marco in traceback.extract_tb(exc.__traceback__):
-        if str(Path(marco.filename).resolve()) == archivo:
-            lugar = f"{Path(archivo).name}, línea {marco.lineno}"
+        ruta = Path(marco.filename).resolve()
+        if ruta.is_relative_to(carpeta):
+            lugar = f"{ruta.relative_to(carpeta)}, línea {marco.lineno}"
     return lugar
 
 
@@ -61,7 +62,7 @@ def cargar_modulo(archivo):
         ) from None
     except Exception as e:
         del sys.modules[nombre]
-        lugar = linea_del_error(e, archivo)
+        lugar = linea_del_error(e, archivo.parent)
         donde = f" ({lugar})" if lugar else ""
         raise ErrorDeCarga(
             f"{archivo.name} lanzó {type(e).__name__} al importarse{donde}: {e}"

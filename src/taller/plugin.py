@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from taller.cargador import ErrorDeCarga, cargar_fabrica, linea_del_error
+from taller.cargador import ErrorDeCarga, cargar_fabrica, cargar_modulo, linea_del_error
 from taller.comprobaciones import Cliente, FalloDeComprobacion
 
 ESTRUCTURA = "test_estructura"
@@ -85,12 +85,14 @@ def metadatos(item):
 def dependencias(item):
     """Los ids de las comprobaciones que deben pasar antes que ``item``.
 
-    Toda comprobación que usa la app depende de ``test_estructura`` si su archivo la tiene.
+    Toda comprobación que usa el objetivo (las fixtures ``fabrica`` o ``modulo``) depende
+    de ``test_estructura`` si su archivo la tiene.
     """
     marca = item.get_closest_marker("comprobacion")
     nombres = list(marca.kwargs.get("depende_de", ())) if marca else []
     archivo = item.nodeid.split("::")[0]
-    if item.name != ESTRUCTURA and "fabrica" in item.fixturenames and hasattr(item.module, ESTRUCTURA):
+    usa_el_objetivo = "fabrica" in item.fixturenames or "modulo" in item.fixturenames
+    if item.name != ESTRUCTURA and usa_el_objetivo and hasattr(item.module, ESTRUCTURA):
         nombres.insert(0, ESTRUCTURA)
     return [f"{archivo}::{nombre}" for nombre in nombres]
 
@@ -171,7 +173,7 @@ def mensaje_de(excinfo, objetivo):
         return "error", str(e)
     if isinstance(e, AssertionError):
         return "fail", str(e) or "Una aserción de la comprobación no se cumplió."
-    lugar = linea_del_error(e, Path(objetivo) / "app.py") if objetivo else None
+    lugar = linea_del_error(e, objetivo) if objetivo else None
     donde = f" ({lugar})" if lugar else ""
     return "error", f"Error inesperado durante la comprobación: {type(e).__name__}: {e}{donde}"
 
@@ -248,6 +250,15 @@ def objetivo(request):
 
 
 @pytest.fixture
+def modulo(request, objetivo):
+    """El módulo del objetivo que nombra la variable ``MODULO`` del archivo de comprobaciones.
+
+    Para lecciones cuyo ejercicio no es una app Flask (por ejemplo ``MODULO = "jwt_manual.py"``).
+    """
+    return cargar_modulo(Path(objetivo) / request.module.MODULO)
+
+
+@pytest.fixture
 def fabrica(objetivo):
     """La función ``create_app`` del objetivo."""
     return cargar_fabrica(Path(objetivo) / "app.py")
@@ -276,7 +287,7 @@ def crear_app(fabrica, objetivo, tmp_path):
         try:
             app = fabrica({**base, **cambios})
         except Exception as e:
-            lugar = linea_del_error(e, Path(objetivo) / "app.py")
+            lugar = linea_del_error(e, objetivo)
             donde = f" ({lugar})" if lugar else ""
             raise ErrorDeCarga(f"create_app(config) lanzó {type(e).__name__}{donde}: {e}") from None
         if not isinstance(app, Flask):
