@@ -180,6 +180,21 @@ def puerto_libre(puerto):
     return True
 
 
+def claves_de_desarrollo():
+    """Pone en el entorno una clave aleatoria de 32 bytes para cada secreto que falte; devuelve sus nombres.
+
+    Las apps del taller se niegan a arrancar sin secretos fuertes; ``taller ejecutar`` es
+    una herramienta de desarrollo, así que los genera para esa ejecución y lo avisa.
+    """
+    import os
+    import secrets
+
+    faltan = [v for v in ("SECRET_KEY", "JWT_SECRET_KEY") if not os.environ.get(v)]
+    for variable in faltan:
+        os.environ[variable] = secrets.token_hex(32)
+    return faltan
+
+
 @taller.command("ejecutar")
 @click.argument("leccion", metavar="LECCION")
 @click.option("--ejercicio", "cual", flag_value="ejercicio", help="Tu ejercicio (lessons/NN_*/ejercicio).")
@@ -197,6 +212,11 @@ def orden_ejecutar(leccion, cual, puerto):
     carpeta = {"ejercicio": leccion.ejercicio, "solucion": leccion.solucion}.get(cual, leccion.carpeta)
     if not puerto_libre(puerto):
         raise ErrorDeUso(f"el puerto {puerto} ya está en uso; prueba con --puerto {puerto + 1}")
+    generadas = claves_de_desarrollo() if leccion.numero != "01" else []
+    if generadas:
+        click.echo(f"Aviso: sin {' ni '.join(generadas)} en el entorno; uso claves aleatorias solo para esta "
+                   "ejecución (los tokens dejan de valer al parar). Para fijarlas: "
+                   "export JWT_SECRET_KEY=$(python -c \"import secrets; print(secrets.token_hex(32))\")")
     try:
         app = cargar_fabrica(carpeta / "app.py")()
     except ErrorDeCarga as e:
