@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from taller import ejercicios, informe, lecciones, motor
+from taller import calificar, classroom, ejercicios, informe, lecciones, motor
 
 FORMATOS = ("texto", "json")
 
@@ -241,7 +241,7 @@ def orden_comprobar(leccion, objetivo, formato):
     carpeta = Path(objetivo).resolve() if objetivo else leccion.ejercicio
     if not carpeta.is_dir():
         raise ErrorDeUso(f"la carpeta {objetivo or carpeta} no existe")
-    documento = motor.comprobar(leccion.comprobaciones, carpeta)
+    documento = motor.comprobar(leccion.comprobaciones, carpeta, ocultas=False)
     if objetivo is None:
         guardar_resultado(leccion, documento)
     if formato == "json":
@@ -256,6 +256,82 @@ def mostrar_ruta(carpeta):
         return str(carpeta.relative_to(Path.cwd()))
     except ValueError:
         return str(carpeta)
+
+
+@taller.command("calificar")
+@click.argument("leccion", metavar="LECCION")
+@click.argument("entregas", nargs=-1, metavar="ENTREGA...")
+@click.option("--salida", metavar="CARPETA", help="Dónde escribir las notas (obligatoria).")
+@click.option("--trabajos", default=str(calificar.trabajos_por_defecto()), metavar="N",
+              help="Entregas que se comprueban a la vez (por defecto, los núcleos, hasta 4).")
+@click.option("--limite-tiempo", default=str(int(motor.LIMITE_POR_COMPROBACION)), metavar="S",
+              help="Segundos que puede durar cada comprobación (por defecto, 10).")
+@click.option("--comprobaciones", metavar="CARPETA",
+              help="Otra carpeta de comprobaciones (por ejemplo, la tuya con comprobaciones ocultas).")
+@click.option("--formato", default="taller", metavar="taller|gradescope",
+              help="gradescope: escribe además el results.json de Gradescope de cada entrega.")
+@ayuda
+def orden_calificar(leccion, entregas, salida, trabajos, limite_tiempo, comprobaciones, formato):
+    """Califica todas las ENTREGA (carpetas o .zip, de un estudiante o de toda la clase) de la LECCION."""
+    import tempfile
+    import time
+
+    leccion = buscar_leccion(leccion)
+    if not entregas:
+        raise ErrorDeUso("falta al menos una ENTREGA (una carpeta o un .zip)")
+    if not salida:
+        raise ErrorDeUso("falta --salida CARPETA, donde se escriben las notas")
+    if not trabajos.isdigit() or int(trabajos) < 1:
+        raise ErrorDeUso(f"--trabajos debe ser un número entero positivo, no «{trabajos}»")
+    try:
+        limite = float(limite_tiempo)
+    except ValueError:
+        limite = 0
+    if limite <= 0:
+        raise ErrorDeUso(f"--limite-tiempo debe ser un número de segundos positivo, no «{limite_tiempo}»")
+    if formato not in ("taller", "gradescope"):
+        raise ErrorDeUso(f"el formato debe ser taller o gradescope, no «{formato}»")
+    carpeta_comprobaciones = Path(comprobaciones).resolve() if comprobaciones else leccion.comprobaciones
+    if not carpeta_comprobaciones.is_dir():
+        raise ErrorDeUso(f"la carpeta de comprobaciones {comprobaciones} no existe")
+
+    inicio = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="taller-calificar-") as temporal:
+        archivo = calificar.archivo_del_ejercicio(leccion)
+        lista = calificar.descubrir(entregas, leccion, archivo, temporal)
+        if not lista:
+            raise ErrorDeUso("no se encontró ninguna entrega en lo indicado")
+        with click.progressbar(length=len(lista), label=f"Calificando {len(lista)} entregas", file=sys.stderr,
+                               item_show_func=lambda e: e) as barra:
+            def al_terminar(entrega, doc):
+                barra.update(1, f"{entrega.estudiante}: {doc['score']}/{doc['max_score']}")
+
+            resultados = calificar.calificar(lista, carpeta_comprobaciones, int(trabajos), limite, al_terminar)
+    calificar.escribir(salida, leccion, resultados, formato)
+
+    errores = sorted(e for e, d in resultados.items() if d["status"] == "error")
+    completas = sum(d["status"] == "pass" for d in resultados.values())
+    click.echo(f"Calificadas {len(resultados)} entregas en {time.monotonic() - inicio:.1f} s: {completas} con todo "
+               f"correcto, {len(resultados) - completas - len(errores)} con fallos, {len(errores)} sin poder comprobar.")
+    for estudiante in errores:
+        click.echo(f"  ✘ {estudiante}: {calificar.primera_linea(resultados[estudiante]['message'])}")
+    click.echo(f"Notas en {Path(salida) / 'calificaciones.csv'}; detalles en resultados/ y retroalimentacion/.")
+    return 1 if errores else 0
+
+
+@taller.command("classroom")
+@click.argument("leccion", metavar="LECCION")
+@click.option("--salida", default=".github/workflows/classroom.yml", metavar="ARCHIVO",
+              help="Dónde escribir el flujo (por defecto, .github/workflows/classroom.yml).")
+@ayuda
+def orden_classroom(leccion, salida):
+    """Escribe el flujo de GitHub Classroom que califica la LECCION en cada push."""
+    leccion = buscar_leccion(leccion)
+    destino = Path(salida)
+    destino.parent.mkdir(parents=True, exist_ok=True)
+    destino.write_text(classroom.flujo(leccion), encoding="utf-8")
+    click.echo(f"Escrito {destino}: GitHub Classroom calificará la lección {leccion.numero} en cada push.")
+    return 0
 
 
 @taller.command("sincronizar")

@@ -21,17 +21,19 @@ import pytest
 LIMITE_CUERPO = 300  # caracteres de un cuerpo que se muestran en un mensaje
 
 
-def comprobacion(tarea, puntos=1, depende_de=(), limite=None):
+def comprobacion(tarea, puntos=1, depende_de=(), limite=None, oculta=False):
     """Marca una prueba como comprobación de la tarea ``tarea`` que vale ``puntos``.
 
     ``depende_de``: comprobaciones (funciones o nombres) que deben pasar antes;
     si alguna no pasa, esta no se ejecuta y se informa de por qué.
     ``limite``: segundos antes de detenerla (por defecto, el del motor).
+    ``oculta``: solo cuenta al calificar (``taller calificar``); ``taller comprobar``
+    no la ejecuta ni muestra lo que espera.
     """
     if callable(depende_de) or isinstance(depende_de, str):
         depende_de = (depende_de,)
     nombres = tuple(d if isinstance(d, str) else d.__name__ for d in depende_de)
-    return pytest.mark.comprobacion(tarea=tarea, puntos=puntos, depende_de=nombres, limite=limite)
+    return pytest.mark.comprobacion(tarea=tarea, puntos=puntos, depende_de=nombres, limite=limite, oculta=oculta)
 
 
 class FalloDeComprobacion(AssertionError):
@@ -187,20 +189,21 @@ class Cliente:
     def peticion(self, metodo, ruta, json=SIN_CUERPO, data=None, headers=None, content_type=None):
         """Hace la petición y devuelve una ``Respuesta``."""
         argumentos = {"headers": dict(headers or {})}
+        if content_type:
+            argumentos["headers"]["Content-Type"] = content_type
+        descripcion = describir_peticion(metodo, ruta, json, data, argumentos["headers"])
         if json is not SIN_CUERPO:  # json=None envía "null" (el cliente de Flask no lo enviaría)
             argumentos["data"] = jsonlib.dumps(json)
             argumentos["headers"].setdefault("Content-Type", "application/json")
         if data is not None:
             argumentos["data"] = data
-        if content_type:
-            argumentos["headers"]["Content-Type"] = content_type
         antes = len(self.excepciones)
         crudo = self.crudo.open(ruta, method=metodo, **argumentos)
         excepcion = None
         if len(self.excepciones) > antes:
             e = self.excepciones[-1]
             excepcion = f"{type(e).__name__}: {recortar(str(e), 200)}"
-        return Respuesta(crudo, describir_peticion(metodo, ruta, json, data, argumentos["headers"]), excepcion)
+        return Respuesta(crudo, descripcion, excepcion)
 
     def get(self, ruta, **kw):
         return self.peticion("GET", ruta, **kw)

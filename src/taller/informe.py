@@ -50,7 +50,11 @@ def texto(documento, titulo, objetivo):
         f"Total: {puntos(documento['score'], documento['max_score'])} puntos · "
         f"pasan {pasan} de {len(pruebas)} comprobaciones."
     )
-    if documento["status"] == "pass":
+    ocultas = documento.get("hidden_not_run", 0)
+    if documento["status"] == "pass" and ocultas:
+        partes.append(f"Todas las comprobaciones públicas pasan. Al calificar se usarán además {ocultas} "
+                      f"{'comprobación oculta' if ocultas == 1 else 'comprobaciones ocultas'}.")
+    elif documento["status"] == "pass":
         partes.append("¡Todo correcto!")
     elif documento["status"] == "error":
         partes.append("No se pudo cargar tu app: arregla primero la comprobación de estructura.")

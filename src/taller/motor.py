@@ -30,6 +30,14 @@ FALLO_DEL_TALLER = (
 )
 
 
+def carpeta_temporal():
+    """Dónde crear las carpetas temporales: en memoria (/dev/shm) si se puede.
+
+    Cada comprobación crea su base de datos SQLite; en disco, cada commit espera a un fsync.
+    """
+    return "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
+
+
 def poner_limites():
     """Límites del proceso hijo (se ejecuta en el hijo justo antes de arrancar)."""
     import resource
@@ -38,31 +46,94 @@ def poner_limites():
     resource.setrlimit(resource.RLIMIT_AS, (LIMITE_MEMORIA, LIMITE_MEMORIA))
 
 
-def lanzar_hijo(carpeta, objetivo, ids, previos, temporal):
-    """Arranca ``taller.ejecutor``; devuelve el proceso, el extremo de lectura del tubo y su registro."""
+class ProcesoBifurcado:
+    """Un hijo creado con ``os.fork``: lo poco de la interfaz de ``Popen`` que usa el motor."""
+
+    def __init__(self, pid):
+        self.pid = pid
+        self.returncode = None
+
+    def poll(self):
+        if self.returncode is None:
+            pid, estado = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                self.returncode = os.waitstatus_to_exitcode(estado)
+        return self.returncode
+
+    def wait(self):
+        if self.returncode is None:
+            _, estado = os.waitpid(self.pid, 0)
+            self.returncode = os.waitstatus_to_exitcode(estado)
+        return self.returncode
+
+
+def precargar():
+    """Importa lo pesado (pytest, Flask, SQLAlchemy…) una vez, antes de bifurcar un hijo por entrega."""
+    import importlib
+
+    for nombre in ("pytest", "flask", "flask_sqlalchemy", "sqlalchemy", "flask_jwt_extended", "jwt", "bcrypt",
+                   "requests", "hypothesis", "taller.plugin", "taller.ejecutor"):
+        try:
+            importlib.import_module(nombre)
+        except ImportError:
+            pass
+
+
+def lanzar_hijo(carpeta, objetivo, ids, previos, temporal, entorno_extra, bifurcar=False):
+    """Arranca el ejecutor; devuelve el proceso, el extremo de lectura del tubo y su registro.
+
+    Con ``bifurcar=True`` el hijo es un ``os.fork`` de este proceso (rápido si se llamó antes
+    a ``precargar``); si no, un intérprete nuevo (``python -m taller.ejecutor``).
+    """
     lectura, escritura = os.pipe()
     archivo_previos = Path(temporal) / "previos.json"
     archivo_previos.write_text(json.dumps(previos), encoding="utf-8")
     entorno = {
-        **os.environ,
         "TALLER_CANAL": str(escritura),
         "TALLER_PREVIOS": str(archivo_previos),
         "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
         "PYTHONDONTWRITEBYTECODE": "1",
         "PYTHONIOENCODING": "utf-8",
+        "TMPDIR": str(temporal),  # también las carpetas tmp_path de pytest
+        **entorno_extra,
     }
+    argumentos = [str(carpeta), str(objetivo), *ids]
     registro = open(Path(temporal) / "hijo.log", "w+b")
-    proceso = subprocess.Popen(
-        [sys.executable, "-m", "taller.ejecutor", str(carpeta), str(objetivo), *ids],
-        pass_fds=(escritura,),
-        env=entorno,
-        cwd=temporal,
-        stdin=subprocess.DEVNULL,
-        stdout=registro,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-        preexec_fn=poner_limites,
-    )
+    if bifurcar:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:  # el hijo: nunca vuelve de aquí
+            codigo = 70
+            try:
+                os.close(lectura)
+                os.setsid()
+                poner_limites()
+                os.chdir(temporal)
+                nulo = os.open(os.devnull, os.O_RDONLY)
+                os.dup2(nulo, 0)
+                os.dup2(registro.fileno(), 1)
+                os.dup2(registro.fileno(), 2)
+                os.environ.update(entorno)
+                tempfile.tempdir = None  # que lea el TMPDIR nuevo
+                from taller import ejecutor
+
+                codigo = int(ejecutor.main(argumentos))
+            finally:
+                os._exit(codigo)
+        proceso = ProcesoBifurcado(pid)
+    else:
+        proceso = subprocess.Popen(
+            [sys.executable, "-m", "taller.ejecutor", *argumentos],
+            pass_fds=(escritura,),
+            env={**os.environ, **entorno},
+            cwd=temporal,
+            stdin=subprocess.DEVNULL,
+            stdout=registro,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=poner_limites,
+        )
     os.close(escritura)
     return proceso, lectura, registro
 
@@ -138,21 +209,26 @@ def cola_del_registro(registro, caracteres=1500):
     return registro.read().decode("utf-8", "replace")[-caracteres:]
 
 
-def comprobar(carpeta, objetivo, limite=LIMITE_POR_COMPROBACION):
-    """Ejecuta las comprobaciones de ``carpeta`` contra ``objetivo`` y devuelve el documento de resultados."""
+def comprobar(carpeta, objetivo, limite=LIMITE_POR_COMPROBACION, ocultas=True, bifurcar=False):
+    """Ejecuta las comprobaciones de ``carpeta`` contra ``objetivo`` y devuelve el documento de resultados.
+
+    ``ocultas=False`` deja fuera las comprobaciones marcadas como ocultas (las del autocontrol
+    del estudiante); ``bifurcar=True`` crea los hijos con ``os.fork`` (ver ``lanzar_hijo``).
+    """
     carpeta, objetivo = Path(carpeta).resolve(), Path(objetivo).resolve()
-    comprobaciones, tareas, resultados = None, {}, {}
+    comprobaciones, tareas, resultados, sin_ejecutar = None, {}, {}, 0
+    entorno = {} if ocultas else {"TALLER_SIN_OCULTAS": "1"}
 
     def limites(id_):
         propio = comprobaciones.get(id_, {}).get("limite") if comprobaciones else None
         return propio or limite
 
-    with tempfile.TemporaryDirectory(prefix="taller-") as temporal:
+    with tempfile.TemporaryDirectory(prefix="taller-", dir=carpeta_temporal()) as temporal:
         ids = []
         while True:
             previos = {i: {"estado": r["estado"], "descripcion": comprobaciones[i]["descripcion"]}
                        for i, r in resultados.items()}
-            proceso, lectura, registro = lanzar_hijo(carpeta, objetivo, ids, previos, temporal)
+            proceso, lectura, registro = lanzar_hijo(carpeta, objetivo, ids, previos, temporal, entorno, bifurcar)
             with registro:
                 actual, ultimo = None, None
                 for evento in eventos(proceso, lectura, limites):
@@ -161,7 +237,7 @@ def comprobar(carpeta, objetivo, limite=LIMITE_POR_COMPROBACION):
                         if evento["errores"] or not evento["comprobaciones"]:
                             return documento_de_error(FALLO_DEL_TALLER + "\n".join(evento["errores"]))
                         comprobaciones = {c["id"]: c for c in evento["comprobaciones"]}
-                        tareas = evento["tareas"]
+                        tareas, sin_ejecutar = evento["tareas"], evento["ocultas_sin_ejecutar"]
                     elif evento["evento"] == "inicio":
                         actual = evento["id"]
                     elif evento["evento"] == "resultado":
@@ -185,16 +261,17 @@ def comprobar(carpeta, objetivo, limite=LIMITE_POR_COMPROBACION):
                                      "mensaje": "No llegó a ejecutarse: el proceso de comprobación terminó antes."}
                 break
             ids = faltan
-    return documento(comprobaciones, tareas, resultados)
+    return documento(comprobaciones, tareas, resultados, sin_ejecutar)
 
 
 def documento_de_error(mensaje):
     """El documento de resultados cuando no se pudo comprobar nada."""
-    return {"version": 3, "status": "error", "message": mensaje, "score": 0, "max_score": 0, "tests": [], "tasks": []}
+    return {"version": 3, "status": "error", "message": mensaje, "score": 0, "max_score": 0, "tests": [], "tasks": [],
+            "hidden_not_run": 0}
 
 
-def documento(comprobaciones, tareas, resultados):
-    """El documento de resultados (campos de Exercism v3 más puntos y tareas)."""
+def documento(comprobaciones, tareas, resultados, ocultas_sin_ejecutar=0):
+    """El documento de resultados (campos de Exercism v3 más puntos, tareas y comprobaciones ocultas)."""
     pruebas = []
     for id_, c in comprobaciones.items():
         r = resultados[id_]
@@ -207,6 +284,7 @@ def documento(comprobaciones, tareas, resultados):
             "task_id": c["tarea"],
             "score": c["puntos"] if r["estado"] == "pass" else 0,
             "max_score": c["puntos"],
+            "hidden": c["oculta"],
         })
     tareas_doc = []
     for numero in sorted({c["tarea"] for c in comprobaciones.values() if c["tarea"] is not None}):
@@ -230,4 +308,5 @@ def documento(comprobaciones, tareas, resultados):
         "max_score": sum(p["max_score"] for p in pruebas),
         "tests": pruebas,
         "tasks": tareas_doc,
+        "hidden_not_run": ocultas_sin_ejecutar,
     }

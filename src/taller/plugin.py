@@ -41,6 +41,7 @@ class Estado:
         self.descripciones = {}  # id → frase del docstring
         self.informes = {}  # id → datos del resultado que se están reuniendo
         self.errores_de_coleccion = []
+        self.ocultas_sin_ejecutar = 0
         previos = os.environ.get("TALLER_PREVIOS")
         if previos:  # lo que ya se comprobó en un proceso anterior que se detuvo
             for id_, previo in json.loads(Path(previos).read_text(encoding="utf-8")).items():
@@ -77,6 +78,7 @@ def metadatos(item):
         "descripcion": descripcion(item),
         "tarea": datos.get("tarea"),
         "puntos": datos.get("puntos", 1),
+        "oculta": datos.get("oculta", False),
         "limite": datos.get("limite"),
         "depende_de": list(dependencias(item)),
     }
@@ -119,6 +121,22 @@ def es_comprobacion(item):
     return item.get_closest_marker("comprobacion") is not None
 
 
+def es_oculta(item):
+    marca = item.get_closest_marker("comprobacion")
+    return bool(marca and marca.kwargs.get("oculta"))
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """Con ``TALLER_SIN_OCULTAS`` (el autocontrol del estudiante) las comprobaciones ocultas no se ejecutan."""
+    estado = estado_de(config)
+    if os.environ.get("TALLER_SIN_OCULTAS"):
+        ocultas = [item for item in items if es_comprobacion(item) and es_oculta(item)]
+        estado.ocultas_sin_ejecutar = len(ocultas)
+        if ocultas:
+            config.hook.pytest_deselected(items=ocultas)
+            items[:] = [item for item in items if item not in ocultas]
+
+
 def pytest_collection_finish(session):
     estado = estado_de(session.config)
     items = [item for item in session.items if es_comprobacion(item)]
@@ -129,6 +147,7 @@ def pytest_collection_finish(session):
         "comprobaciones": [metadatos(item) for item in items],
         "tareas": tareas_de(items),
         "errores": estado.errores_de_coleccion,
+        "ocultas_sin_ejecutar": estado.ocultas_sin_ejecutar,
     })
 
 

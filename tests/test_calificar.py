@@ -1,0 +1,265 @@
+"""«taller calificar»: una clase entera, con entregas buenas, a medias y rotas de todas las formas."""
+
+import csv
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+import yaml
+
+from taller import calificar, lecciones
+from test_motor import validar_documento
+
+RAIZ = lecciones.raiz()
+LECCION = lecciones.buscar("01")
+
+ROTAS = {
+    # nombre: (texto de la solución que se cambia, por qué se cambia)
+    "sintaxis": ("db = SQLAlchemy()\n", "db = SQLAlchemy(\n"),
+    "sys_exit": ("db = SQLAlchemy()\n", "db = SQLAlchemy()\nimport sys\nsys.exit(1)\n"),
+    "os_exit": ("db = SQLAlchemy()\n", "db = SQLAlchemy()\nimport os as _os\n_os._exit(3)\n"),
+    "segfault": ("db = SQLAlchemy()\n", "db = SQLAlchemy()\nimport ctypes\nctypes.string_at(0)\n"),
+    "bucle": ("    def eliminar_articulo(articulo_id):\n",
+              "    def eliminar_articulo(articulo_id):\n        while True:\n            pass\n"),
+    "charlatan": ("    def listar_articulos():\n", "    def listar_articulos():\n        print('bla' * 2_000_000)\n"),
+}
+
+
+def taller(*argumentos, raiz=RAIZ):
+    return subprocess.run([sys.executable, "-m", "taller.cli", *argumentos], capture_output=True, text=True,
+                          cwd=raiz, timeout=300, env={**os.environ, "TALLER_RAIZ": str(raiz)})
+
+
+def copiar(origen, destino, cambio=None):
+    shutil.copytree(origen, destino, ignore=shutil.ignore_patterns("__pycache__", "instance"))
+    if cambio:
+        app = destino / "app.py"
+        buscar, poner = cambio
+        app.write_text(app.read_text(encoding="utf-8").replace(buscar, poner, 1), encoding="utf-8")
+    return destino
+
+
+@pytest.fixture(scope="module")
+def clase(tmp_path_factory):
+    """Una clase con entregas de todas las clases, calificada una vez con la orden de verdad."""
+    base = tmp_path_factory.mktemp("clase")
+    entregas = base / "entregas"
+    copiar(LECCION.solucion, entregas / "ana")
+    copiar(LECCION.ejercicio, entregas / "beto")
+    copiar(LECCION.solucion, entregas / "carla", ('parcial = request.method == "PATCH"', "parcial = False"))
+    for nombre, cambio in ROTAS.items():
+        copiar(LECCION.solucion, entregas / nombre, cambio)
+    (entregas / "sin_app").mkdir()
+    (entregas / "sin_app" / "LEEME.txt").write_text("Se me olvidó subirlo.", encoding="utf-8")
+    (entregas / "zip_roto.zip").write_bytes(b"esto no es un zip")
+    with zipfile.ZipFile(entregas / "dani.zip", "w") as z:  # un .zip con el proyecto dentro de una carpeta
+        z.write(LECCION.solucion / "app.py", "mi_proyecto/src/app.py")
+    salida = base / "notas"
+    proceso = taller("calificar", "01", str(entregas), "--salida", str(salida), "--trabajos", "2",
+                     "--limite-tiempo", "3", "--formato", "gradescope")
+    return proceso, salida
+
+
+def notas(salida):
+    with open(salida / "calificaciones.csv", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def test_la_calificacion_termina_y_dice_que_hubo_entregas_sin_comprobar(clase):
+    proceso, _ = clase
+    assert proceso.returncode == 1, proceso.stderr
+    assert "Calificadas 12 entregas" in proceso.stdout
+    for nombre in ("sintaxis", "sys_exit", "os_exit", "segfault", "sin_app", "zip_roto"):
+        assert f"✘ {nombre}: " in proceso.stdout
+    assert "Traceback" not in proceso.stdout + proceso.stderr
+
+
+def test_cada_entrega_tiene_la_nota_esperada(clase):
+    _, salida = clase
+    filas = {fila["estudiante"]: fila for fila in notas(salida)[1:]}
+    total = {nombre: int(fila["total"]) for nombre, fila in filas.items()}
+    assert total == {
+        "ana": 26, "beto": 0, "carla": 24, "dani": 26,
+        "sintaxis": 0, "sys_exit": 0, "os_exit": 0, "segfault": 0, "sin_app": 0, "zip_roto": 0,
+        "bucle": 23,  # dos comprobaciones de DELETE se detienen (3 puntos)
+        "charlatan": 26,  # escribir mucho no quita puntos: la salida se recorta
+    }
+    assert filas["carla"]["estado"] == "con fallos"
+    assert filas["ana"]["estado"] == "todo correcto"
+    motivos = {nombre: filas[nombre]["mensaje"] for nombre in filas}
+    assert "error de sintaxis en la línea" in motivos["sintaxis"]
+    assert "sys.exit(1)" in motivos["sys_exit"]
+    assert "código de salida 3" in motivos["os_exit"]
+    assert "SIGSEGV" in motivos["segfault"]
+    assert motivos["sin_app"] == "No se encontró app.py en la entrega."
+    assert motivos["zip_roto"].startswith("No se pudo abrir el .zip")
+
+
+def test_el_csv_tiene_una_columna_por_tarea_y_por_comprobacion_y_los_puntos_posibles(clase):
+    _, salida = clase
+    with open(salida / "calificaciones.csv", encoding="utf-8") as f:
+        cabecera, posibles = next(csv.reader(f)), next(csv.reader(f))
+    assert cabecera[0] == "estudiante"
+    assert cabecera[1:7] == [f"tarea {n}: {t}" for n, t in enumerate(
+        ["Crear artículos", "Listar y leer artículos", "Validar lo que llega", "Actualizar con PUT y PATCH",
+         "Borrar artículos", "Errores siempre en JSON"], start=1)]
+    assert cabecera[7] == "test_estructura" and len(cabecera) == 1 + 6 + 20 + 4
+    assert cabecera[-4:] == ["total", "porcentaje", "estado", "mensaje"]
+    assert posibles[0] == "(puntos posibles)" and posibles[-4] == "26"
+    assert sum(map(int, posibles[1:7])) == 26 == sum(map(int, posibles[7:27]))
+
+
+def test_cada_entrega_tiene_su_documento_su_retroalimentacion_y_su_gradescope(clase):
+    _, salida = clase
+    estudiantes = {fila["estudiante"] for fila in notas(salida)[1:]}
+    for estudiante in estudiantes:
+        doc = json.loads((salida / "resultados" / f"{estudiante}.json").read_text(encoding="utf-8"))
+        validar_documento(doc)
+        texto = (salida / "retroalimentacion" / f"{estudiante}.md").read_text(encoding="utf-8")
+        assert texto.startswith("# Lección 01 · API REST con Flask")
+        assert f"**Nota: {doc['score']}/{doc['max_score']} puntos" in texto
+        gradescope = json.loads((salida / "gradescope" / estudiante / "results.json").read_text(encoding="utf-8"))
+        assert gradescope["score"] == doc["score"]
+        assert all(t["status"] in ("passed", "failed") for t in gradescope["tests"])
+    carla = (salida / "retroalimentacion" / "carla.md").read_text(encoding="utf-8")
+    assert "- ✘ PATCH /api/articulos/<id> cambia solo los campos enviados" in carla
+    assert "> Se esperaba 200, se obtuvo 400" in carla
+
+
+def test_la_salida_de_una_entrega_se_recorta(clase):
+    _, salida = clase
+    doc = json.loads((salida / "resultados" / "charlatan.json").read_text(encoding="utf-8"))
+    salidas = [p["output"] for p in doc["tests"] if p["output"]]
+    assert salidas and all(len(s) < 1200 and "salida recortada" in s for s in salidas)
+
+
+def test_nombres_de_moodle_y_zip_con_utf8():
+    assert calificar.nombre_de_estudiante("Ana López_123456_assignsubmission_file_") == "Ana López_123456"
+    assert calificar.nombre_de_estudiante("beto.ZIP") == "beto"
+    assert calificar.nombre_de_estudiante("../../etc") == ".._.._etc"
+
+
+def test_un_zip_con_rutas_peligrosas_no_se_extrae(tmp_path):
+    zip_malo = tmp_path / "malo.zip"
+    with zipfile.ZipFile(zip_malo, "w") as z:
+        z.writestr("../../fuera.py", "print('hola')")
+    problema = calificar.extraer_zip(zip_malo, tmp_path / "destino")
+    assert problema == "El .zip contiene una ruta no permitida: ../../fuera.py"
+    assert not (tmp_path.parent / "fuera.py").exists()
+
+
+def test_una_descarga_de_moodle_es_una_entrega_por_carpeta(tmp_path):
+    moodle = tmp_path / "descarga.zip"
+    with zipfile.ZipFile(moodle, "w") as z:
+        z.write(LECCION.solucion / "app.py", "Ana López_1_assignsubmission_file_/app.py")
+        z.write(LECCION.ejercicio / "app.py", "Beto Ruiz_2_assignsubmission_file_/entrega/app.py")
+    entregas = calificar.descubrir([moodle], LECCION, "app.py", tmp_path)
+    assert [(e.estudiante, e.carpeta.name, e.problema) for e in entregas] == [
+        ("Ana López_1", "Ana López_1_assignsubmission_file_", None), ("Beto Ruiz_2", "entrega", None)]
+
+
+def test_errores_de_uso_de_calificar():
+    assert "falta --salida CARPETA" in taller("calificar", "01", "x").stderr
+    assert "falta al menos una ENTREGA" in taller("calificar", "01", "--salida", "x").stderr
+    r = taller("calificar", "01", "x", "--salida", "y", "--trabajos", "cero")
+    assert r.returncode == 2 and "--trabajos debe ser un número entero positivo" in r.stderr
+
+
+def test_el_flujo_de_github_classroom_es_yaml_valido_con_los_pasos_esperados(tmp_path):
+    destino = tmp_path / ".github" / "workflows" / "classroom.yml"
+    r = taller("classroom", "01", "--salida", str(destino))
+    assert r.returncode == 0, r.stderr
+    flujo = yaml.safe_load(destino.read_text(encoding="utf-8"))
+    assert set(flujo["on"]) == {"push", "repository_dispatch"}
+    pasos = flujo["jobs"]["calificar"]["steps"]
+    usos = [p.get("uses", "") for p in pasos]
+    assert usos[0].startswith("actions/checkout@") and "classroom-resources/autograding-grading-reporter@v1" in usos
+    comprobar = next(p for p in pasos if p.get("id") == "leccion01")
+    assert "taller comprobar 01 --formato json" in comprobar["run"]
+    informe = pasos[-1]
+    assert informe["with"]["runners"] == "leccion01"
+    assert informe["env"]["LECCION01_RESULTS"] == "${{ steps.leccion01.outputs.result }}"
+
+
+# ── Comprobaciones ocultas ───────────────────────────────────────────────────
+
+SECRETO = "VALOR_SECRETO_4921"
+
+COMPROBACIONES_CON_OCULTA = f'''
+from taller.comprobaciones import Desajuste, comprobacion
+
+TAREAS = {{1: "Saludar"}}
+
+
+@comprobacion(tarea=None, puntos=0)
+def test_estructura(crear_app):
+    """app.py se importa y create_app(config) devuelve una aplicación Flask."""
+    crear_app()
+
+
+@comprobacion(tarea=1, puntos=1)
+def test_saluda(client):
+    """GET /hola responde 200."""
+    client.get("/hola").espera(200)
+
+
+@comprobacion(tarea=1, puntos=2, oculta=True)
+def test_saluda_en_secreto(client):
+    """GET /hola dice la palabra secreta."""
+    texto = client.get("/hola").texto
+    if "{SECRETO}" not in texto:
+        raise Desajuste("{SECRETO}", repr(texto))
+'''
+
+APP = '''
+from flask import Flask
+
+
+def create_app(config=None):
+    app = Flask(__name__)
+
+    @app.get("/hola")
+    def hola():
+        return "hola"
+
+    return app
+'''
+
+
+@pytest.fixture
+def taller_con_oculta(tmp_path):
+    raiz = tmp_path / "taller"
+    (raiz / "lessons" / "99_prueba" / "ejercicio").mkdir(parents=True)
+    (raiz / "lessons" / "99_prueba" / "README.md").write_text("# Lección 99 · Prueba\n", encoding="utf-8")
+    (raiz / "lessons" / "99_prueba" / "ejercicio" / "app.py").write_text(APP, encoding="utf-8")
+    (raiz / "checks" / "99_prueba").mkdir(parents=True)
+    (raiz / "checks" / "99_prueba" / "test_prueba.py").write_text(COMPROBACIONES_CON_OCULTA, encoding="utf-8")
+    return raiz
+
+
+def test_comprobar_no_ejecuta_ni_revela_las_ocultas(taller_con_oculta):
+    r = taller("comprobar", "99", raiz=taller_con_oculta)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert SECRETO not in r.stdout and "en secreto" not in r.stdout
+    assert "Todas las comprobaciones públicas pasan. Al calificar se usarán además 1 comprobación oculta." in r.stdout
+    assert "¡Todo correcto!" not in r.stdout
+    documento = taller("comprobar", "99", "--formato", "json", raiz=taller_con_oculta).stdout
+    assert SECRETO not in documento and json.loads(documento)["hidden_not_run"] == 1
+
+
+def test_calificar_usa_las_ocultas_sin_mostrar_su_mensaje_al_estudiante(taller_con_oculta):
+    salida = taller_con_oculta / "notas"
+    r = taller("calificar", "99", str(taller_con_oculta / "lessons" / "99_prueba" / "ejercicio"),
+               "--salida", str(salida), raiz=taller_con_oculta)
+    assert r.returncode == 0, r.stdout + r.stderr
+    doc = json.loads((salida / "resultados" / "ejercicio.json").read_text(encoding="utf-8"))
+    assert (doc["score"], doc["max_score"]) == (1, 3)
+    oculta = next(p for p in doc["tests"] if p["id"] == "test_saluda_en_secreto")
+    assert oculta["hidden"] and SECRETO in oculta["message"]  # el docente sí lo ve
+    retro = (salida / "retroalimentacion" / "ejercicio.md").read_text(encoding="utf-8")
+    assert "GET /hola dice la palabra secreta. (comprobación oculta)" in retro and SECRETO not in retro
