@@ -57,9 +57,10 @@ def test_sin_argumentos_muestra_la_ayuda():
         (["ejecutar", "01", "--puerto", "abc"], "Error: el puerto debe ser un número entre 1 y 65535, no «abc»."),
         (["ejecutar", "01", "--puerto"], "Error: la opción --puerto necesita un valor."),
         (["nada"], "Error: la orden «nada» no existe"),
+        (["ejecutar", "03", "--ejercicio"], "Error: lessons/03_anatomia_jwt/ejercicio no tiene app.py"),
     ],
     ids=["leccion-inexistente", "falta-leccion", "opcion-desconocida", "formato-malo", "carpeta-inexistente",
-         "argumento-de-mas", "puerto-no-numerico", "puerto-sin-valor", "orden-desconocida"],
+         "argumento-de-mas", "puerto-no-numerico", "puerto-sin-valor", "orden-desconocida", "ejercicio-sin-app"],
 )
 def test_un_mal_uso_da_una_linea_en_espanol_y_codigo_2(argumentos, mensaje):
     r = taller(*argumentos)

@@ -212,16 +212,19 @@ def orden_ejecutar(leccion, cual, puerto):
     carpeta = {"ejercicio": leccion.ejercicio, "solucion": leccion.solucion}.get(cual, leccion.carpeta)
     if not puerto_libre(puerto):
         raise ErrorDeUso(f"el puerto {puerto} ya está en uso; prueba con --puerto {puerto + 1}")
-    generadas = claves_de_desarrollo() if leccion.numero != "01" else []
-    if generadas:
-        click.echo(f"Aviso: sin {' ni '.join(generadas)} en el entorno; uso claves aleatorias solo para esta "
-                   "ejecución (los tokens dejan de valer al parar). Para fijarlas: "
-                   "export JWT_SECRET_KEY=$(python -c \"import secrets; print(secrets.token_hex(32))\")")
+    if not (carpeta / "app.py").is_file():
+        raise ErrorDeUso(f"{mostrar_ruta(carpeta)} no tiene app.py: no es una app que se pueda servir "
+                         f"(prueba «taller ejecutar {leccion.numero}» o «taller comprobar {leccion.numero}»)")
+    generadas = claves_de_desarrollo()
     try:
         app = cargar_fabrica(carpeta / "app.py")()
     except ErrorDeCarga as e:
         click.echo(f"Error: {e}", err=True)
         return 1
+    if generadas and "flask-jwt-extended" in app.extensions:
+        click.echo(f"Aviso: sin {' ni '.join(generadas)} en el entorno; uso claves aleatorias solo para esta "
+                   "ejecución (los tokens dejan de valer al parar). Para fijarlas: "
+                   "export JWT_SECRET_KEY=$(python -c \"import secrets; print(secrets.token_hex(32))\")")
     click.echo(f"Lección {leccion.numero} · {leccion.titulo}: sirviendo {carpeta / 'app.py'}")
     click.echo(f"Abre http://127.0.0.1:{puerto}/ · pulsa Ctrl+C para parar.\n")
     app.run(host="127.0.0.1", port=puerto, debug=False, load_dotenv=False)

@@ -1,0 +1,287 @@
+"""La app de demostración de la lección 03 (``lessons/03_anatomia_jwt/app.py``): el inspector de tokens.
+
+Una prueba por comportamiento, con el código de estado y el cuerpo JSON exactos.
+Las claves de las pruebas tienen 32 bytes o más, salvo las cortas que el inspector
+debe manejar él mismo (sin que el InsecureKeyLengthWarning de PyJWT escape).
+"""
+
+import base64
+import json
+
+import jwt
+import pytest
+
+from conftest import cargar_app
+
+APP = "lessons/03_anatomia_jwt/app.py"
+CLAVE = "clave-de-pruebas-del-inspector-con-32-bytes"
+AHORA = 1_700_000_000
+
+
+@pytest.fixture
+def app_03():
+    return cargar_app(APP)({"TESTING": True})
+
+
+@pytest.fixture
+def client_03(app_03):
+    return app_03.test_client()
+
+
+def b64(texto):
+    datos = texto.encode() if isinstance(texto, str) else texto
+    return base64.urlsafe_b64encode(datos).rstrip(b"=").decode()
+
+
+def inspeccionar(client, token, clave=None):
+    cuerpo = {"token": token} if clave is None else {"token": token, "clave": clave}
+    return client.post("/api/inspeccionar", json=cuerpo)
+
+
+TOKEN = jwt.encode({"sub": "42", "iat": AHORA, "nbf": AHORA, "rol": "editor"}, CLAVE, algorithm="HS256")
+
+
+# --- Lectura -----------------------------------------------------------------
+
+
+def test_inspecciona_sin_clave(client_03):
+    r = inspeccionar(client_03, TOKEN)
+    assert r.status_code == 200
+    firma = TOKEN.rsplit(".", 1)[1]
+    assert r.get_json() == {
+        "cabecera": {"alg": "HS256", "typ": "JWT"},
+        "payload": {"sub": "42", "iat": AHORA, "nbf": AHORA, "rol": "editor"},
+        "fechas": {"iat": "2023-11-14 22:13:20 UTC", "nbf": "2023-11-14 22:13:20 UTC"},
+        "firma": {"base64url": firma, "hex": base64.urlsafe_b64decode(firma + "=").hex(), "bytes": 32},
+        "verificacion": {"estado": "sin_clave", "motivo": "Escribe la clave para comprobar la firma.", "avisos": []},
+    }
+
+
+def test_quita_espacios_y_el_prefijo_bearer(client_03):
+    r = inspeccionar(client_03, f"  Bearer {TOKEN}\n")
+    assert r.status_code == 200
+    assert r.get_json()["payload"]["sub"] == "42"
+
+
+@pytest.mark.parametrize(("valor", "legible"), [
+    (0, "1970-01-01 00:00:00 UTC"),
+    (1300819380, "2011-03-22 18:43:00 UTC"),
+    (1.5e20, "fuera del rango de fechas representable"),
+    ("mañana", 'no es un número ("mañana"): no es una fecha válida'),
+    (True, "no es un número (true): no es una fecha válida"),
+], ids=["epoca", "rfc_7519", "fuera_de_rango", "texto", "booleano"])
+def test_fechas_legibles(client_03, valor, legible):
+    token = jwt.encode({"exp": 0}, CLAVE, algorithm="HS256")  # cabecera y firma cualesquiera
+    cabecera, _, firma = token.split(".")
+    token = f"{cabecera}.{b64(json.dumps({'exp': valor}))}.{firma}"
+    r = inspeccionar(client_03, token)
+    assert r.status_code == 200
+    assert r.get_json()["fechas"] == {"exp": legible}
+
+
+# --- Verificación ------------------------------------------------------------
+
+FIRMA_MAL = "La firma no coincide: el token se ha modificado o se firmó con otra clave."
+AVISO_CORTA = ("La clave tiene 16 bytes; RFC 7518 §3.2 pide al menos 32 para HS256. Una clave corta o de "
+               "diccionario se adivina probando palabras (RFC 8725 §3.5).")
+
+
+def test_firma_valida(client_03):
+    r = inspeccionar(client_03, TOKEN, CLAVE)
+    assert r.status_code == 200
+    assert r.get_json()["verificacion"] == {
+        "estado": "valida", "motivo": "La firma es correcta y el token está dentro de su plazo.", "avisos": [],
+    }
+
+
+def test_firma_con_otra_clave(client_03):
+    r = inspeccionar(client_03, TOKEN, CLAVE + "x")
+    assert r.get_json()["verificacion"] == {"estado": "invalida", "motivo": FIRMA_MAL, "avisos": []}
+
+
+def test_payload_alterado(client_03):
+    cabecera, _, firma = TOKEN.split(".")
+    alterado = f"{cabecera}.{b64(json.dumps({'sub': '42', 'rol': 'admin'}))}.{firma}"
+    r = inspeccionar(client_03, alterado, CLAVE)
+    assert r.status_code == 200
+    assert r.get_json()["payload"] == {"sub": "42", "rol": "admin"}  # se lee igual: no está cifrado
+    assert r.get_json()["verificacion"]["motivo"] == FIRMA_MAL
+
+
+def test_clave_corta_avisa_sin_que_escape_el_aviso_de_pyjwt(client_03):
+    """La semilla usa «mi_clave_secreta» (16 bytes). Con -W error, un aviso que escapara sería un 500."""
+    with pytest.warns(jwt.InsecureKeyLengthWarning):
+        token = jwt.encode({"sub": "admin"}, "mi_clave_secreta", algorithm="HS256")
+    r = inspeccionar(client_03, token, "mi_clave_secreta")
+    assert r.status_code == 200
+    assert r.get_json()["verificacion"] == {
+        "estado": "valida", "motivo": "La firma es correcta y el token está dentro de su plazo.", "avisos": [AVISO_CORTA],
+    }
+
+
+def test_caducado(client_03):
+    token = jwt.encode({"sub": "1", "exp": 1300819380}, CLAVE, algorithm="HS256")
+    r = inspeccionar(client_03, token, CLAVE)
+    assert r.get_json()["verificacion"] == {
+        "estado": "invalida",
+        "motivo": "La firma es correcta, pero el token caducó: exp = 2011-03-22 18:43:00 UTC.",
+        "avisos": [],
+    }
+
+
+def test_todavia_no_valido(client_03):
+    token = jwt.encode({"sub": "1", "nbf": 4_000_000_000}, CLAVE, algorithm="HS256")
+    r = inspeccionar(client_03, token, CLAVE)
+    assert r.get_json()["verificacion"]["motivo"] == (
+        "La firma es correcta, pero el token todavía no es válido (nbf o iat están en el futuro).")
+
+
+def test_sub_numerico(client_03):
+    # PyJWT 2.15 ya no firma un «sub» numérico: se firma a mano, como lo haría otra biblioteca.
+    import hashlib
+    import hmac
+
+    entrada = b64('{"alg":"HS256","typ":"JWT"}') + "." + b64('{"sub":42}')
+    token = f"{entrada}.{b64(hmac.new(CLAVE.encode(), entrada.encode(), hashlib.sha256).digest())}"
+    r = inspeccionar(client_03, token, CLAVE)
+    assert r.get_json()["verificacion"]["motivo"] == (
+        'La firma es correcta, pero «sub» debe ser un texto (RFC 7519 §4.1.2), por ejemplo "42" y no 42.')
+
+
+def test_alg_none(client_03):
+    cabecera, payload = b64('{"alg":"none","typ":"JWT"}'), b64('{"sub":"1","rol":"admin"}')
+    token = f"{cabecera}.{payload}."
+    r = inspeccionar(client_03, token, CLAVE)
+    assert r.status_code == 200
+    assert r.get_json()["firma"] == {"base64url": "", "hex": "", "bytes": 0}
+    assert r.get_json()["verificacion"] == {
+        "estado": "invalida",
+        "motivo": "«alg»: «none» significa «sin firma» (RFC 7518 §3.6): cualquiera puede fabricar ese token. Nunca se acepta.",
+        "avisos": [],
+    }
+
+
+def test_otro_algoritmo(client_03):
+    clave = "k" * 64
+    token = jwt.encode({"sub": "1"}, clave, algorithm="HS512")
+    r = inspeccionar(client_03, token, clave)
+    assert r.get_json()["verificacion"]["motivo"] == (
+        'El algoritmo "HS512" no está permitido: este inspector solo verifica HS256. '
+        "El algoritmo lo fija quien verifica, no el token (RFC 8725 §3.1).")
+
+
+# --- Entrada mala: 400 con un mensaje en español, nunca un 500 -----------------
+
+NO_ES_JSON = "no es JSON válido (en UTF-8)."
+MAL_FORMADOS = [
+    ("", "Pega un token: tres partes en base64url separadas por puntos."),
+    ("abc", "Un JWT firmado tiene tres partes separadas por puntos (cabecera.payload.firma); este tiene 1."),
+    ("a.b.c.d", "Un JWT firmado tiene tres partes separadas por puntos (cabecera.payload.firma); este tiene 4."),
+    ("e30=.e30.AAAA", "La cabecera no está en base64url: solo admite A-Z, a-z, 0-9, «-» y «_», sin «=»."),
+    ("e30.e+0.AAAA", "El payload no está en base64url: solo admite A-Z, a-z, 0-9, «-» y «_», sin «=»."),
+    ("e30.e30.A", "La firma no está en base64url: solo admite A-Z, a-z, 0-9, «-» y «_», sin «=»."),
+    (f"{b64('hola')}.e30.AAAA", "La cabecera " + NO_ES_JSON),
+    (f"{b64(bytes([255, 254]))}.e30.AAAA", "La cabecera " + NO_ES_JSON),
+    (f"{b64('[' * 5000)}.e30.AAAA", "La cabecera " + NO_ES_JSON),
+    (f"{b64('[]')}.e30.AAAA", "La cabecera debe ser un objeto JSON ({…}), y es una lista."),
+    (f"e30.{b64('null')}.AAAA", "El payload debe ser un objeto JSON ({…}), y es null."),
+    (f"e30.{b64('42')}.AAAA", "El payload debe ser un objeto JSON ({…}), y es un número."),
+    ("x" * 9000, "El token es demasiado largo (9000 caracteres; el máximo es 8192)."),
+]
+
+
+@pytest.mark.parametrize(("token", "mensaje"), MAL_FORMADOS, ids=[
+    "vacio", "un_segmento", "cuatro_segmentos", "relleno", "alfabeto_estandar", "firma_imposible",
+    "cabecera_no_json", "cabecera_no_utf8", "cabecera_anidada", "cabecera_lista", "payload_null",
+    "payload_numero", "demasiado_largo",
+])
+def test_token_mal_formado_da_400(client_03, token, mensaje):
+    r = inspeccionar(client_03, token)
+    assert r.status_code == 400
+    assert r.get_json() == {"error": mensaje}
+
+
+@pytest.mark.parametrize(("peticion", "mensaje"), [
+    ({"data": "token=x", "content_type": "text/plain"}, 'El cuerpo debe ser un objeto JSON: {"token": "…", "clave": "…"} (clave opcional).'),
+    ({"json": ["token"]}, 'El cuerpo debe ser un objeto JSON: {"token": "…", "clave": "…"} (clave opcional).'),
+    ({"data": "[" * 50_000, "content_type": "application/json"}, 'El cuerpo debe ser un objeto JSON: {"token": "…", "clave": "…"} (clave opcional).'),
+    ({"json": {}}, "Falta el campo «token»."),
+    ({"json": {"token": 42}}, "El campo «token» debe ser un texto."),
+    ({"json": {"token": TOKEN, "clave": 42}}, "El campo «clave» debe ser un texto."),
+    ({"json": {"token": TOKEN, "clave": "x" * 1025}}, "La clave es demasiado larga (máximo 1024 caracteres)."),
+], ids=["texto_plano", "lista", "json_anidado", "sin_token", "token_numero", "clave_numero", "clave_larga"])
+def test_cuerpo_malo_da_400(client_03, peticion, mensaje):
+    r = client_03.post("/api/inspeccionar", **peticion)
+    assert r.status_code == 400
+    assert r.get_json() == {"error": mensaje}
+
+
+def test_cuerpo_enorme_da_413_en_json(client_03):
+    r = client_03.post("/api/inspeccionar", json={"token": "x" * 70_000})
+    assert r.status_code == 413
+    assert r.get_json() == {"error": "La petición es demasiado grande (máximo 64 KB)."}
+
+
+def test_ruta_y_metodo_en_json(client_03):
+    r = client_03.get("/api/inspeccionar")
+    assert r.status_code == 405
+    assert r.get_json() == {"error": "Método no permitido en esta ruta."}
+    assert "POST" in r.headers["Allow"]
+    r = client_03.get("/api/nada")
+    assert r.status_code == 404
+    assert r.get_json() == {"error": "La ruta no existe."}
+
+
+# --- La página ---------------------------------------------------------------
+
+
+def test_la_pagina_tiene_un_formulario_post_sin_javascript_ni_cdn(client_03):
+    r = client_03.get("/")
+    assert r.status_code == 200
+    pagina = r.get_data(as_text=True)
+    assert '<form method="post" action="/">' in pagina
+    assert 'name="token"' in pagina and 'name="clave"' in pagina
+    assert "<script" not in pagina and "http://" not in pagina and "https://" not in pagina
+    assert r.headers["Cache-Control"] == "no-store"
+    assert "default-src 'none'" in r.headers["Content-Security-Policy"]
+
+
+def test_la_pagina_muestra_el_token_y_no_devuelve_la_clave(client_03):
+    r = client_03.post("/", data={"token": TOKEN, "clave": CLAVE})
+    assert r.status_code == 200
+    pagina = r.get_data(as_text=True)
+    assert "La firma es correcta y el token está dentro de su plazo." in pagina
+    assert "2023-11-14 22:13:20 UTC" in pagina and "&#34;rol&#34;: &#34;editor&#34;" in pagina
+    assert CLAVE not in pagina
+
+
+def test_la_pagina_escapa_el_payload(client_03):
+    token = jwt.encode({"sub": "1", "nombre": "<script>alert('xss')</script>"}, CLAVE, algorithm="HS256")
+    pagina = client_03.post("/", data={"token": token}).get_data(as_text=True)
+    assert "<script>alert" not in pagina
+    assert "&lt;script&gt;alert(&#39;xss&#39;)&lt;/script&gt;" in pagina
+
+
+def test_la_pagina_escapa_la_cabecera_y_el_token_mal_formado(client_03):
+    token = jwt.encode({"sub": "1"}, CLAVE, algorithm="HS256", headers={"kid": "<img src=x onerror=alert(1)>"})
+    pagina = client_03.post("/", data={"token": token}).get_data(as_text=True)
+    assert "<img" not in pagina and "&lt;img src=x onerror=alert(1)&gt;" in pagina
+    r = client_03.post("/", data={"token": "</textarea><script>alert(1)</script>"})
+    assert r.status_code == 400
+    assert "<script>" not in r.get_data(as_text=True)
+
+
+def test_la_pagina_explica_el_error(client_03):
+    r = client_03.post("/", data={"token": "abc"})
+    assert r.status_code == 400
+    assert "tiene tres partes separadas por puntos" in r.get_data(as_text=True)
+
+
+def test_la_pagina_con_un_cuerpo_enorme_da_413(client_03):
+    r = client_03.post("/", data={"token": "x" * 70_000})
+    assert r.status_code == 413
+    assert "La petición es demasiado grande (máximo 64 KB)." in r.get_data(as_text=True)
+
+
+def test_no_necesita_jwt_secret_key_ni_base_de_datos(app_03):
+    assert "JWT_SECRET_KEY" not in app_03.config and "SQLALCHEMY_DATABASE_URI" not in app_03.config
