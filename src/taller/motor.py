@@ -9,6 +9,7 @@ código del estudiante nunca puede tumbar al motor ni esconder un resultado.
 Este módulo no importa Flask ni pytest: arrancar ``taller`` es rápido.
 """
 
+import gc
 import json
 import os
 import select
@@ -77,6 +78,9 @@ def precargar():
             importlib.import_module(nombre)
         except ImportError:
             pass
+    # Lo importado no se libera nunca: fuera del alcance del recolector, los gc.collect() de pytest
+    # en cada hijo son baratos y no copian esas páginas de memoria (copy-on-write).
+    gc.freeze()
 
 
 def lanzar_hijo(carpeta, objetivo, ids, previos, temporal, entorno_extra, bifurcar=False):
