@@ -1,0 +1,360 @@
+"""Lección 04 · Refresh tokens: el flujo de la semilla (login, uso, 401, refresco) corregido.
+
+La semilla ponía los claims (``rol``…) solo en el token del login y su
+``/auth/refresh`` creaba el nuevo token con la identidad a secas: tras refrescar,
+el administrador recibía 403. Aquí los claims salen de un solo sitio
+(``additional_claims_loader``, que lee el usuario), el token del login es
+*fresco* y el refrescado no, las operaciones sensibles exigen un token fresco,
+las caducidades son configuración y, con ``ROTAR_REFRESH_TOKENS``, cada
+refresh token vale una sola vez.
+
+Crea un usuario y ponla en marcha con::
+
+    export JWT_SECRET_KEY=$(python -c "import secrets; print(secrets.token_hex(32))")
+    flask --app lessons/04_refresh_tokens/app.py crear-usuario ana@example.com --nombre Ana --rol admin
+    JWT_ACCESS_TOKEN_EXPIRES=30 flask --app lessons/04_refresh_tokens/app.py run
+"""
+
+import os
+import re
+import secrets
+from datetime import datetime, timedelta, timezone
+
+import bcrypt
+import click
+from flask import Flask, current_app, jsonify, request, url_for
+from flask_jwt_extended import (
+    JWTManager,
+    create_access_token,
+    create_refresh_token,
+    get_jwt,
+    get_jwt_identity,
+    jwt_required,
+)
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import HTTPException
+
+db = SQLAlchemy()
+
+MIN_BYTES_SECRETO = 32  # HS256: la clave debe tener al menos 32 bytes (RFC 7518, sección 3.2)
+MIN_PASSWORD = 8  # caracteres
+MAX_PASSWORD_BYTES = 72  # bcrypt no mira más allá; bcrypt 5 lanza ValueError si se pasa
+MAX_EMAIL = 254
+MAX_NOMBRE = 100
+MAX_ID = 2**63 - 1  # el mayor entero que guardan SQLite y PostgreSQL (BIGINT)
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# Claves que circulan por internet (las de las semillas): largas o no, no son secretas.
+CLAVES_PUBLICAS = {"mi_clave_secreta", "super-secret-key-cambiar-en-produccion"}
+ROLES = ("usuario", "admin")
+COMO_GENERAR = 'export JWT_SECRET_KEY=$(python -c "import secrets; print(secrets.token_hex(32))")'
+
+
+class SecretoDebil(RuntimeError):
+    """La app no arranca sin un JWT_SECRET_KEY fuerte."""
+
+
+class ConfiguracionMala(RuntimeError):
+    """Una variable de entorno con un valor que no se entiende."""
+
+
+class Usuario(db.Model):
+    """Un usuario: la contraseña no se guarda, solo su hash bcrypt."""
+
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id = db.Column(db.Integer, primary_key=True)
+    email = db.Column(db.String(MAX_EMAIL), unique=True, nullable=False)
+    nombre = db.Column(db.String(MAX_NOMBRE), nullable=False)
+    password_hash = db.Column(db.String(60), nullable=False)
+    rol = db.Column(db.String(20), nullable=False, default="usuario")
+
+    def a_dict(self):
+        """Lo que se puede enseñar del usuario: nunca el hash."""
+        return {"id": self.id, "email": self.email, "nombre": self.nombre, "rol": self.rol}
+
+
+class RefreshUsado(db.Model):
+    """Un refresh token ya canjeado con la rotación activada: su ``jti`` no vale dos veces.
+
+    ``jti`` es la clave primaria: si dos peticiones canjean a la vez el mismo
+    token, la segunda choca con la primera al guardar (``IntegrityError``).
+    """
+
+    jti = db.Column(db.String(64), primary_key=True)
+    caduca_en = db.Column(db.DateTime(timezone=True), nullable=False)
+
+
+def error(mensaje, estado):
+    """Respuesta de error en JSON: ``{"error": mensaje}`` con su código HTTP."""
+    return jsonify(error=mensaje), estado
+
+
+def leer_json():
+    """El cuerpo JSON de la petición, o ``None`` si no es JSON válido (ver la lección 01)."""
+    try:
+        return request.get_json(silent=True)
+    except RecursionError:
+        return None
+
+
+def cifrar(password):
+    """El hash bcrypt de ``password`` (con sal aleatoria y el coste de ``BCRYPT_LOG_ROUNDS``)."""
+    coste = current_app.config["BCRYPT_LOG_ROUNDS"]
+    return bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt(rounds=coste)).decode("ascii")
+
+
+def problema_de_password(password):
+    """Por qué ``password`` no vale como contraseña nueva, o ``None`` si vale."""
+    if not isinstance(password, str):
+        return "El campo «password» debe ser un texto."
+    if len(password) < MIN_PASSWORD:
+        return f"La contraseña debe tener al menos {MIN_PASSWORD} caracteres."
+    if len(password.encode("utf-8")) > MAX_PASSWORD_BYTES:
+        return f"La contraseña admite como máximo {MAX_PASSWORD_BYTES} bytes."
+    return None
+
+
+def normalizar_email(email):
+    """El email sin espacios y en minúsculas, o ``None`` si no parece un email."""
+    if not isinstance(email, str):
+        return None
+    email = email.strip().lower()
+    if len(email) > MAX_EMAIL or not EMAIL.match(email):
+        return None
+    return email
+
+
+def comprobar_secreto(app):
+    """Exige un ``JWT_SECRET_KEY`` fuerte; sin él, solo en depuración o pruebas se usa uno aleatorio."""
+    clave = app.config.get("JWT_SECRET_KEY")
+    if not clave:
+        if app.debug or app.testing:
+            # Clave de desarrollo: aleatoria en cada arranque (los tokens dejan de valer al reiniciar).
+            app.config["JWT_SECRET_KEY"] = secrets.token_hex(32)
+            app.logger.warning("Sin JWT_SECRET_KEY: uso una clave aleatoria solo para esta ejecución.")
+            return
+        raise SecretoDebil(f"Falta JWT_SECRET_KEY en el entorno. Genera una clave con:\n    {COMO_GENERAR}")
+    if len(str(clave).encode("utf-8")) < MIN_BYTES_SECRETO or clave in CLAVES_PUBLICAS:
+        raise SecretoDebil(
+            f"JWT_SECRET_KEY es débil: necesita al menos {MIN_BYTES_SECRETO} bytes aleatorios y no puede ser "
+            f"una clave de ejemplo. Genera una con:\n    {COMO_GENERAR}"
+        )
+
+
+def buscar_usuario(identidad):
+    """El usuario cuyo id es ``identidad`` (el ``sub`` del token, un texto), o ``None``."""
+    if not isinstance(identidad, str) or not identidad.isdecimal() or int(identidad) > MAX_ID:
+        return None
+    return db.session.get(Usuario, int(identidad))
+
+
+def claims_del_usuario(identidad):
+    """Los claims propios de todo token de ``identidad``, leídos del usuario: un solo sitio para todos los tokens.
+
+    Flask-JWT-Extended la llama en cada ``create_access_token`` y ``create_refresh_token``
+    (es su ``additional_claims_loader``): el token del login y el del refresco llevan el
+    mismo ``rol``, y si el rol cambia, el siguiente refresco ya lleva el nuevo.
+    """
+    usuario = buscar_usuario(identidad)
+    if usuario is None:
+        return {}
+    return {"rol": usuario.rol, "nombre": usuario.nombre}
+
+
+def segundos_del_entorno(variable, por_defecto):
+    """Una caducidad: la variable de entorno ``variable`` en segundos, o ``por_defecto`` (un ``timedelta``)."""
+    valor = os.environ.get(variable)
+    if not valor:
+        return por_defecto
+    if not valor.strip().isdecimal() or int(valor) == 0:
+        raise ConfiguracionMala(f"{variable} debe ser un número entero de segundos mayor que 0, no «{valor}».")
+    return timedelta(seconds=int(valor))
+
+
+def rotar_refresh_token(usuario):
+    """Anota como usado el refresh token de la petición y devuelve uno nuevo; ``None`` si ya se había usado."""
+    datos = get_jwt()
+    db.session.add(RefreshUsado(jti=datos["jti"], caduca_en=datetime.fromtimestamp(datos["exp"], timezone.utc)))
+    try:
+        db.session.commit()
+    except IntegrityError:  # el jti ya estaba: alguien (¿un atacante?) lo canjeó antes
+        db.session.rollback()
+        return None
+    return create_refresh_token(identity=str(usuario.id))
+
+
+def url_de_base_de_datos(carpeta_instance):
+    """``DATABASE_URL`` si existe (PostgreSQL con psycopg 3); si no, SQLite en ``instance/``."""
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        return "sqlite:///" + os.path.join(carpeta_instance, "refresh.sqlite")
+    for prefijo in ("postgres://", "postgresql://"):
+        if url.startswith(prefijo):
+            return "postgresql+psycopg://" + url.removeprefix(prefijo)
+    return url
+
+
+def create_app(config=None):
+    """Crea la aplicación. ``config`` sobrescribe la configuración (por ejemplo en las pruebas)."""
+    app = Flask(__name__, instance_relative_config=True)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_mapping(
+        SQLALCHEMY_DATABASE_URI=url_de_base_de_datos(app.instance_path),
+        MAX_CONTENT_LENGTH=1024 * 1024,
+        JWT_SECRET_KEY=os.environ.get("JWT_SECRET_KEY"),  # nunca escrita en el código
+        # Caducidades: de la configuración (o del entorno, en segundos), nunca en create_access_token.
+        JWT_ACCESS_TOKEN_EXPIRES=segundos_del_entorno("JWT_ACCESS_TOKEN_EXPIRES", timedelta(minutes=15)),
+        JWT_REFRESH_TOKEN_EXPIRES=segundos_del_entorno("JWT_REFRESH_TOKEN_EXPIRES", timedelta(days=30)),
+        ROTAR_REFRESH_TOKENS=os.environ.get("ROTAR_REFRESH_TOKENS", "").lower() in ("1", "true", "si", "sí"),
+        BCRYPT_LOG_ROUNDS=12,
+    )
+    if config:
+        app.config.update(config)
+    comprobar_secreto(app)
+
+    db.init_app(app)
+    gestor_jwt = JWTManager(app)
+    gestor_jwt.additional_claims_loader(claims_del_usuario)  # los claims de TODOS los tokens salen de aquí
+    with app.app_context():
+        db.create_all()
+        # Un hash de verdad que no es de nadie: con un email desconocido también se llama a checkpw.
+        hash_ficticio = cifrar(secrets.token_urlsafe(16)).encode("ascii")
+
+    @app.get("/")
+    def inicio():
+        return jsonify(
+            mensaje="Refresh tokens: POST /auth/login te da dos tokens; cuando el de acceso caduque (401), "
+                    "pide otro en POST /auth/refresh con el refresh token.",
+            rutas=[url_for("login"), url_for("refrescar"), url_for("perfil"), url_for("admin_usuarios"),
+                   url_for("operacion_sensible")],
+        )
+
+    @app.post("/auth/login")
+    def login():
+        datos = leer_json()
+        if not isinstance(datos, dict):
+            return error('El cuerpo debe ser un objeto JSON: {"email": "…", "password": "…"}.', 400)
+        email, password = datos.get("email"), datos.get("password")
+        if not isinstance(email, str) or not isinstance(password, str):
+            return error("Los campos «email» y «password» son obligatorios y deben ser textos.", 400)
+        if len(password.encode("utf-8")) > MAX_PASSWORD_BYTES:
+            return error(f"La contraseña admite como máximo {MAX_PASSWORD_BYTES} bytes.", 400)
+        usuario = db.session.scalar(db.select(Usuario).filter_by(email=email.strip().lower()))
+        # Siempre una llamada a checkpw: la respuesta tarda lo mismo exista o no el email.
+        guardado = usuario.password_hash.encode("ascii") if usuario else hash_ficticio
+        correcta = bcrypt.checkpw(password.encode("utf-8"), guardado)
+        if usuario is None or not correcta:
+            return error("Email o contraseña incorrectos.", 401)  # el mismo mensaje en los dos casos
+        identidad = str(usuario.id)  # sub: siempre un texto
+        return jsonify(
+            access_token=create_access_token(identity=identidad, fresh=True),  # fresco: acaba de dar la contraseña
+            refresh_token=create_refresh_token(identity=identidad),
+        )
+
+    @app.post("/auth/refresh")
+    @jwt_required(refresh=True)  # solo un refresh token; un access token recibe 422
+    def refrescar():
+        usuario = buscar_usuario(get_jwt_identity())
+        if usuario is None:  # el refresh token es válido, pero el usuario se borró
+            return error("El usuario del token ya no existe.", 401)
+        respuesta = {"access_token": create_access_token(identity=str(usuario.id), fresh=False)}
+        if current_app.config["ROTAR_REFRESH_TOKENS"]:
+            nuevo = rotar_refresh_token(usuario)
+            if nuevo is None:
+                return error("Este refresh token ya se usó: inicia sesión de nuevo.", 401)
+            respuesta["refresh_token"] = nuevo
+        return jsonify(respuesta)
+
+    @app.get("/api/perfil")
+    @jwt_required()  # solo access tokens: un refresh token recibe 422
+    def perfil():
+        usuario = buscar_usuario(get_jwt_identity())
+        if usuario is None:
+            return error("El usuario del token ya no existe.", 401)
+        claims = get_jwt()
+        return jsonify(usuario=usuario.a_dict(), token={"rol": claims.get("rol"), "fresh": claims["fresh"]})
+
+    @app.get("/api/admin/usuarios")
+    @jwt_required()
+    def admin_usuarios():
+        if get_jwt().get("rol") != "admin":  # el rol viaja en el token: ni una consulta a la base de datos
+            return error("Se requiere el rol «admin».", 403)
+        usuarios = db.session.scalars(db.select(Usuario).order_by(Usuario.id))
+        return jsonify([u.a_dict() for u in usuarios])
+
+    @app.post("/api/operacion-sensible")
+    @jwt_required(fresh=True)  # un token refrescado recibe 401 «Fresh token required»
+    def operacion_sensible():
+        usuario = buscar_usuario(get_jwt_identity())
+        if usuario is None:
+            return error("El usuario del token ya no existe.", 401)
+        return jsonify(mensaje=f"{usuario.nombre}, tu token es fresco: puedes hacer la operación sensible.")
+
+    @app.errorhandler(HTTPException)
+    def error_http(e):
+        """404, 405, 413…: la API responde siempre en JSON, nunca con una página HTML."""
+        respuesta = jsonify(error=MENSAJES_HTTP.get(e.code, e.name))
+        respuesta.status_code = e.code
+        if e.code == 405:
+            respuesta.headers["Allow"] = e.get_response().headers["Allow"]
+        return respuesta
+
+    @app.errorhandler(Exception)
+    def error_interno(e):
+        """Un fallo inesperado: se registra entero en el log y el cliente recibe un 500 en JSON."""
+        app.logger.exception("Error no controlado")
+        return error("Error interno del servidor.", 500)
+
+    @app.cli.command("crear-usuario")
+    @click.argument("email")
+    @click.option("--nombre", prompt="Nombre", help="Nombre que se muestra.")
+    @click.password_option("--password", prompt="Contraseña", confirmation_prompt="Repítela",
+                           help="Contraseña (si no la das, se pide sin mostrarla).")
+    @click.option("--rol", type=click.Choice(ROLES), default="usuario", show_default=True, help="Rol del usuario.")
+    def crear_usuario(email, nombre, password, rol):
+        """Crea un usuario con la contraseña cifrada con bcrypt."""
+        email_normalizado = normalizar_email(email)
+        if email_normalizado is None:
+            raise click.ClickException(f"«{email}» no es un email válido.")
+        if not nombre.strip():
+            raise click.ClickException("El nombre no puede estar vacío.")
+        if problema := problema_de_password(password):
+            raise click.ClickException(problema)
+        if db.session.scalar(db.select(Usuario).filter_by(email=email_normalizado)):
+            raise click.ClickException(f"Ya existe un usuario con el email {email_normalizado}.")
+        usuario = Usuario(email=email_normalizado, nombre=nombre.strip()[:MAX_NOMBRE], password_hash=cifrar(password),
+                          rol=rol)
+        db.session.add(usuario)
+        db.session.commit()
+        click.echo(f"Usuario {usuario.id} creado: {usuario.email} ({usuario.rol})")
+
+    @app.cli.command("cambiar-rol")
+    @click.argument("email")
+    @click.argument("rol", type=click.Choice(ROLES))
+    def cambiar_rol(email, rol):
+        """Cambia el rol de un usuario (los tokens nuevos, también los refrescados, llevan el rol nuevo)."""
+        usuario = db.session.scalar(db.select(Usuario).filter_by(email=email.strip().lower()))
+        if usuario is None:
+            raise click.ClickException(f"No existe ningún usuario con el email {email}.")
+        usuario.rol = rol
+        db.session.commit()
+        click.echo(f"{usuario.email} ahora tiene el rol {rol}.")
+
+    @app.cli.command("reiniciar-db")
+    def reiniciar_db():
+        """Borra y vuelve a crear las tablas (se pierden los usuarios)."""
+        db.drop_all()
+        db.create_all()
+        click.echo("Base de datos reiniciada.")
+
+    return app
+
+
+MENSAJES_HTTP = {
+    400: "Petición incorrecta.",
+    404: "La ruta no existe.",
+    405: "Método no permitido en esta ruta.",
+    413: "El cuerpo de la petición es demasiado grande (máximo 1 MB).",
+    415: "Tipo de contenido no admitido.",
+}
