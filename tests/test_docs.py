@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from taller import fragmentos
+from taller import fragmentos, lecciones
 
 RAIZ = Path(__file__).resolve().parents[1]
 
@@ -35,6 +35,13 @@ def test_la_web_se_construye_y_muestra_el_codigo_de_la_leccion(tmp_path):
     cuaderno = texto_de(salida / "cuadernos" / "01_api_rest.html")
     assert "Servidor escuchando en http://127.0.0.1:" in cuaderno, "El cuaderno no se ejecutó al construir la web"
     assert (salida / "index.html").is_file()
+
+    for leccion in lecciones.todas():  # cada lección tiene su página, la de su ejercicio y su cuaderno
+        for pagina in (f"lecciones/{leccion.nombre}.html", f"lecciones/{leccion.nombre}_ejercicio.html",
+                       f"cuadernos/{leccion.nombre}.html"):
+            assert (salida / pagina).is_file(), f"falta {pagina} en la web"
+        titulo = texto_de(salida / "lecciones" / f"{leccion.nombre}.html")
+        assert f"Lección {leccion.numero}" in titulo
 
 
 def cargar_extension():
