@@ -179,3 +179,21 @@ def test_comprobaciones_que_no_cargan_dan_un_documento_de_error(tmp_path):
     validar_documento(doc)
     assert doc["status"] == "error"
     assert "fallo del taller, no de tu código" in doc["message"]
+
+
+def test_un_skip_dentro_de_una_comprobacion_se_informa_como_skip_no_como_pass(tmp_path):
+    carpeta = tmp_path / "checks" / "98_salto"
+    carpeta.mkdir(parents=True)
+    (carpeta / "test_salto.py").write_text(
+        "import pytest\n"
+        "from taller.comprobaciones import comprobacion\n\n\n"
+        "@comprobacion(tarea=1, puntos=2)\n"
+        "def test_necesita_redis():\n"
+        '    """Algo que necesita Redis."""\n'
+        '    pytest.skip("No hay Redis en 127.0.0.1:6379.")\n',
+        encoding="utf-8",
+    )
+    doc = motor.comprobar(carpeta, LECCION.solucion)
+    validar_documento(doc)
+    (prueba,) = doc["tests"]
+    assert (prueba["status"], prueba["score"], prueba["message"]) == ("skip", 0, "No hay Redis en 127.0.0.1:6379.")

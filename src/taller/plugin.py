@@ -213,7 +213,7 @@ def pytest_runtest_makereport(item, call):
         return informe  # una prueba normal, no una comprobación del taller
     estado = estado_de(item.config)
     datos = estado.informes.setdefault(item.nodeid, {"estado": "pass", "mensaje": None, "salida": ""})
-    if informe.skipped and call.when == "setup":
+    if informe.skipped and datos["estado"] == "pass":  # en la preparación (dependencias) o dentro de la comprobación
         razon = informe.longrepr[2] if isinstance(informe.longrepr, tuple) else str(informe.longrepr)
         datos.update(estado="skip", mensaje=razon.removeprefix("Skipped: "))
     elif informe.failed and datos["estado"] == "pass" and call.excinfo is None:
