@@ -1,0 +1,374 @@
+"""Comprobaciones de la lección 07: el sobre de error, los errores de JWT (RFC 6750), los errores HTTP y el límite."""
+
+import base64
+import json
+import secrets
+import time
+import uuid
+from datetime import timedelta
+
+import jwt
+import pytest
+from flask import abort
+from werkzeug.http import HTTP_STATUS_CODES
+
+from taller.comprobaciones import Cliente, Desajuste, Falta, Fallo, comprobacion, mostrar_json
+
+TAREAS = {
+    1: "El sobre {\"error\", \"codigo\"} en las respuestas de error de las rutas",
+    2: "Los errores de JWT: 401, su código y WWW-Authenticate (RFC 6750)",
+    3: "Ningún error HTTP en HTML: el sobre para todos",
+    4: "Límite de intentos en el login y el registro (429 con Retry-After)",
+}
+
+ANA = {"email": "ana@example.com", "password": "contraseña-de-ana", "nombre": "Ana"}
+ADA = {"email": "ada@example.com", "password": "contraseña-de-ada", "nombre": "Ada"}
+PARA_EMPEZAR = "El registro y el login vienen hechos de la lección 06."
+PISTA_SOBRE = ('Responde con error(mensaje, estado, codigo): {"error": "…", "codigo": "…"}; sin codigo, el de '
+               "CODIGOS_HTTP para ese estado.")
+PISTA_JWT = ("Registra un cargador por cada error de Flask-JWT-Extended (unauthorized_loader, invalid_token_loader, "
+             "expired_token_loader, revoked_token_loader, needs_fresh_token_loader…) que responda con error(…, 401, "
+             "codigo).")
+PISTA_WWW = ('Todo 401 lleva WWW-Authenticate: sin token, «Bearer realm="api"»; con un token que no vale, '
+             '«Bearer realm="api", error="invalid_token", error_description="…"» (RFC 6750, sección 3).')
+PISTA_HTTP = ("Un solo @app.errorhandler(HTTPException) que responda con error(mensaje, e.code) para cualquier "
+              "código (400, 404, 405, 413, 415, 429, 500…), con Allow en el 405.")
+PISTA_LIMITE = ("Crea un Limiter(get_remote_address, app=app) en create_app y decora el login con "
+                "limitador.limit(...) (5 por minuto) y el registro (10 por minuto); RATELIMIT_HEADERS_ENABLED=True "
+                "añade Retry-After.")
+MENSAJES_CRUDOS = ("utf-8", "codec", "Invalid header", "Not enough segments", "Signature verification",
+                   "Only non-refresh", "Traceback", "msg")
+
+
+# ── Ayudantes ────────────────────────────────────────────────────────────────
+
+
+EN_MEMORIA = {"RATELIMIT_STORAGE_URI": "memory://"}  # cada app cuenta sus intentos, aunque haya REDIS_URL
+
+
+@pytest.fixture
+def client(crear_app):
+    """El cliente de cada comprobación, con el contador de intentos en memoria (uno nuevo por comprobación)."""
+    return Cliente(crear_app(**EN_MEMORIA))
+
+
+
+def bearer(token):
+    return {"Authorization": f"Bearer {token}"}
+
+
+def b64(datos):
+    return base64.urlsafe_b64encode(datos).rstrip(b"=").decode("ascii")
+
+
+def registrar(client, usuario=ANA):
+    return client.post("/auth/registro", json=usuario).espera(201, ayuda=PARA_EMPEZAR).espera_json()
+
+
+def entrar(client, usuario=ANA):
+    """Un login de ``usuario`` (que ya existe): ``(access_token, refresh_token)``."""
+    r = client.post("/auth/login", json={"email": usuario["email"], "password": usuario["password"]})
+    cuerpo = r.espera(200, ayuda=PARA_EMPEZAR).espera_json()
+    if not isinstance(cuerpo, dict) or not isinstance(cuerpo.get("access_token"), str):
+        raise Falta('"access_token"', f"en la respuesta a {r.peticion}", PARA_EMPEZAR)
+    return cuerpo["access_token"], cuerpo.get("refresh_token")
+
+
+def espera_sobre(r, estado, codigo, ayuda=PISTA_SOBRE):
+    """El error ``estado`` en JSON con ``{"error": "…", "codigo": codigo}``."""
+    cuerpo = r.espera_error(estado, ayuda=ayuda)
+    if cuerpo.get("codigo") != codigo:
+        raise Desajuste(f'"codigo": "{codigo}"', mostrar_json(cuerpo), f"en {r.peticion}", ayuda)
+    return cuerpo
+
+
+def espera_401(r, codigo, con_error=True):
+    """401 con el sobre y la cabecera WWW-Authenticate de RFC 6750."""
+    espera_sobre(r, 401, codigo, PISTA_JWT)
+    valor = r.espera_cabecera("WWW-Authenticate", ayuda=PISTA_WWW)
+    if not valor.startswith("Bearer") or 'realm="api"' not in valor or not valor.isascii():
+        raise Desajuste('WWW-Authenticate: Bearer realm="api"…, solo ASCII', valor, f"en {r.peticion}", PISTA_WWW)
+    if con_error and 'error="invalid_token"' not in valor:
+        raise Desajuste('error="invalid_token" en WWW-Authenticate', valor, f"en {r.peticion}", PISTA_WWW)
+    if not con_error and "error=" in valor:
+        raise Desajuste(f'WWW-Authenticate sin atributo error (no hay token): Bearer realm="api"', valor,
+                        f"en {r.peticion}", PISTA_WWW)
+
+
+def token_ajeno(**claims):
+    """Un access token bien formado, firmado con otra clave."""
+    ahora = int(time.time())
+    datos = {"sub": "1", "type": "access", "fresh": True, "jti": str(uuid.uuid4()), "iat": ahora, "nbf": ahora,
+             "exp": ahora + 600, **claims}
+    return jwt.encode(datos, secrets.token_hex(32), algorithm="HS256")
+
+
+# ── Estructura ───────────────────────────────────────────────────────────────
+
+
+@comprobacion(tarea=None, puntos=0)
+def test_estructura(crear_app):
+    """app.py se importa y create_app(config) devuelve una aplicación Flask."""
+    crear_app()
+
+
+# ── Tarea 1: el sobre en las rutas ───────────────────────────────────────────
+
+
+@comprobacion(tarea=1, puntos=2)
+def test_validacion_400_con_codigo(client):
+    """Un cuerpo que no vale (texto, lista, campos que faltan) da 400 con "codigo": "VALIDATION_ERROR"."""
+    espera_sobre(client.post("/auth/registro", data="hola", content_type="text/plain"), 400, "VALIDATION_ERROR")
+    espera_sobre(client.post("/auth/registro", json=[]), 400, "VALIDATION_ERROR")
+    espera_sobre(client.post("/auth/login", json={"email": "ana@example.com"}), 400, "VALIDATION_ERROR")
+
+
+@comprobacion(tarea=1, puntos=1)
+def test_404_y_409_con_codigo(client):
+    """Un artículo que no existe da 404 "NOT_FOUND"; un email repetido en el registro, 409 "CONFLICT"."""
+    espera_sobre(client.get("/api/articulos/999"), 404, "NOT_FOUND")
+    registrar(client)
+    espera_sobre(client.post("/auth/registro", json=ANA), 409, "CONFLICT")
+
+
+@comprobacion(tarea=1, puntos=1)
+def test_403_con_codigo(client):
+    """Un usuario sin rol de editor que intenta crear un artículo recibe 403 con "codigo": "FORBIDDEN"."""
+    registrar(client)
+    acceso, _ = entrar(client)
+    espera_sobre(client.post("/api/articulos", headers=bearer(acceso), json={"titulo": "Hola"}), 403, "FORBIDDEN")
+
+
+@comprobacion(tarea=1, puntos=1)
+def test_login_fallido_con_codigo(client):
+    """Una contraseña mala da 401 "INVALID_CREDENTIALS" con WWW-Authenticate: Bearer realm="api"."""
+    registrar(client)
+    r = client.post("/auth/login", json={"email": ANA["email"], "password": "otra-contraseña"})
+    espera_sobre(r, 401, "INVALID_CREDENTIALS")
+    valor = r.espera_cabecera("WWW-Authenticate", ayuda=PISTA_WWW)
+    if valor != 'Bearer realm="api"':
+        raise Desajuste('WWW-Authenticate: Bearer realm="api"', valor, f"en {r.peticion}", PISTA_WWW)
+
+
+# ── Tarea 2: los errores de JWT ──────────────────────────────────────────────
+
+
+@comprobacion(tarea=2, puntos=2)
+def test_sin_token_401_token_missing(client):
+    """Sin token (o con otro esquema que Bearer) responde 401 "TOKEN_MISSING" y WWW-Authenticate sin error."""
+    espera_401(client.get("/api/perfil"), "TOKEN_MISSING", con_error=False)
+    espera_401(client.get("/api/perfil", headers={"Authorization": "Basic YW5hOmNsYXZl"}), "TOKEN_MISSING",
+               con_error=False)
+
+
+@comprobacion(tarea=2, puntos=3)
+def test_token_invalido_401_no_422(client):
+    """Un token basura, manipulado, de otra clave o con alg none da 401 "TOKEN_INVALID" (la librería daba 422)."""
+    registrar(client)
+    acceso, _ = entrar(client)
+    cabecera, carga, firma = acceso.split(".")
+    claims = json.loads(base64.urlsafe_b64decode(carga + "=" * (-len(carga) % 4)))
+    manipulado = f"{cabecera}.{b64(json.dumps({**claims, 'sub': '999'}).encode())}.{firma}"
+    ninguno = b64(b'{"alg":"none","typ":"JWT"}') + f".{carga}."
+    for nombre, token in (("basura", "esto-no-es-un-token"), ("manipulado", manipulado),
+                          ("de otra clave", token_ajeno()), ("con alg none", ninguno)):
+        r = client.get("/api/perfil", headers=bearer(token))
+        if r.estado == 422:
+            raise Desajuste("401", f"422 ({r.contenido()})", f"con un token {nombre} en {r.peticion}",
+                            "Es el 422 por defecto de Flask-JWT-Extended: registra un invalid_token_loader que "
+                            "responda 401 (RFC 6750, sección 3.1).")
+        espera_401(r, "TOKEN_INVALID")
+
+
+@comprobacion(tarea=2, puntos=2)
+def test_token_caducado_401_token_expired(crear_app):
+    """Un access token caducado da 401 "TOKEN_EXPIRED" con error="invalid_token"."""
+    client = Cliente(crear_app(**EN_MEMORIA, JWT_ACCESS_TOKEN_EXPIRES=timedelta(seconds=-1)))
+    registrar(client)
+    acceso, _ = entrar(client)
+    espera_401(client.get("/api/perfil", headers=bearer(acceso)), "TOKEN_EXPIRED")
+
+
+@comprobacion(tarea=2, puntos=1)
+def test_refresh_token_como_access(client):
+    """Un refresh token en GET /api/perfil da 401 "TOKEN_INVALID" (la librería daba 422)."""
+    registrar(client)
+    _, refresh = entrar(client)
+    espera_401(client.get("/api/perfil", headers=bearer(refresh)), "TOKEN_INVALID")
+
+
+@comprobacion(tarea=2, puntos=2)
+def test_token_revocado_401_token_revoked(client):
+    """Tras el logout, el mismo access token da 401 "TOKEN_REVOKED"."""
+    registrar(client)
+    acceso, _ = entrar(client)
+    client.post("/auth/logout", headers=bearer(acceso)).espera(200, ayuda=PARA_EMPEZAR)
+    espera_401(client.get("/api/perfil", headers=bearer(acceso)), "TOKEN_REVOKED")
+
+
+@comprobacion(tarea=2, puntos=1)
+def test_token_no_fresco_401(client):
+    """Un access token refrescado (no fresco) en DELETE /api/perfil da 401 "FRESH_TOKEN_REQUIRED"."""
+    registrar(client)
+    _, refresh = entrar(client)
+    refrescado = client.post("/auth/refresh", headers=bearer(refresh)).espera(200).espera_json()["access_token"]
+    espera_401(client.delete("/api/perfil", headers=bearer(refrescado)), "FRESH_TOKEN_REQUIRED")
+
+
+@comprobacion(tarea=2, puntos=1)
+def test_usuario_borrado_401(client):
+    """Con el token de un usuario que ya no existe, GET /api/perfil da 401 "USER_NOT_FOUND" (nunca 500)."""
+    registrar(client)
+    acceso, _ = entrar(client)
+    otro, _ = entrar(client)
+    client.delete("/api/perfil", headers=bearer(acceso)).espera(204, ayuda=PARA_EMPEZAR)
+    r = client.get("/api/perfil", headers=bearer(otro))
+    if r.estado == 401 and (r.json or {}).get("codigo") == "TOKEN_REVOKED":
+        return  # también vale: borrar la cuenta puede revocar sus tokens
+    espera_401(r, "USER_NOT_FOUND")
+
+
+@comprobacion(tarea=2, puntos=2)
+def test_el_mensaje_de_la_libreria_no_se_filtra(client):
+    """Un token con la cabecera en UTF-8 no válido da 401 en español, sin el mensaje crudo («'utf-8' codec…»)."""
+    registrar(client)
+    acceso, _ = entrar(client)
+    _, carga, firma = acceso.split(".")
+    roto = b64(b'{"alg":"HS256","typ":"JWT\xc3\x28"}') + f".{carga}.{firma}"
+    for token in (roto, "a.b.c", "esto-no-es-un-token"):
+        r = client.get("/api/perfil", headers=bearer(token))
+        for crudo in MENSAJES_CRUDOS:
+            if crudo.lower() in r.texto.lower():
+                raise Fallo(f"La respuesta a {r.peticion} contiene «{crudo}»: {r.contenido()}. El mensaje de la "
+                            "librería es para el log, no para el cliente.",
+                            "En el invalid_token_loader, escribe el motivo con current_app.logger y responde con un "
+                            "mensaje propio en español.")
+        espera_401(r, "TOKEN_INVALID")
+
+
+# ── Tarea 3: los errores HTTP ────────────────────────────────────────────────
+
+
+@comprobacion(tarea=3, puntos=2)
+def test_404_y_405_en_json(client):
+    """Una ruta que no existe da 404 "NOT_FOUND"; un método no permitido, 405 "METHOD_NOT_ALLOWED" con Allow."""
+    espera_sobre(client.get("/no/existe"), 404, "NOT_FOUND", PISTA_HTTP)
+    r = client.put("/api/perfil")
+    espera_sobre(r, 405, "METHOD_NOT_ALLOWED", PISTA_HTTP)
+    if "GET" not in r.espera_cabecera("Allow", ayuda=PISTA_HTTP):
+        raise Desajuste("Allow con GET", r.cabeceras.get("Allow"), f"en {r.peticion}", PISTA_HTTP)
+
+
+@comprobacion(tarea=3, puntos=1)
+def test_413_en_json(client):
+    """Un cuerpo de más de 1 MB da 413 "PAYLOAD_TOO_LARGE" en JSON."""
+    r = client.post("/auth/registro", data="x" * (1024 * 1024 + 1), content_type="application/json")
+    espera_sobre(r, 413, "PAYLOAD_TOO_LARGE", PISTA_HTTP)
+
+
+@comprobacion(tarea=3, puntos=2)
+def test_todo_error_http_con_sobre(crear_app):
+    """Todo error HTTP que Flask pueda lanzar (400, 404, 405, 409, 413, 415, 429, 500, 503) sale con su sobre."""
+    app = crear_app(**EN_MEMORIA)
+    app.add_url_rule("/_comprobacion/abortar/<int:estado>", "abortar_comprobacion", lambda estado: abort(estado))
+    client = Cliente(app)
+    codigos = {400: "VALIDATION_ERROR", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 409: "CONFLICT",
+               413: "PAYLOAD_TOO_LARGE", 415: "UNSUPPORTED_MEDIA_TYPE", 429: "RATE_LIMITED", 500: "INTERNAL_ERROR",
+               503: "SERVICE_UNAVAILABLE"}
+    for estado, codigo in codigos.items():
+        cuerpo = espera_sobre(client.get(f"/_comprobacion/abortar/{estado}"), estado, codigo, PISTA_HTTP)
+        if cuerpo["error"].strip(" .") == HTTP_STATUS_CODES[estado]:
+            raise Desajuste("un mensaje en español", repr(cuerpo["error"]), f"para el estado {estado}",
+                            "Pon un mensaje en español por estado en MENSAJES_HTTP (no e.name, que es inglés).")
+
+
+@comprobacion(tarea=3, puntos=1)
+def test_500_sin_detalles(crear_app):
+    """Una excepción inesperada da 500 "INTERNAL_ERROR" sin el texto de la excepción ni la traza."""
+    app = crear_app(**EN_MEMORIA)
+
+    def falla():
+        raise RuntimeError("detalle-secreto-de-la-base-de-datos")
+
+    app.add_url_rule("/_comprobacion/fallo", "fallo_comprobacion", falla)
+    r = Cliente(app).get("/_comprobacion/fallo")
+    espera_sobre(r, 500, "INTERNAL_ERROR", "El @app.errorhandler(Exception) responde error(\"Error interno…\", 500).")
+    if "detalle-secreto" in r.texto or "Traceback" in r.texto:
+        raise Fallo(f"La respuesta a {r.peticion} enseña el error interno: {r.contenido()}.",
+                    "El detalle va al log (app.logger.exception); al cliente, un mensaje fijo.")
+
+
+@comprobacion(tarea=3, puntos=2)
+def test_barrido_sin_html_ni_500(crear_app):
+    """Ninguna ruta, con ningún cuerpo o token malo, responde HTML, 500 o un error sin el sobre."""
+    client = Cliente(crear_app(**EN_MEMORIA, RATELIMIT_ENABLED=False))
+    rutas = [("GET", "/api/articulos"), ("POST", "/api/articulos"), ("GET", "/api/articulos/1"),
+             ("PUT", "/api/articulos/1"), ("PATCH", "/api/articulos/1"), ("DELETE", "/api/articulos/1"),
+             ("GET", "/api/articulos/99999999999999999999"), ("POST", "/auth/registro"), ("POST", "/auth/login"),
+             ("POST", "/auth/refresh"), ("POST", "/auth/logout"), ("POST", "/auth/logout-todo"),
+             ("GET", "/api/perfil"), ("DELETE", "/api/perfil"), ("POST", "/api/perfil/password"),
+             ("GET", "/api/admin/usuarios"), ("PATCH", "/api/admin/usuarios/1"), ("PATCH", "/auth/login"),
+             ("GET", "/favicon.ico")]
+    malos = [{}, {"headers": bearer("basura")}, {"headers": bearer(token_ajeno())},
+             {"data": "{no es json", "content_type": "application/json"}, {"data": "hola", "content_type": "text/plain"},
+             {"json": [1, 2]}, {"json": None}, {"headers": {"Authorization": "Bearer"}}]
+    for metodo, ruta in rutas:
+        for malo in malos:
+            r = client.peticion(metodo, ruta, **malo)
+            if r.estado >= 500:
+                raise Desajuste("un 4xx", f"{r.estado} ({r.contenido()})", f"en {r.peticion}", PISTA_HTTP)
+            if r.estado >= 400:
+                cuerpo = r.espera_error(r.estado, ayuda=PISTA_HTTP)
+                if not isinstance(cuerpo.get("codigo"), str):
+                    raise Falta('"codigo"', f"en la respuesta a {r.peticion}: {mostrar_json(cuerpo)}", PISTA_SOBRE)
+
+
+# ── Tarea 4: el límite de intentos ───────────────────────────────────────────
+
+
+@comprobacion(tarea=4, puntos=3)
+def test_sexto_login_fallido_429(client):
+    """El sexto login fallido en un minuto da 429 "RATE_LIMITED" con Retry-After y el sobre."""
+    registrar(client)
+    mala = {"email": ANA["email"], "password": "no-es-la-contraseña"}
+    for intento in range(1, 6):
+        r = client.post("/auth/login", json=mala)
+        if r.estado != 401:
+            raise Desajuste("401", f"{r.estado} ({r.contenido()})", f"en el intento {intento} de {r.peticion}",
+                            "Los cinco primeros intentos fallidos de un minuto se responden con normalidad.")
+    r = client.post("/auth/login", json=mala)
+    espera_sobre(r, 429, "RATE_LIMITED", PISTA_LIMITE)
+    espera_retry_after(r)
+
+
+def espera_retry_after(r):
+    valor = r.espera_cabecera("Retry-After", ayuda="RATELIMIT_HEADERS_ENABLED=True: Flask-Limiter añade Retry-After.")
+    if not valor.isdigit() or int(valor) <= 0:
+        raise Desajuste("Retry-After con los segundos que faltan", valor, f"en {r.peticion}")
+
+
+@comprobacion(tarea=4, puntos=1)
+def test_registro_limitado(client):
+    """El undécimo registro en un minuto desde la misma IP da 429 "RATE_LIMITED" con Retry-After."""
+    for n in range(10):
+        client.post("/auth/registro", json={**ANA, "email": f"persona{n}@example.com"}).espera(201)
+    r = client.post("/auth/registro", json={**ANA, "email": "otra@example.com"})
+    espera_sobre(r, 429, "RATE_LIMITED", PISTA_LIMITE)
+    espera_retry_after(r)
+
+
+@comprobacion(tarea=4, puntos=2)
+def test_el_limite_se_configura(crear_app):
+    """El límite sale de la configuración: LIMITE_LOGIN="2 per minute" corta al tercero; RATELIMIT_ENABLED=False, nunca."""
+    client = Cliente(crear_app(**EN_MEMORIA, LIMITE_LOGIN="2 per minute"))
+    registrar(client)
+    mala = {"email": ANA["email"], "password": "no-es-la-contraseña"}
+    estados = [client.post("/auth/login", json=mala).estado for _ in range(3)]
+    if estados != [401, 401, 429]:
+        raise Desajuste("[401, 401, 429]", str(estados), 'con LIMITE_LOGIN="2 per minute"',
+                        'Lee el límite de la configuración: limitador.limit(lambda: current_app.config["LIMITE_LOGIN"]).')
+    client = Cliente(crear_app(**EN_MEMORIA, RATELIMIT_ENABLED=False))
+    estados = [client.post("/auth/login", json=mala).estado for _ in range(8)]
+    if estados != [401] * 8:
+        raise Desajuste("8 veces 401", str(estados), "con RATELIMIT_ENABLED=False",
+                        "Crea el Limiter dentro de create_app (init_app) para que lea la configuración de cada app.")

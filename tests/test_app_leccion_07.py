@@ -1,0 +1,204 @@
+"""La app de demostración de la lección 07 (``lessons/07_errores/app.py``): los siete cargadores de errores.
+
+Cada error se provoca en los dos modos: ``MODO_ERRORES="libreria"`` (lo que responde
+Flask-JWT-Extended 4.7 por defecto, medido aquí) y ``"taller"`` (el sobre en español, 401
+con ``WWW-Authenticate``). Además: el límite de intentos del login (429 con Retry-After),
+los errores HTTP en JSON, el mensaje crudo de PyJWT que nunca llega al cliente y la
+negativa a arrancar sin un secreto fuerte.
+"""
+
+import base64
+import json
+import logging
+import secrets
+import time
+import uuid
+from datetime import timedelta
+
+import jwt
+import pytest
+
+from conftest import cargar_app
+
+APP_LECCION_07 = "lessons/07_errores/app.py"
+ANA = {"email": "ana@example.com", "password": "contraseña-de-ana"}
+INVALIDO = 'Bearer realm="api", error="invalid_token", error_description="The access token is invalid"'
+
+
+def crear(tmp_path, **cambios):
+    config = {"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'errores.sqlite'}",
+              "JWT_SECRET_KEY": secrets.token_hex(32), "BCRYPT_LOG_ROUNDS": 4, **cambios}
+    app = cargar_app(APP_LECCION_07)(config)
+    resultado = app.test_cli_runner().invoke(
+        args=["crear-usuario", ANA["email"], "--nombre", "Ana", "--password", ANA["password"]])
+    assert resultado.exit_code == 0, resultado.output
+    return app
+
+
+def b64(datos):
+    return base64.urlsafe_b64encode(datos).rstrip(b"=").decode("ascii")
+
+
+def bearer(token):
+    return {"Authorization": f"Bearer {token}"}
+
+
+def entrar(client):
+    r = client.post("/auth/login", json=ANA)
+    assert r.status_code == 200, r.get_json()
+    return r.get_json()["access_token"], r.get_json()["refresh_token"]
+
+
+def provocar(tmp_path, modo, caso):
+    """Provoca el error ``caso`` en una app nueva en modo ``modo``; devuelve la respuesta."""
+    cambios = {"MODO_ERRORES": modo}
+    if caso == "caducado":
+        cambios["JWT_ACCESS_TOKEN_EXPIRES"] = timedelta(seconds=-1)
+    app = crear(tmp_path, **cambios)
+    client = app.test_client()
+    if caso == "sin_token":
+        return client.get("/api/perfil")
+    acceso, refresh = entrar(client)
+    cabecera, carga, firma = acceso.split(".")
+    if caso == "basura":
+        return client.get("/api/perfil", headers=bearer("basura"))
+    if caso == "otra_clave":
+        ahora = int(time.time())
+        claims = {"sub": "1", "type": "access", "fresh": True, "jti": str(uuid.uuid4()), "iat": ahora, "nbf": ahora,
+                  "exp": ahora + 60, "v": 1}
+        return client.get("/api/perfil", headers=bearer(jwt.encode(claims, secrets.token_hex(32))))
+    if caso == "alg_none":
+        return client.get("/api/perfil", headers=bearer(b64(b'{"alg":"none","typ":"JWT"}') + f".{carga}."))
+    if caso == "cabecera_utf8_rota":
+        return client.get("/api/perfil", headers=bearer(b64(b'{"alg":"HS256","x":"\xc3\x28"}') + f".{carga}.{firma}"))
+    if caso in ("caducado", "otra_version"):
+        if caso == "otra_version":
+            app.config["VERSION_DE_TOKENS"] = 2
+        return client.get("/api/perfil", headers=bearer(acceso))
+    if caso == "refresh_como_access":
+        return client.get("/api/perfil", headers=bearer(refresh))
+    if caso == "revocado":
+        assert client.post("/auth/logout", headers=bearer(acceso)).status_code == 200
+        return client.get("/api/perfil", headers=bearer(acceso))
+    if caso == "no_fresco":
+        refrescado = client.post("/auth/refresh", headers=bearer(refresh)).get_json()["access_token"]
+        return client.delete("/api/perfil", headers=bearer(refrescado))
+    if caso == "usuario_borrado":
+        assert client.delete("/api/perfil", headers=bearer(acceso)).status_code == 204
+        return client.post("/auth/refresh", headers=bearer(refresh))
+    raise ValueError(caso)
+
+
+# (caso, lo que responde la librería, lo que responde el taller)
+CASOS = [
+    ("sin_token", 401, {"msg": "Missing Authorization Header"},
+     {"error": "Falta el token: envía la cabecera «Authorization: Bearer <token>».", "codigo": "TOKEN_MISSING"},
+     'Bearer realm="api"'),
+    ("basura", 422, {"msg": "Not enough segments"},
+     {"error": "El token no es válido.", "codigo": "TOKEN_INVALID"}, INVALIDO),
+    ("otra_clave", 422, {"msg": "Signature verification failed"},
+     {"error": "El token no es válido.", "codigo": "TOKEN_INVALID"}, INVALIDO),
+    ("alg_none", 422, {"msg": "The specified alg value is not allowed"},
+     {"error": "El token no es válido.", "codigo": "TOKEN_INVALID"}, INVALIDO),
+    ("cabecera_utf8_rota", 422, {"msg": "Invalid header string: 'utf-8' codec can't decode byte 0xc3 in position 20: "
+                                        "invalid continuation byte"},
+     {"error": "El token no es válido.", "codigo": "TOKEN_INVALID"}, INVALIDO),
+    ("refresh_como_access", 422, {"msg": "Only non-refresh tokens are allowed"},
+     {"error": "El token no es válido.", "codigo": "TOKEN_INVALID"}, INVALIDO),
+    ("caducado", 401, {"msg": "Token has expired"},
+     {"error": "El token ha caducado: pide otro en /auth/refresh.", "codigo": "TOKEN_EXPIRED"},
+     'Bearer realm="api", error="invalid_token", error_description="The access token expired"'),
+    ("revocado", 401, {"msg": "Token has been revoked"},
+     {"error": "El token se revocó: inicia sesión de nuevo.", "codigo": "TOKEN_REVOKED"},
+     'Bearer realm="api", error="invalid_token", error_description="The access token was revoked"'),
+    ("no_fresco", 401, {"msg": "Fresh token required"},
+     {"error": "Esta operación necesita un token recién obtenido con tu contraseña: inicia sesión de nuevo.",
+      "codigo": "FRESH_TOKEN_REQUIRED"},
+     'Bearer realm="api", error="invalid_token", error_description="A fresh access token is required"'),
+    ("usuario_borrado", 401, {"msg": "Error loading the user 1"},
+     {"error": "El usuario del token ya no existe.", "codigo": "USER_NOT_FOUND"},
+     'Bearer realm="api", error="invalid_token", error_description="The user of the access token no longer exists"'),
+    ("otra_version", 400, {"msg": "User claims verification failed"},
+     {"error": "El token no es válido.", "codigo": "TOKEN_INVALID"}, INVALIDO),
+]
+
+
+@pytest.mark.parametrize("caso, estado, cuerpo, _taller, _cabecera", CASOS, ids=[c[0] for c in CASOS])
+def test_lo_que_responde_la_libreria(tmp_path, caso, estado, cuerpo, _taller, _cabecera):
+    r = provocar(tmp_path, "libreria", caso)
+    assert (r.status_code, r.get_json()) == (estado, cuerpo)
+    assert "WWW-Authenticate" not in r.headers  # la librería no la pone nunca
+
+
+@pytest.mark.parametrize("caso, _estado, _libreria, cuerpo, cabecera", CASOS, ids=[c[0] for c in CASOS])
+def test_lo_que_responde_el_taller(tmp_path, caso, _estado, _libreria, cuerpo, cabecera):
+    r = provocar(tmp_path, "taller", caso)
+    assert (r.status_code, r.get_json()) == (401, cuerpo)
+    assert r.headers["WWW-Authenticate"] == cabecera
+
+
+def test_el_motivo_de_pyjwt_va_al_log_y_no_al_cliente(tmp_path, caplog):
+    with caplog.at_level(logging.INFO):
+        r = provocar(tmp_path, "taller", "cabecera_utf8_rota")
+    assert "codec" not in r.get_data(as_text=True)
+    assert "Invalid header string: 'utf-8' codec can't decode" in caplog.text
+
+
+def test_el_sexto_login_fallido_da_429(tmp_path):
+    client = crear(tmp_path).test_client()
+    entrar(client)  # un login correcto no cuenta
+    malos = [client.post("/auth/login", json={**ANA, "password": "otra-cosa"}) for _ in range(6)]
+    assert [r.status_code for r in malos] == [401] * 5 + [429]
+    assert malos[0].get_json() == {"error": "Email o contraseña incorrectos.", "codigo": "INVALID_CREDENTIALS"}
+    assert malos[-1].get_json() == {"codigo": "RATE_LIMITED", "error": "Demasiados intentos: espera un poco antes "
+                                    "de volver a probar (mira la cabecera Retry-After)."}
+    assert 0 < int(malos[-1].headers["Retry-After"]) <= 60
+
+
+def test_sin_limite_si_se_apaga(tmp_path):
+    client = crear(tmp_path, RATELIMIT_ENABLED=False).test_client()
+    assert {client.post("/auth/login", json={**ANA, "password": "otra-cosa"}).status_code for _ in range(8)} == {401}
+
+
+@pytest.mark.parametrize("metodo, ruta, kwargs, estado, cuerpo", [
+    ("GET", "/no/existe", {}, 404, {"error": "La ruta no existe.", "codigo": "NOT_FOUND"}),
+    ("PUT", "/api/perfil", {}, 405, {"error": "Método no permitido en esta ruta.", "codigo": "METHOD_NOT_ALLOWED"}),
+    ("POST", "/auth/login", {"data": "x" * 70_000, "content_type": "application/json"}, 413,
+     {"error": "El cuerpo de la petición es demasiado grande.", "codigo": "PAYLOAD_TOO_LARGE"}),
+    ("POST", "/auth/login", {"data": "hola", "content_type": "text/plain"}, 400,
+     {"error": 'El cuerpo debe ser un objeto JSON: {"email": "…", "password": "…"}.', "codigo": "VALIDATION_ERROR"}),
+], ids=["ruta_inexistente", "metodo_no_permitido", "cuerpo_enorme", "cuerpo_de_texto"])
+def test_errores_http_en_json(tmp_path, metodo, ruta, kwargs, estado, cuerpo):
+    r = crear(tmp_path).test_client().open(ruta, method=metodo, **kwargs)
+    assert (r.status_code, r.get_json()) == (estado, cuerpo)
+    if estado == 405:
+        assert set(r.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS", "DELETE"}
+
+
+def test_en_modo_libreria_el_404_es_html(tmp_path):
+    r = crear(tmp_path, MODO_ERRORES="libreria").test_client().get("/no/existe")
+    assert r.status_code == 404 and r.mimetype == "text/html"
+
+
+def test_un_500_no_cuenta_detalles(tmp_path):
+    app = crear(tmp_path, PROPAGATE_EXCEPTIONS=False)
+
+    def falla():
+        raise RuntimeError("contraseña-de-la-base-de-datos")
+
+    app.add_url_rule("/falla", "falla", falla)
+    r = app.test_client().get("/falla")
+    assert (r.status_code, r.get_json()) == (500, {"error": "Error interno del servidor.", "codigo": "INTERNAL_ERROR"})
+
+
+def test_modo_desconocido(tmp_path):
+    with pytest.raises(ValueError, match="MODO_ERRORES"):
+        crear(tmp_path, MODO_ERRORES="otro")
+
+
+@pytest.mark.parametrize("clave", [None, "mi_clave_secreta", "corta"], ids=["sin_clave", "clave_de_la_semilla",
+                                                                            "clave_corta"])
+def test_sin_secreto_fuerte_no_arranca(tmp_path, clave):
+    fabrica = cargar_app(APP_LECCION_07)
+    with pytest.raises(RuntimeError, match="JWT_SECRET_KEY"):
+        fabrica({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.sqlite'}", "JWT_SECRET_KEY": clave})
