@@ -5,6 +5,7 @@ Cada app (demo de una lección, punto de partida o solución) se carga por su ru
 mismo proceso sin el «import file mismatch» de pytest.
 """
 
+import secrets
 from pathlib import Path
 
 import pytest
@@ -20,9 +21,11 @@ def cargar_app(ruta):
     return cargar_fabrica(RAIZ / ruta)
 
 
-def config_de_prueba(tmp_path, nombre_db="items.sqlite"):
-    """Configuración de prueba: modo TESTING y una base SQLite propia en ``tmp_path``."""
-    return {"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / nombre_db}"}
+def config_de_prueba(tmp_path, nombre_db="items.sqlite", **cambios):
+    """Configuración de prueba: modo TESTING, una base SQLite propia en ``tmp_path``,
+    una clave JWT aleatoria de 32 bytes y bcrypt con coste 4. ``cambios`` la completa."""
+    return {"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / nombre_db}",
+            "JWT_SECRET_KEY": secrets.token_hex(32), "BCRYPT_LOG_ROUNDS": 4, **cambios}
 
 
 @pytest.fixture

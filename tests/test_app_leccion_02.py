@@ -11,7 +11,8 @@ import time
 import jwt
 import pytest
 
-from conftest import RAIZ, cargar_app
+from conftest import RAIZ, cargar_app, config_de_prueba
+from taller.comprobaciones import bearer
 
 APP_LECCION_02 = RAIZ / "lessons" / "02_login_jwt" / "app.py"
 ANA = {"email": "ana@example.com", "password": "contraseña-de-ana"}
@@ -23,8 +24,7 @@ HOLA_VISITANTE = {"mensaje": "Hola, visitante: este recurso es público, no nece
 
 
 def config_02(tmp_path, **cambios):
-    return {"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'usuarios.sqlite'}",
-            "JWT_SECRET_KEY": secrets.token_hex(32), "BCRYPT_LOG_ROUNDS": 4, **cambios}
+    return config_de_prueba(tmp_path, "usuarios.sqlite", **cambios)
 
 
 @pytest.fixture
@@ -46,10 +46,6 @@ def token_de(client, credenciales=ANA):
     respuesta = client.post("/api/login", json=credenciales)
     assert respuesta.status_code == 200, respuesta.get_json()
     return respuesta.get_json()["access_token"]
-
-
-def bearer(token):
-    return {"Authorization": f"Bearer {token}"}
 
 
 def b64(datos):

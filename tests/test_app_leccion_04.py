@@ -3,14 +3,14 @@
 Una prueba por comportamiento, con el código de estado y el cuerpo JSON exactos.
 """
 
-import secrets
 import time
 from datetime import timedelta
 
 import jwt
 import pytest
 
-from conftest import RAIZ, cargar_app
+from conftest import RAIZ, cargar_app, config_de_prueba
+from taller.comprobaciones import bearer
 
 APP_LECCION_04 = RAIZ / "lessons" / "04_refresh_tokens" / "app.py"
 ANA = {"email": "ana@example.com", "password": "contraseña-de-ana"}
@@ -21,8 +21,7 @@ SIN_USUARIO = {"error": "El usuario del token ya no existe."}
 
 
 def config_04(tmp_path, **cambios):
-    return {"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'refresh.sqlite'}",
-            "JWT_SECRET_KEY": secrets.token_hex(32), "BCRYPT_LOG_ROUNDS": 4, **cambios}
+    return config_de_prueba(tmp_path, "refresh.sqlite", **cambios)
 
 
 def crear_usuarios(app):
@@ -68,10 +67,6 @@ def tokens_de(client, credenciales=ANA):
     cuerpo = respuesta.get_json()
     assert set(cuerpo) == {"access_token", "refresh_token"}
     return cuerpo["access_token"], cuerpo["refresh_token"]
-
-
-def bearer(token):
-    return {"Authorization": f"Bearer {token}"}
 
 
 def abrir(app, token):

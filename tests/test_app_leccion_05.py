@@ -27,7 +27,8 @@ import pytest
 import redis
 import requests
 
-from conftest import RAIZ, cargar_app
+from conftest import RAIZ, cargar_app, config_de_prueba
+from taller.comprobaciones import bearer
 
 LECCION_05 = RAIZ / "lessons" / "05_revocacion"
 APP_LECCION_05 = LECCION_05 / "app.py"
@@ -71,8 +72,7 @@ def redis_05():
 
 
 def config_05(tmp_path, **cambios):
-    return {"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'revocacion.sqlite'}",
-            "JWT_SECRET_KEY": secrets.token_hex(32), "BCRYPT_LOG_ROUNDS": 4, **cambios}
+    return config_de_prueba(tmp_path, "revocacion.sqlite", **cambios)
 
 
 def crear_usuarios(app, *usuarios):
@@ -109,10 +109,6 @@ def tokens_de(client, credenciales=ANA):
     respuesta = client.post("/auth/login", json=credenciales)
     assert respuesta.status_code == 200, respuesta.get_json()
     return respuesta.get_json()
-
-
-def bearer(token):
-    return {"Authorization": f"Bearer {token}"}
 
 
 def claims(app, token):

@@ -14,7 +14,8 @@ import uuid
 import jwt
 import pytest
 
-from conftest import cargar_app
+from conftest import cargar_app, config_de_prueba
+from taller.comprobaciones import bearer
 
 APP_LECCION_06 = "lessons/06_roles/app.py"
 ADA = {"email": "ada@example.com", "password": "contraseña-de-ada", "nombre": "Ada"}
@@ -29,8 +30,7 @@ REVOCADO = {"msg": "Token has been revoked"}
 
 
 def crear(tmp_path, **cambios):
-    config = {"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'roles.sqlite'}",
-              "JWT_SECRET_KEY": secrets.token_hex(32), "BCRYPT_LOG_ROUNDS": 4, **cambios}
+    config = config_de_prueba(tmp_path, "roles.sqlite", **cambios)
     return cargar_app(APP_LECCION_06)(config)
 
 
@@ -42,10 +42,6 @@ def app_06(tmp_path):
 @pytest.fixture
 def client_06(app_06):
     return app_06.test_client()
-
-
-def bearer(token):
-    return {"Authorization": f"Bearer {token}"}
 
 
 def crear_admin(app, persona=ADA):

@@ -8,7 +8,6 @@ negativa a arrancar sin un secreto fuerte.
 """
 
 import base64
-import json
 import logging
 import secrets
 import time
@@ -18,7 +17,8 @@ from datetime import timedelta
 import jwt
 import pytest
 
-from conftest import cargar_app
+from conftest import cargar_app, config_de_prueba
+from taller.comprobaciones import bearer
 
 APP_LECCION_07 = "lessons/07_errores/app.py"
 ANA = {"email": "ana@example.com", "password": "contraseña-de-ana"}
@@ -26,8 +26,7 @@ INVALIDO = 'Bearer realm="api", error="invalid_token", error_description="The ac
 
 
 def crear(tmp_path, **cambios):
-    config = {"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'errores.sqlite'}",
-              "JWT_SECRET_KEY": secrets.token_hex(32), "BCRYPT_LOG_ROUNDS": 4, **cambios}
+    config = config_de_prueba(tmp_path, "errores.sqlite", **cambios)
     app = cargar_app(APP_LECCION_07)(config)
     resultado = app.test_cli_runner().invoke(
         args=["crear-usuario", ANA["email"], "--nombre", "Ana", "--password", ANA["password"]])
@@ -37,10 +36,6 @@ def crear(tmp_path, **cambios):
 
 def b64(datos):
     return base64.urlsafe_b64encode(datos).rstrip(b"=").decode("ascii")
-
-
-def bearer(token):
-    return {"Authorization": f"Bearer {token}"}
 
 
 def entrar(client):

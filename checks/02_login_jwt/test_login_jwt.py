@@ -7,13 +7,11 @@ import secrets
 import sqlite3
 import time
 from datetime import timedelta
-from pathlib import Path
 
 import bcrypt
 import jwt
-import pytest
 
-from taller.comprobaciones import Cliente, Desajuste, Falta, Fallo, comprobacion
+from taller.comprobaciones import Cliente, Desajuste, Fallo, Falta, bearer, comprobacion
 
 TAREAS = {
     1: "Registrar usuarios con bcrypt",
@@ -55,10 +53,6 @@ def cuenta(client, usuario=ANA):
     """Registra ``usuario``, inicia sesión y devuelve ``(usuario_json, cabeceras_con_el_token)``."""
     datos = registrar(client, usuario)
     return datos, bearer(iniciar_sesion(client, usuario))
-
-
-def bearer(token):
-    return {"Authorization": f"Bearer {token}"}
 
 
 def b64(datos):

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import jwt
 
-from taller.comprobaciones import Cliente, Desajuste, Falta, Fallo, comprobacion
+from taller.comprobaciones import Cliente, Desajuste, Fallo, Falta, bearer, comprobacion
 
 TAREAS = {
     1: "El login entrega dos tokens",
@@ -26,10 +26,6 @@ FRESCO = "Protege la ruta con @jwt_required(fresh=True)."
 
 
 # ── Ayudantes ────────────────────────────────────────────────────────────────
-
-
-def bearer(token):
-    return {"Authorization": f"Bearer {token}"}
 
 
 def campos_de(cuerpo):

@@ -9,7 +9,7 @@ import jwt
 import pytest
 import redis
 
-from taller.comprobaciones import Cliente, Desajuste, Falta, Fallo, comprobacion
+from taller.comprobaciones import Cliente, Desajuste, Fallo, Falta, bearer, comprobacion
 
 TAREAS = {
     1: "El logout revoca el access token (y la revocación perdura)",
@@ -37,10 +37,6 @@ PISTA_503 = ("Captura redis.RedisError en _pedir, lanza AlmacenNoDisponible y re
 
 
 # ── Ayudantes ────────────────────────────────────────────────────────────────
-
-
-def bearer(token):
-    return {"Authorization": f"Bearer {token}"}
 
 
 def registrar(client, usuario=ANA):

@@ -6,7 +6,7 @@ import uuid
 
 import jwt
 
-from taller.comprobaciones import Desajuste, Falta, Fallo, comprobacion
+from taller.comprobaciones import Desajuste, Fallo, Falta, bearer, comprobacion
 
 TAREAS = {
     1: "El rol: en el modelo, en el registro y en el token",
@@ -31,10 +31,6 @@ PISTA_AL_INSTANTE = ("Decide con el rol de la base de datos (current_user, carga
 
 
 # ── Ayudantes ────────────────────────────────────────────────────────────────
-
-
-def bearer(token):
-    return {"Authorization": f"Bearer {token}"}
 
 
 def registrar(client, usuario=ANA):

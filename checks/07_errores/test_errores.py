@@ -12,7 +12,7 @@ import pytest
 from flask import abort
 from werkzeug.http import HTTP_STATUS_CODES
 
-from taller.comprobaciones import Cliente, Desajuste, Falta, Fallo, comprobacion, mostrar_json
+from taller.comprobaciones import Cliente, Desajuste, Fallo, Falta, bearer, comprobacion, mostrar_json
 
 TAREAS = {
     1: "El sobre {\"error\", \"codigo\"} en las respuestas de error de las rutas",
@@ -53,10 +53,6 @@ def client(crear_app):
 
 
 
-def bearer(token):
-    return {"Authorization": f"Bearer {token}"}
-
-
 def b64(datos):
     return base64.urlsafe_b64encode(datos).rstrip(b"=").decode("ascii")
 
@@ -91,7 +87,7 @@ def espera_401(r, codigo, con_error=True):
     if con_error and 'error="invalid_token"' not in valor:
         raise Desajuste('error="invalid_token" en WWW-Authenticate', valor, f"en {r.peticion}", PISTA_WWW)
     if not con_error and "error=" in valor:
-        raise Desajuste(f'WWW-Authenticate sin atributo error (no hay token): Bearer realm="api"', valor,
+        raise Desajuste('WWW-Authenticate sin atributo error (no hay token): Bearer realm="api"', valor,
                         f"en {r.peticion}", PISTA_WWW)
 
 

@@ -76,6 +76,11 @@ def mostrar_json(valor):
     return recortar(jsonlib.dumps(valor, ensure_ascii=False))
 
 
+def bearer(token):
+    """La cabecera ``Authorization: Bearer <token>`` de una petición."""
+    return {"Authorization": f"Bearer {token}"}
+
+
 SIN_CUERPO = object()
 
 
