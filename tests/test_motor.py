@@ -197,3 +197,37 @@ def test_un_skip_dentro_de_una_comprobacion_se_informa_como_skip_no_como_pass(tm
     validar_documento(doc)
     (prueba,) = doc["tests"]
     assert (prueba["status"], prueba["score"], prueba["message"]) == ("skip", 0, "No hay Redis en 127.0.0.1:6379.")
+
+
+def test_una_comprobacion_puede_servir_la_app_por_http_de_verdad(tmp_path):
+    carpeta = tmp_path / "checks" / "97_servidor"
+    carpeta.mkdir(parents=True)
+    (carpeta / "test_servidor.py").write_text(
+        "import requests\n"
+        "from taller.comprobaciones import comprobacion\n\n\n"
+        "@comprobacion(tarea=1, puntos=1)\n"
+        "def test_por_http(app):\n"
+        '    """La app responde por HTTP en un puerto de 127.0.0.1."""\n'
+        "    url = app.servir()\n"
+        '    assert url.startswith("http://127.0.0.1:")\n'
+        '    r = requests.post(url + "/api/articulos", json={"titulo": "Hola"}, timeout=5)\n'
+        '    assert r.status_code == 201, r.text\n'
+        '    assert requests.get(url + "/api/articulos", timeout=5).json()[0]["titulo"] == "Hola"\n',
+        encoding="utf-8",
+    )
+    doc = motor.comprobar(carpeta, LECCION.solucion)
+    validar_documento(doc)
+    (prueba,) = doc["tests"]
+    assert prueba["status"] == "pass", prueba["message"]
+
+
+def test_un_proceso_con_mucha_memoria_reservada_comprueba_igual():
+    """Los límites de memoria se suman a lo que ya ocupa el proceso del que nacen los hijos (p. ej. pytest)."""
+    import mmap
+
+    reserva = mmap.mmap(-1, 3 * 2**30)  # 3 GiB de memoria virtual, sin tocarla
+    try:
+        doc = comprobar(LECCION.solucion, bifurcar=True)
+    finally:
+        reserva.close()
+    assert doc["score"] == doc["max_score"] > 0, doc["message"]

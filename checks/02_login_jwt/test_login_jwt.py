@@ -4,7 +4,6 @@ import base64
 import json
 import re
 import secrets
-import sqlite3
 import time
 from datetime import timedelta
 
@@ -104,20 +103,14 @@ def ids_de(lista, contexto):
     return [a.get("id") for a in lista if isinstance(a, dict)]
 
 
-def textos_de_la_base(app):
+def textos_de_la_base(base_de_datos, app):
     """Todos los textos guardados en la base de datos SQLite de la app."""
-    ruta = app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
-    conexion = sqlite3.connect(ruta)
-    try:
-        tablas = [f[0] for f in conexion.execute("SELECT name FROM sqlite_master WHERE type='table'")]
-        textos = []
-        for tabla in tablas:
-            for fila in conexion.execute(f'SELECT * FROM "{tabla}"'):
-                textos += [v.decode("latin-1") if isinstance(v, bytes) else v for v in fila
-                           if isinstance(v, (str, bytes))]
-        return textos
-    finally:
-        conexion.close()
+    tablas = [f[0] for f in base_de_datos.leer(app, "SELECT name FROM sqlite_master WHERE type='table'")]
+    textos = []
+    for tabla in tablas:
+        for fila in base_de_datos.leer(app, f'SELECT * FROM "{tabla}"'):
+            textos += [v.decode("latin-1") if isinstance(v, bytes) else v for v in fila if isinstance(v, (str, bytes))]
+    return textos
 
 
 # ── Estructura ───────────────────────────────────────────────────────────────
@@ -178,10 +171,10 @@ def test_registro_valida_los_datos(client):
 
 
 @comprobacion(tarea=1, puntos=2)
-def test_la_contrasena_se_guarda_con_bcrypt(client):
+def test_la_contrasena_se_guarda_con_bcrypt(client, base_de_datos):
     """La base de datos guarda un hash bcrypt (con el coste de BCRYPT_LOG_ROUNDS), nunca la contraseña."""
     registrar(client)
-    textos = textos_de_la_base(client.app)
+    textos = textos_de_la_base(base_de_datos, client.app)
     if any(ANA["password"] in t for t in textos):
         raise Fallo("La contraseña está guardada tal cual en la base de datos.",
                     ayuda="Guarda solo bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=...)).")
@@ -197,7 +190,7 @@ def test_la_contrasena_se_guarda_con_bcrypt(client):
 
 
 @comprobacion(tarea=1, puntos=1)
-def test_ninguna_respuesta_muestra_la_contrasena_ni_el_hash(client):
+def test_ninguna_respuesta_muestra_la_contrasena_ni_el_hash(client, base_de_datos):
     """En todo el recorrido (registro, login, perfil, artículos) ninguna respuesta contiene la contraseña ni su hash."""
     respuestas = [client.post("/auth/registro", json=ANA).espera(201, ayuda=PARA_EMPEZAR)]
     r = client.post("/auth/login", json={"email": ANA["email"], "password": ANA["password"]}).espera(200)
@@ -210,7 +203,7 @@ def test_ninguna_respuesta_muestra_la_contrasena_ni_el_hash(client):
         client.post("/api/articulos", json={"titulo": "Hola"}, headers=cabeceras),
         client.get("/api/articulos", headers=cabeceras),
     ]
-    hashes = [t for t in textos_de_la_base(client.app) if t.startswith("$2")]
+    hashes = [t for t in textos_de_la_base(base_de_datos, client.app) if t.startswith("$2")]
     for r in respuestas:
         for secreto in [ANA["password"], *hashes]:
             if secreto in r.texto:
@@ -258,24 +251,14 @@ def test_login_mismo_error_para_email_desconocido_y_contrasena_mala(client):
 
 
 @comprobacion(tarea=2, puntos=2)
-def test_login_llama_a_checkpw_una_vez_en_los_dos_casos(client, fabrica, monkeypatch):
+def test_login_llama_a_checkpw_una_vez_en_los_dos_casos(client, espiar):
     """El login llama a bcrypt.checkpw exactamente una vez, exista el email o no (el tiempo no delata al usuario)."""
     registrar(client)
-    llamadas = []
-    original = bcrypt.checkpw
-
-    def contador(*args, **kwargs):
-        llamadas.append(1)
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(bcrypt, "checkpw", contador)
-    globales = getattr(fabrica, "__globals__", {})
-    if globales.get("checkpw") is original:  # «from bcrypt import checkpw»
-        monkeypatch.setitem(globales, "checkpw", contador)
     for caso, email in (("una contraseña mala", ANA["email"]), ("un email desconocido", "nadie@example.com")):
-        llamadas.clear()
+        espia = espiar("bcrypt.checkpw")  # también cuenta «from bcrypt import checkpw»
         r = client.post("/auth/login", json={"email": email, "password": "no-es-la-buena"})
         r.espera(401)
+        llamadas = espia.llamadas
         if len(llamadas) != 1:
             raise Desajuste(f"una llamada a bcrypt.checkpw con {caso}", f"{len(llamadas)}", f"en {r.peticion}",
                             "Si el email no existe, compara la contraseña con un hash bcrypt ficticio: así las dos "
@@ -296,10 +279,10 @@ def test_login_valida_el_cuerpo(client):
 
 
 @comprobacion(tarea=2, puntos=1)
-def test_sin_secreto_fuerte_la_app_no_arranca(fabrica, tmp_path, monkeypatch):
+def test_sin_secreto_fuerte_la_app_no_arranca(fabrica, carpeta):
     """Fuera de pruebas, create_app se niega a arrancar sin JWT_SECRET_KEY o con una clave débil."""
-    monkeypatch.delenv("JWT_SECRET_KEY", raising=False)
-    base = {"TESTING": False, "DEBUG": False, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'secreto.sqlite'}",
+    # El recinto arranca con el entorno vacío: no hay JWT_SECRET_KEY de donde leer.
+    base = {"TESTING": False, "DEBUG": False, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{carpeta / 'secreto.sqlite'}",
             "BCRYPT_LOG_ROUNDS": 4}
     casos = {"sin JWT_SECRET_KEY": {"JWT_SECRET_KEY": None},
              'con JWT_SECRET_KEY="mi_clave_secreta" (16 bytes)': {"JWT_SECRET_KEY": "mi_clave_secreta"}}

@@ -1,7 +1,6 @@
 """Comprobaciones de la lección 04: refresh tokens, claims que sobreviven al refresco, tokens frescos y rotación."""
 
 import json
-import sqlite3
 from datetime import timedelta
 
 import jwt
@@ -95,16 +94,6 @@ def espera_rechazo(r, descripcion, ayuda):
 def login_funciona(client, usuario, password):
     r = client.post("/auth/login", json={"email": usuario["email"], "password": password})
     return r.estado == 200
-
-
-def sql(app, consulta, *parametros):
-    """Ejecuta ``consulta`` directamente en la base de datos SQLite de la app."""
-    conexion = sqlite3.connect(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///"))
-    try:
-        with conexion:
-            return conexion.execute(consulta, parametros).fetchall()
-    finally:
-        conexion.close()
 
 
 # ── Estructura ───────────────────────────────────────────────────────────────
@@ -239,10 +228,10 @@ def test_los_claims_sobreviven_al_refresh(client):
 
 
 @comprobacion(tarea=3, puntos=1)
-def test_los_claims_salen_del_usuario(client):
+def test_los_claims_salen_del_usuario(client, base_de_datos):
     """Si el nombre del usuario cambia en la base de datos, el access token del siguiente refresco lleva el nombre nuevo."""
     ana, _, refresh = cuenta(client)
-    sql(client.app, "UPDATE usuario SET nombre = ? WHERE id = ?", "Ana María", ana["id"])
+    base_de_datos.escribir(client.app, "UPDATE usuario SET nombre = ? WHERE id = ?", "Ana María", ana["id"])
     nuevo = refrescar(client, refresh)["access_token"]
     espera_claim(abrir(client.app, nuevo, "access_token de /auth/refresh"), "nombre", "Ana María",
                  "access_token de /auth/refresh tras cambiar el nombre en la base de datos",
@@ -301,7 +290,7 @@ def test_cambiar_la_contrasena_valida_los_datos(client):
 
 
 @comprobacion(tarea=4, puntos=2)
-def test_borrar_la_cuenta(client):
+def test_borrar_la_cuenta(client, base_de_datos):
     """DELETE /api/perfil con un token fresco responde 204 y borra al usuario y sus artículos; su refresh token ya no vale."""
     _, de_ana, refresh = cuenta(client)
     _, de_bea, _ = cuenta(client, BEA)
@@ -315,7 +304,7 @@ def test_borrar_la_cuenta(client):
     if login_funciona(client, ANA, ANA["password"]):
         raise Fallo("Tras DELETE /api/perfil, Ana todavía puede iniciar sesión.")
     ids = {a["id"] for a in [publicado, borrador]}
-    quedan = {fila[0] for fila in sql(client.app, "SELECT id FROM articulo")}
+    quedan = {fila[0] for fila in base_de_datos.leer(client.app, "SELECT id FROM articulo")}
     if ids & quedan:
         raise Fallo(f"Tras borrar la cuenta siguen en la base de datos los artículos {sorted(ids & quedan)} de Ana.",
                     ayuda="Borra también sus artículos: db.delete(Articulo).where(Articulo.autor_id == usuario.id).")

@@ -1,13 +1,9 @@
 """Comprobaciones de la lección 05: logout que revoca los dos tokens, cerrar todas las sesiones, Redis con TTL y 503."""
 
-import os
-import secrets
-import socket
 import time
 
 import jwt
 import pytest
-import redis
 
 from taller.comprobaciones import Cliente, Desajuste, Fallo, Falta, bearer, comprobacion
 
@@ -21,7 +17,6 @@ TAREAS = {
 
 ANA = {"email": "ana@example.com", "password": "contraseña-de-ana", "nombre": "Ana"}
 BEA = {"email": "bea@example.com", "password": "contraseña-de-bea", "nombre": "Bea"}
-REDIS_COMPROBACIONES = "redis://127.0.0.1:6379/6"
 REDIS_CERRADO = "redis://127.0.0.1:1/0"  # nadie escucha en el puerto 1
 PARA_EMPEZAR = "El registro y el login vienen hechos de la lección 04."
 PISTA_LOGOUT = ("Protege POST /auth/logout con @jwt_required(), apunta el jti del token en el almacén "
@@ -74,39 +69,14 @@ def abrir(app, token):
     return jwt.decode(token, app.config["JWT_SECRET_KEY"], algorithms=["HS256"], options={"verify_exp": False})
 
 
-@pytest.fixture
-def redis_de_prueba():
-    """(url, prefijo) de un Redis de verdad en 127.0.0.1:6379; borra sus claves al terminar."""
-    try:
-        redis.Redis.from_url(REDIS_COMPROBACIONES, socket_connect_timeout=0.5, socket_timeout=0.5).ping()
-    except redis.RedisError:
-        motivo = f"No hay Redis en {REDIS_COMPROBACIONES}: arráncalo (redis-server) para comprobar la tarea 4."
-        if os.environ.get("CI") == "true":
-            pytest.fail(motivo + " En CI no se salta.")
-        pytest.skip(motivo)
-    prefijo = f"comprobacion05-{secrets.token_hex(4)}:"
-    cliente = redis.Redis.from_url(REDIS_COMPROBACIONES)
-    yield REDIS_COMPROBACIONES, prefijo
-    claves = list(cliente.scan_iter(f"{prefijo}*"))
-    if claves:
-        cliente.delete(*claves)
-    cliente.close()
+# redis_de_prueba (url, prefijo, cliente) y redis_colgado los da el plugin del taller: en la jaula,
+# un Redis propio de la entrega; fuera, el de 127.0.0.1:6379 (o TALLER_REDIS_URL).
 
 
 @pytest.fixture
 def client_redis(crear_app, redis_de_prueba):
-    url, prefijo = redis_de_prueba
+    url, prefijo, _ = redis_de_prueba
     return Cliente(crear_app(REDIS_URL=url, REDIS_PREFIJO=prefijo))
-
-
-@pytest.fixture
-def redis_colgado():
-    """Un «Redis» que acepta conexiones y no contesta nunca."""
-    escucha = socket.socket()
-    escucha.bind(("127.0.0.1", 0))
-    escucha.listen(50)
-    yield f"redis://127.0.0.1:{escucha.getsockname()[1]}/0"
-    escucha.close()
 
 
 # ── Estructura ───────────────────────────────────────────────────────────────
@@ -287,7 +257,7 @@ def test_cambiar_la_password_cierra_las_otras_sesiones(client):
 @comprobacion(tarea=4, puntos=2)
 def test_con_redis_el_logout_revoca_los_dos_tokens(client_redis, crear_app, redis_de_prueba):
     """Con REDIS_URL, el logout revoca el access y el refresh token, y otra instancia (otro worker) lo ve."""
-    url, prefijo = redis_de_prueba
+    url, prefijo, cliente = redis_de_prueba
     registrar(client_redis)
     acceso, refresh = sesion(client_redis)
     logout(client_redis, acceso, refresh)
@@ -295,7 +265,7 @@ def test_con_redis_el_logout_revoca_los_dos_tokens(client_redis, crear_app, redi
     pista = "Con REDIS_URL, crear_almacen devuelve AlmacenRedis: implementa revocar y esta_revocado con Redis."
     espera_revocado(otra, "GET", "/api/perfil", acceso, "el access token revocado (en otra instancia)", pista)
     espera_revocado(otra, "POST", "/auth/refresh", refresh, "el refresh token revocado (en otra instancia)", pista)
-    if not any(redis.Redis.from_url(url).scan_iter(f"{prefijo}*")):
+    if not any(cliente.scan_iter(f"{prefijo}*")):
         raise Falta(f"alguna clave que empiece por REDIS_PREFIJO ({prefijo!r}) en Redis",
                     "tras el logout", "Los revocados deben ir a Redis, no a la base de datos.")
 
@@ -303,11 +273,10 @@ def test_con_redis_el_logout_revoca_los_dos_tokens(client_redis, crear_app, redi
 @comprobacion(tarea=4, puntos=2)
 def test_con_redis_el_ttl_es_lo_que_le_queda_a_cada_token(client_redis, redis_de_prueba):
     """En Redis, la clave de cada token revocado caduca cuando caduca el token (exp − ahora), también la del refresh."""
-    url, prefijo = redis_de_prueba
+    _, prefijo, cliente = redis_de_prueba
     registrar(client_redis)
     acceso, refresh = sesion(client_redis)
     logout(client_redis, acceso, refresh)
-    cliente = redis.Redis.from_url(url)
     for token, descripcion in ((acceso, "access token"), (refresh, "refresh token")):
         datos = abrir(client_redis.app, token)
         claves = [c for c in cliente.scan_iter(f"{prefijo}*") if datos["jti"] in c.decode()]

@@ -9,7 +9,6 @@ from datetime import timedelta
 
 import jwt
 import pytest
-from flask import abort
 from werkzeug.http import HTTP_STATUS_CODES
 
 from taller.comprobaciones import Cliente, Desajuste, Fallo, Falta, bearer, comprobacion, mostrar_json
@@ -266,7 +265,7 @@ def test_413_en_json(client):
 def test_todo_error_http_con_sobre(crear_app):
     """Todo error HTTP que Flask pueda lanzar (400, 404, 405, 409, 413, 415, 429, 500, 503) sale con su sobre."""
     app = crear_app(**EN_MEMORIA)
-    app.add_url_rule("/_comprobacion/abortar/<int:estado>", "abortar_comprobacion", lambda estado: abort(estado))
+    app.ruta_de_prueba("/_comprobacion/abortar/<int:estado>", "abortar")  # una ruta que hace abort(estado)
     client = Cliente(app)
     codigos = {400: "VALIDATION_ERROR", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 409: "CONFLICT",
                413: "PAYLOAD_TOO_LARGE", 415: "UNSUPPORTED_MEDIA_TYPE", 429: "RATE_LIMITED", 500: "INTERNAL_ERROR",
@@ -282,11 +281,7 @@ def test_todo_error_http_con_sobre(crear_app):
 def test_500_sin_detalles(crear_app):
     """Una excepción inesperada da 500 "INTERNAL_ERROR" sin el texto de la excepción ni la traza."""
     app = crear_app(**EN_MEMORIA)
-
-    def falla():
-        raise RuntimeError("detalle-secreto-de-la-base-de-datos")
-
-    app.add_url_rule("/_comprobacion/fallo", "fallo_comprobacion", falla)
+    app.ruta_de_prueba("/_comprobacion/fallo", "fallo", "detalle-secreto-de-la-base-de-datos")  # lanza RuntimeError
     r = Cliente(app).get("/_comprobacion/fallo")
     espera_sobre(r, 500, "INTERNAL_ERROR", "El @app.errorhandler(Exception) responde error(\"Error interno…\", 500).")
     if "detalle-secreto" in r.texto or "Traceback" in r.texto:

@@ -147,7 +147,9 @@ class Respuesta:
         cuerpo = self.espera_json(ayuda=ayuda)
         if not isinstance(cuerpo, dict) or not isinstance(cuerpo.get("error"), str) or not cuerpo["error"].strip():
             raise Desajuste(
-                'un objeto JSON con un mensaje en "error"', mostrar_json(cuerpo), f"en {self.peticion}",
+                'un objeto JSON con un mensaje en "error"',
+                mostrar_json(cuerpo),
+                f"en {self.peticion}",
                 ayuda or 'Responde con jsonify(error="…") y el código de estado.',
             )
         return cuerpo
@@ -178,18 +180,11 @@ def describir_peticion(metodo, ruta, json=SIN_CUERPO, data=None, headers=None):
 
 
 class Cliente:
-    """El cliente de pruebas de Flask, con respuestas que saben describirse en español."""
+    """Un cliente de pruebas de la app (en el recinto), con respuestas que saben describirse en español."""
 
     def __init__(self, app):
         self.app = app
         self.crudo = app.test_client()
-        self.excepciones = []
-        from flask import got_request_exception
-
-        got_request_exception.connect(self._anotar, app, weak=False)
-
-    def _anotar(self, sender, exception, **_):
-        self.excepciones.append(exception)
 
     def peticion(self, metodo, ruta, json=SIN_CUERPO, data=None, headers=None, content_type=None):
         """Hace la petición y devuelve una ``Respuesta``."""
@@ -202,12 +197,7 @@ class Cliente:
             argumentos["headers"].setdefault("Content-Type", "application/json")
         if data is not None:
             argumentos["data"] = data
-        antes = len(self.excepciones)
-        crudo = self.crudo.open(ruta, method=metodo, **argumentos)
-        excepcion = None
-        if len(self.excepciones) > antes:
-            e = self.excepciones[-1]
-            excepcion = f"{type(e).__name__}: {recortar(str(e), 200)}"
+        crudo, excepcion = self.crudo.open(ruta, method=metodo, **argumentos)
         return Respuesta(crudo, descripcion, excepcion)
 
     def get(self, ruta, **kw):

@@ -1,17 +1,23 @@
 """El motor de comprobación: ejecuta las comprobaciones de una lección contra un objetivo.
 
-Las comprobaciones corren en un proceso hijo (``taller.ejecutor``) que envía cada
-resultado por un tubo. El padre vigila el reloj desde fuera: si una comprobación
-pasa de su límite, o el proceso muere (``os._exit``, una señal), el padre la da
-por fallida con un mensaje claro y lanza otro hijo con las que faltan. El
-código del estudiante nunca puede tumbar al motor ni esconder un resultado.
+Tres clases de procesos, de más a menos confianza:
 
-Este módulo no importa Flask ni pytest: arrancar ``taller`` es rápido.
+- este, el motor, que nunca importa ni las comprobaciones ni el objetivo;
+- el de las comprobaciones (``taller.ejecutor``, pytest con ``taller.plugin``), que envía
+  cada resultado por un tubo y habla con el objetivo solo a través del puente (``taller.puente``);
+- el recinto (``taller.recinto``), en la jaula (``taller.jaula``): el único donde se ejecuta
+  el código del estudiante. Lo que haga allí no llega al tubo de los resultados.
+
+El motor vigila el reloj desde fuera: el límite de cada comprobación (que el proceso de
+las comprobaciones ya aplica al recinto) y un presupuesto total por entrega; lo que no
+se llegó a ejecutar se informa con el motivo.
 """
 
+import atexit
 import gc
 import json
 import os
+import re
 import select
 import signal
 import subprocess
@@ -21,6 +27,9 @@ import time
 from pathlib import Path
 
 LIMITE_POR_COMPROBACION = 10.0  # segundos
+PRESUPUESTO = 60.0  # segundos de reloj para todas las comprobaciones de una entrega
+MARGEN = 5.0  # segundos más allá del límite de una comprobación antes de detener el proceso de comprobaciones
+MAX_LANZAMIENTOS = 8  # procesos de comprobaciones que puede necesitar una entrega
 LIMITE_ARRANQUE = 60.0  # segundos hasta recibir la lista de comprobaciones
 LIMITE_ARCHIVOS = 64 * 1024 * 1024  # bytes que el hijo puede escribir en un archivo
 LIMITE_MEMORIA = 2 * 1024 * 1024 * 1024  # bytes de memoria virtual del hijo
@@ -36,7 +45,33 @@ def carpeta_temporal():
 
     Cada comprobación crea su base de datos SQLite; en disco, cada commit espera a un fsync.
     """
-    return "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
+    from taller import jaula
+
+    return jaula.carpeta_temporal()
+
+
+_fabrica = None
+
+
+def fabrica():
+    """La fábrica de recintos de este proceso; se crea la primera vez (antes de ver ninguna entrega)."""
+    global _fabrica
+    from taller import jaula
+
+    if _fabrica is None:
+        _fabrica = jaula.Fabrica()
+        creador = os.getpid()
+        atexit.register(lambda: os.getpid() == creador and _fabrica.cerrar())
+    return _fabrica
+
+
+def servicios_de(carpeta):
+    """Los servicios que piden las comprobaciones de ``carpeta`` (un Redis propio si usan ``redis_de_prueba``)."""
+    return (
+        ["redis"]
+        if any("redis_de_prueba" in a.read_text(encoding="utf-8") for a in Path(carpeta).glob("test_*.py"))
+        else []
+    )
 
 
 def poner_limites():
@@ -44,7 +79,10 @@ def poner_limites():
     import resource
 
     resource.setrlimit(resource.RLIMIT_FSIZE, (LIMITE_ARCHIVOS, LIMITE_ARCHIVOS))
-    resource.setrlimit(resource.RLIMIT_AS, (LIMITE_MEMORIA, LIMITE_MEMORIA))
+    from taller.jaula import memoria_actual
+
+    maximo = memoria_actual() + LIMITE_MEMORIA  # sobre lo que ya ocupa el proceso del que nace
+    resource.setrlimit(resource.RLIMIT_AS, (maximo, maximo))
 
 
 class ProcesoBifurcado:
@@ -72,8 +110,22 @@ def precargar():
     """Importa lo pesado (pytest, Flask, SQLAlchemy…) una vez, antes de bifurcar un hijo por entrega."""
     import importlib
 
-    for nombre in ("pytest", "flask", "flask_sqlalchemy", "sqlalchemy", "flask_jwt_extended", "jwt", "bcrypt",
-                   "requests", "hypothesis", "taller.plugin", "taller.ejecutor"):
+    for nombre in (
+        "pytest",
+        "flask",
+        "flask_sqlalchemy",
+        "sqlalchemy",
+        "flask_jwt_extended",
+        "jwt",
+        "bcrypt",
+        "requests",
+        "hypothesis",
+        "redis",
+        "flask_limiter",
+        "taller.plugin",
+        "taller.ejecutor",
+        "taller.recinto",
+    ):
         try:
             importlib.import_module(nombre)
         except ImportError:
@@ -83,7 +135,7 @@ def precargar():
     gc.freeze()
 
 
-def lanzar_hijo(carpeta, objetivo, ids, previos, temporal, entorno_extra, bifurcar=False):
+def lanzar_hijo(carpeta, objetivo, ids, previos, temporal, entorno_extra, bifurcar=False, heredar=()):
     """Arranca el ejecutor; devuelve el proceso, el extremo de lectura del tubo y su registro.
 
     Con ``bifurcar=True`` el hijo es un ``os.fork`` de este proceso (rápido si se llamó antes
@@ -129,7 +181,7 @@ def lanzar_hijo(carpeta, objetivo, ids, previos, temporal, entorno_extra, bifurc
     else:
         proceso = subprocess.Popen(
             [sys.executable, "-m", "taller.ejecutor", *argumentos],
-            pass_fds=(escritura,),
+            pass_fds=(escritura, *heredar),
             env={**os.environ, **entorno},
             cwd=temporal,
             stdin=subprocess.DEVNULL,
@@ -143,7 +195,7 @@ def lanzar_hijo(carpeta, objetivo, ids, previos, temporal, entorno_extra, bifurc
 
 
 def detener(proceso):
-    """Mata el proceso hijo y todo lo que haya lanzado."""
+    """Mata el proceso de comprobaciones (el recinto muere con él: pierde su salvavidas)."""
     try:
         os.killpg(proceso.pid, signal.SIGKILL)
     except ProcessLookupError:
@@ -151,8 +203,26 @@ def detener(proceso):
     proceso.wait()
 
 
-def eventos(proceso, lectura, limites):
-    """Los eventos que envía el hijo; el último es ``fin`` (con su código) o ``tiempo``.
+ESTADOS_VALIDOS = {"pass", "fail", "error", "skip"}
+
+
+def evento_valido(evento):
+    """Un evento del proceso de comprobaciones con la forma esperada, o None."""
+    if not isinstance(evento, dict) or evento.get("evento") not in ("coleccion", "inicio", "resultado"):
+        return None
+    if evento["evento"] in ("inicio", "resultado") and not isinstance(evento.get("id"), str):
+        return None
+    if evento["evento"] == "resultado" and (
+        evento.get("estado") not in ESTADOS_VALIDOS
+        or not isinstance(evento.get("mensaje"), (str, type(None)))
+        or not isinstance(evento.get("salida"), str)
+    ):
+        return None
+    return evento
+
+
+def eventos(proceso, lectura, limites, fin_del_presupuesto):
+    """Los eventos que envía el hijo; el último es ``fin`` (con su código), ``tiempo`` o ``presupuesto``.
 
     ``limites(id)`` dice cuántos segundos puede durar la comprobación ``id``.
     """
@@ -161,12 +231,16 @@ def eventos(proceso, lectura, limites):
     actual = None
     try:
         while True:
-            restante = plazo - time.monotonic()
-            if restante <= 0:
+            ahora = time.monotonic()
+            if ahora >= fin_del_presupuesto:
+                detener(proceso)
+                yield {"evento": "presupuesto", "id": actual}
+                return
+            if ahora >= plazo:
                 detener(proceso)
                 yield {"evento": "tiempo", "id": actual}
                 return
-            listo, _, _ = select.select([lectura], [], [], restante)
+            listo, _, _ = select.select([lectura], [], [], min(plazo, fin_del_presupuesto) - ahora)
             if not listo:
                 continue
             datos = os.read(lectura, 65536)
@@ -177,10 +251,15 @@ def eventos(proceso, lectura, limites):
             pendiente += datos
             *lineas, pendiente = pendiente.split(b"\n")
             for linea in lineas:
-                evento = json.loads(linea)
+                try:
+                    evento = evento_valido(json.loads(linea))
+                except ValueError:
+                    evento = None
+                if evento is None:
+                    continue
                 if evento["evento"] == "inicio":
                     actual = evento["id"]
-                    plazo = time.monotonic() + limites(actual)
+                    plazo = time.monotonic() + limites(actual) + MARGEN
                 elif evento["evento"] == "resultado":
                     actual = None
                     plazo = time.monotonic() + LIMITE_ARRANQUE
@@ -192,19 +271,10 @@ def eventos(proceso, lectura, limites):
 
 
 def causa_de_salida(codigo):
-    """Por qué terminó el proceso hijo, en palabras del estudiante."""
-    if codigo is not None and codigo < 0:
-        senal = -codigo
-        if senal == signal.SIGXFSZ:
-            return f"Tu código escribió demasiado (más de {LIMITE_ARCHIVOS // 2**20} MB) y el proceso se detuvo."
-        if senal in (signal.SIGSEGV, signal.SIGBUS, signal.SIGABRT):
-            return f"El intérprete de Python se cayó ({signal.Signals(senal).name}) durante esta comprobación."
-        if senal == signal.SIGKILL:
-            return "El proceso se detuvo a la fuerza: quizá usó demasiada memoria."
-        return f"El proceso recibió la señal {signal.Signals(senal).name} y se detuvo."
+    """Por qué terminó el proceso de comprobaciones (un fallo del taller: el código del estudiante no corre ahí)."""
     return (
-        f"El proceso terminó de golpe (código de salida {codigo}) durante esta comprobación. "
-        "¿Llama tu código a os._exit() o sys.exit()? Una app nunca debe terminar el proceso."
+        f"El proceso de las comprobaciones terminó de forma inesperada (código {codigo}). "
+        "Es un fallo del taller, no de tu código; avisa a quien lo mantiene."
     )
 
 
@@ -213,46 +283,82 @@ def cola_del_registro(registro, caracteres=1500):
     return registro.read().decode("utf-8", "replace")[-caracteres:]
 
 
-def comprobar(carpeta, objetivo, limite=LIMITE_POR_COMPROBACION, ocultas=True, bifurcar=False):
+def comprobar(carpeta, objetivo, limite=LIMITE_POR_COMPROBACION, ocultas=True, bifurcar=False, presupuesto=PRESUPUESTO):
     """Ejecuta las comprobaciones de ``carpeta`` contra ``objetivo`` y devuelve el documento de resultados.
 
     ``ocultas=False`` deja fuera las comprobaciones marcadas como ocultas (las del autocontrol
-    del estudiante); ``bifurcar=True`` crea los hijos con ``os.fork`` (ver ``lanzar_hijo``).
+    del estudiante); ``bifurcar=True`` crea los hijos con ``os.fork`` (ver ``lanzar_hijo``);
+    ``presupuesto``: segundos de reloj para toda la entrega.
     """
     carpeta, objetivo = Path(carpeta).resolve(), Path(objetivo).resolve()
     comprobaciones, tareas, resultados, sin_ejecutar = None, {}, {}, 0
-    entorno = {} if ocultas else {"TALLER_SIN_OCULTAS": "1"}
+    fin_del_presupuesto = time.monotonic() + presupuesto
+    try:
+        sesion = fabrica().sesion(objetivo, servicios_de(carpeta))
+    except OSError as e:
+        return documento_de_error(f"No se pudo preparar la entrega: {e}")
+    os.set_inheritable(sesion.conexion.fileno(), True)
+    entorno = {
+        "TALLER_SESION": json.dumps({"fd": sesion.conexion.fileno(), "info": sesion.info}),
+        "TALLER_LIMITE": str(limite),
+    }
+    if not ocultas:
+        entorno["TALLER_SIN_OCULTAS"] = "1"
 
     def limites(id_):
         propio = comprobaciones.get(id_, {}).get("limite") if comprobaciones else None
         return propio or limite
 
-    with tempfile.TemporaryDirectory(prefix="taller-", dir=carpeta_temporal()) as temporal:
+    with sesion.conexion, tempfile.TemporaryDirectory(prefix="taller-", dir=carpeta_temporal()) as temporal:
         ids = []
-        while True:
-            previos = {i: {"estado": r["estado"], "descripcion": comprobaciones[i]["descripcion"]}
-                       for i, r in resultados.items()}
-            proceso, lectura, registro = lanzar_hijo(carpeta, objetivo, ids, previos, temporal, entorno, bifurcar)
+        for _ in range(MAX_LANZAMIENTOS):
+            previos = {
+                i: {"estado": r["estado"], "descripcion": comprobaciones[i]["descripcion"]}
+                for i, r in resultados.items()
+            }
+            proceso, lectura, registro = lanzar_hijo(
+                carpeta, objetivo, ids, previos, temporal, entorno, bifurcar, heredar=(sesion.conexion.fileno(),)
+            )
             with registro:
                 actual, ultimo = None, None
-                for evento in eventos(proceso, lectura, limites):
+                for evento in eventos(proceso, lectura, limites, fin_del_presupuesto):
                     ultimo = evento
                     if evento["evento"] == "coleccion" and comprobaciones is None:
-                        if evento["errores"] or not evento["comprobaciones"]:
-                            return documento_de_error(FALLO_DEL_TALLER + "\n".join(evento["errores"]))
+                        if evento.get("errores") or not evento.get("comprobaciones"):
+                            return documento_de_error(FALLO_DEL_TALLER + "\n".join(evento.get("errores") or []))
                         comprobaciones = {c["id"]: c for c in evento["comprobaciones"]}
                         tareas, sin_ejecutar = evento["tareas"], evento["ocultas_sin_ejecutar"]
                     elif evento["evento"] == "inicio":
                         actual = evento["id"]
-                    elif evento["evento"] == "resultado":
+                    elif evento["evento"] == "resultado" and comprobaciones and evento["id"] in comprobaciones:
                         resultados[evento["id"]] = evento
                         actual = None
                 if comprobaciones is None:
+                    if ultimo and ultimo["evento"] == "presupuesto":
+                        return documento_de_error(f"Se agotó el tiempo total ({presupuesto:g} s) antes de empezar.")
                     return documento_de_error(FALLO_DEL_TALLER + cola_del_registro(registro))
-                if actual is not None:
+                if ultimo["evento"] == "presupuesto":
+                    motivo = (
+                        f"No se ejecutó: se agotó el tiempo total para tu entrega ({presupuesto:g} s). "
+                        "¿Se cuelgan tus rutas?"
+                    )
+                    if actual in comprobaciones:
+                        resultados[actual] = {
+                            "estado": "error",
+                            "salida": "",
+                            "mensaje": (
+                                f"La comprobación seguía en marcha cuando se agotó el tiempo total ({presupuesto:g} s)."
+                            ),
+                        }
+                    for i in comprobaciones:
+                        resultados.setdefault(i, {"estado": "skip", "mensaje": motivo, "salida": ""})
+                    break
+                if actual is not None and actual in comprobaciones:
                     if ultimo["evento"] == "tiempo":
-                        mensaje = (f"La comprobación no terminó en {limites(actual):g} s y se detuvo. "
-                                   "¿Hay un bucle infinito o una espera sin fin en tu código?")
+                        mensaje = (
+                            f"La comprobación no terminó en {limites(actual):g} s y se detuvo. "
+                            "¿Hay un bucle infinito o una espera sin fin en tu código?"
+                        )
                     else:
                         mensaje = causa_de_salida(ultimo.get("codigo"))
                     resultados[actual] = {"estado": "error", "mensaje": mensaje, "salida": ""}
@@ -261,17 +367,40 @@ def comprobar(carpeta, objetivo, limite=LIMITE_POR_COMPROBACION, ocultas=True, b
                 break
             if actual is None:  # el hijo terminó sin estar en ninguna comprobación: no insistir
                 for i in faltan:
-                    resultados[i] = {"estado": "error", "salida": "",
-                                     "mensaje": "No llegó a ejecutarse: el proceso de comprobación terminó antes."}
+                    resultados[i] = {
+                        "estado": "error",
+                        "salida": "",
+                        "mensaje": "No llegó a ejecutarse: el proceso de comprobación terminó antes.",
+                    }
                 break
             ids = faltan
+        for i in comprobaciones or {}:
+            resultados.setdefault(i, {"estado": "error", "salida": "", "mensaje": "No llegó a ejecutarse."})
     return documento(comprobaciones, tareas, resultados, sin_ejecutar)
+
+
+CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def limpiar(texto):
+    """El texto sin caracteres de control (ni escapes de terminal, ni cambios de dirección): solo \\n y \\t."""
+    if not isinstance(texto, str):
+        return texto
+    return CONTROL.sub("", texto.replace("\r\n", "\n"))
 
 
 def documento_de_error(mensaje):
     """El documento de resultados cuando no se pudo comprobar nada."""
-    return {"version": 3, "status": "error", "message": mensaje, "score": 0, "max_score": 0, "tests": [], "tasks": [],
-            "hidden_not_run": 0}
+    return {
+        "version": 3,
+        "status": "error",
+        "message": limpiar(mensaje),
+        "score": 0,
+        "max_score": 0,
+        "tests": [],
+        "tasks": [],
+        "hidden_not_run": 0,
+    }
 
 
 def documento(comprobaciones, tareas, resultados, ocultas_sin_ejecutar=0):
@@ -279,26 +408,30 @@ def documento(comprobaciones, tareas, resultados, ocultas_sin_ejecutar=0):
     pruebas = []
     for id_, c in comprobaciones.items():
         r = resultados[id_]
-        pruebas.append({
-            "id": c["nombre"],
-            "name": c["descripcion"],
-            "status": r["estado"],
-            "message": r["mensaje"],
-            "output": r["salida"] or None,
-            "task_id": c["tarea"],
-            "score": c["puntos"] if r["estado"] == "pass" else 0,
-            "max_score": c["puntos"],
-            "hidden": c["oculta"],
-        })
+        pruebas.append(
+            {
+                "id": c["nombre"],
+                "name": c["descripcion"],
+                "status": r["estado"],
+                "message": limpiar(r["mensaje"]),
+                "output": limpiar(r["salida"]) or None,
+                "task_id": c["tarea"],
+                "score": c["puntos"] if r["estado"] == "pass" else 0,
+                "max_score": c["puntos"],
+                "hidden": c["oculta"],
+            }
+        )
     tareas_doc = []
     for numero in sorted({c["tarea"] for c in comprobaciones.values() if c["tarea"] is not None}):
         propias = [p for p in pruebas if p["task_id"] == numero]
-        tareas_doc.append({
-            "task_id": numero,
-            "name": tareas.get(str(numero), f"Tarea {numero}"),
-            "score": sum(p["score"] for p in propias),
-            "max_score": sum(p["max_score"] for p in propias),
-        })
+        tareas_doc.append(
+            {
+                "task_id": numero,
+                "name": tareas.get(str(numero), f"Tarea {numero}"),
+                "score": sum(p["score"] for p in propias),
+                "max_score": sum(p["max_score"] for p in propias),
+            }
+        )
     estructura = [p for id_, p in zip(comprobaciones, pruebas) if id_.endswith("::" + ESTRUCTURA)]
     if estructura and estructura[0]["status"] != "pass":
         estado, mensaje = "error", estructura[0]["message"]

@@ -8,14 +8,19 @@ resultado al proceso padre por el descriptor de archivo ``TALLER_CANAL``.
 import json
 import os
 import secrets
+import time
 from pathlib import Path
 
 import pytest
 
-from taller.cargador import ErrorDeCarga, cargar_fabrica, cargar_modulo, linea_del_error
+from taller import cargador, jaula, protocolo
+from taller.cargador import ErrorDeCarga, linea_del_error
 from taller.comprobaciones import Cliente, FalloDeComprobacion
+from taller.jaula import Sesion
+from taller.puente import Espia, FabricaRemota, ModuloRemoto, Puente
 
 ESTRUCTURA = "test_estructura"
+LIMITE_POR_DEFECTO = 10.0  # segundos de una comprobación
 LIMITE_SALIDA = 1000  # caracteres de la salida del estudiante que se guardan por comprobación
 CLAVE_ESTADO = pytest.StashKey()
 
@@ -31,6 +36,12 @@ def pytest_addoption(parser):
 def pytest_configure(config):
     config.addinivalue_line("markers", "comprobacion(tarea, puntos, depende_de, limite): comprobación del taller")
     config.stash[CLAVE_ESTADO] = Estado()
+
+
+def pytest_unconfigure(config):
+    estado = config.stash.get(CLAVE_ESTADO, None)
+    if estado is not None:
+        estado.cerrar()
 
 
 class Estado:
@@ -49,6 +60,41 @@ class Estado:
                 self.descripciones[id_] = previo["descripcion"]
         canal = os.environ.get("TALLER_CANAL")
         self.canal = os.fdopen(int(canal), "w", encoding="utf-8", buffering=1) if canal else None
+        self.limite = float(os.environ.get("TALLER_LIMITE", LIMITE_POR_DEFECTO))
+        self.sesiones = {}  # carpeta del objetivo → Sesion con la fábrica de recintos
+        self.puentes = {}  # (objetivo, tipo, ruta) → Puente
+        self.activos = []  # los puentes que usa la comprobación en curso
+        self.plazo = None  # cuándo vence la comprobación en curso (time.monotonic)
+        self.fabrica = None
+
+    def sesion_para(self, objetivo):
+        """La sesión de la fábrica para ``objetivo``: la que abrió el motor o, con pytest a secas, una propia."""
+        clave = str(objetivo)
+        if clave not in self.sesiones:
+            heredada = os.environ.get("TALLER_SESION")
+            if heredada:
+                datos = json.loads(heredada)
+                import socket
+
+                conexion = socket.socket(fileno=int(datos["fd"]))
+                self.sesiones[clave] = Sesion(conexion, datos["info"])
+            else:  # pytest checks/NN --objetivo DIR (quien mantiene el taller): sin motor
+                if self.fabrica is None:
+                    self.fabrica = jaula.Fabrica()
+                self.sesiones[clave] = self.fabrica.sesion(Path(objetivo), servicios=["redis"])
+        return self.sesiones[clave]
+
+    def limite_de(self, item):
+        marca = item.get_closest_marker("comprobacion")
+        return (marca.kwargs.get("limite") if marca else None) or self.limite
+
+    def cerrar(self):
+        for puente in self.puentes.values():
+            puente.matar()
+        if self.fabrica is not None:
+            for sesion in self.sesiones.values():
+                sesion.conexion.close()
+            self.fabrica.cerrar()
 
     def enviar(self, evento):
         if self.canal:
@@ -142,13 +188,15 @@ def pytest_collection_finish(session):
     items = [item for item in session.items if es_comprobacion(item)]
     for item in items:
         estado.descripciones[item.nodeid] = descripcion(item)
-    estado.enviar({
-        "evento": "coleccion",
-        "comprobaciones": [metadatos(item) for item in items],
-        "tareas": tareas_de(items),
-        "errores": estado.errores_de_coleccion,
-        "ocultas_sin_ejecutar": estado.ocultas_sin_ejecutar,
-    })
+    estado.enviar(
+        {
+            "evento": "coleccion",
+            "comprobaciones": [metadatos(item) for item in items],
+            "tareas": tareas_de(items),
+            "errores": estado.errores_de_coleccion,
+            "ocultas_sin_ejecutar": estado.ocultas_sin_ejecutar,
+        }
+    )
 
 
 _configuracion = []
@@ -203,7 +251,9 @@ def recortar_salida(texto):
         return texto
     inicio, final = LIMITE_SALIDA // 4, LIMITE_SALIDA - LIMITE_SALIDA // 4
     omitidos = len(texto) - inicio - final
-    return f"{texto[:inicio]}\n… [salida recortada: se omiten {omitidos} de {len(texto)} caracteres] …\n{texto[-final:]}"
+    return (
+        f"{texto[:inicio]}\n… [salida recortada: se omiten {omitidos} de {len(texto)} caracteres] …\n{texto[-final:]}"
+    )
 
 
 @pytest.hookimpl(wrapper=True)
@@ -235,20 +285,28 @@ def pytest_runtest_protocol(item, nextitem):
         return (yield)
     estado = estado_de(item.config)
     estado.enviar({"evento": "inicio", "id": item.nodeid})
-    resultado = yield
+    estado.plazo = time.monotonic() + estado.limite_de(item)
+    estado.activos = []
+    try:
+        resultado = yield
+    finally:
+        estado.plazo = None
     datos = estado.informes.pop(item.nodeid, {"estado": "error", "mensaje": "No se obtuvo resultado.", "salida": ""})
+    datos["salida"] = (datos["salida"] + "".join(p.leer_salida() for p in estado.activos)).strip("\n")
     estado.resultados[item.nodeid] = datos["estado"]
-    estado.enviar({
-        "evento": "resultado",
-        "id": item.nodeid,
-        "estado": datos["estado"],
-        "mensaje": datos["mensaje"],
-        "salida": recortar_salida(datos["salida"]),
-    })
+    estado.enviar(
+        {
+            "evento": "resultado",
+            "id": item.nodeid,
+            "estado": datos["estado"],
+            "mensaje": datos["mensaje"],
+            "salida": recortar_salida(datos["salida"]),
+        }
+    )
     return resultado
 
 
-# ── Fixtures ────────────────────────────────────────────────────────────────
+# ── Fixtures: el objetivo solo se toca a través del puente ───────────────────
 
 
 def objetivo_por_defecto(ruta_comprobacion):
@@ -261,26 +319,61 @@ def objetivo_por_defecto(ruta_comprobacion):
 
 @pytest.fixture
 def objetivo(request):
-    """La carpeta que se comprueba."""
+    """La carpeta que se comprueba (la original; el recinto trabaja sobre una copia)."""
     opcion = request.config.getoption("objetivo")
     if opcion:
         return (request.config.invocation_params.dir / opcion).resolve()
     return objetivo_por_defecto(request.path)
 
 
+def _entrada(carpeta, modulo):
+    """El archivo o paquete que carga el recinto: ``MODULO`` del archivo de comprobaciones, o la app."""
+    nombre = getattr(modulo, "MODULO", None)
+    if nombre:
+        return "modulo", Path(carpeta) / nombre
+    entrada = getattr(cargador, "entrada_del_objetivo", None)
+    return "app", entrada(Path(carpeta)) if entrada else Path(carpeta) / "app.py"
+
+
 @pytest.fixture
-def modulo(request, objetivo):
+def puente(request, objetivo):
+    """El puente con el recinto de este objetivo (uno por objetivo y tipo; se reinicia solo si se cae)."""
+    estado = estado_de(request.config)
+    sesion = estado.sesion_para(objetivo)
+    tipo, ruta = _entrada(sesion.info["objetivo"], request.module)
+    clave = (str(objetivo), tipo, str(ruta))
+    if clave not in estado.puentes:
+        estado.puentes[clave] = Puente(sesion.conexion, sesion.info, tipo, ruta)
+    actual = estado.puentes[clave]
+    actual.limite = estado.limite_de(request.node)
+    actual.plazo = estado.plazo
+    estado.activos.append(actual)
+    return actual
+
+
+@pytest.fixture
+def carpeta(puente):
+    """Una carpeta vacía para esta comprobación donde la app puede escribir (su base de datos, por ejemplo)."""
+    return puente.carpeta_nueva()
+
+
+@pytest.fixture
+def modulo(puente):
     """El módulo del objetivo que nombra la variable ``MODULO`` del archivo de comprobaciones.
 
     Para lecciones cuyo ejercicio no es una app Flask (por ejemplo ``MODULO = "jwt_manual.py"``).
     """
-    return cargar_modulo(Path(objetivo) / request.module.MODULO)
+    puente.pedir("describir", nombre="__name__")  # carga el módulo (o lanza ErrorDeCarga)
+    return ModuloRemoto(puente, puente.ruta)
 
 
 @pytest.fixture
-def fabrica(objetivo):
-    """La función ``create_app`` del objetivo."""
-    return cargar_fabrica(Path(objetivo) / "app.py")
+def fabrica(puente):
+    """La función ``create_app`` del objetivo, que crea la app en el recinto."""
+    puente.recinto()
+    if puente.error_de_carga:
+        raise ErrorDeCarga(puente.error_de_carga)
+    return FabricaRemota(puente)
 
 
 def configuracion_de_prueba(carpeta):
@@ -296,22 +389,17 @@ def configuracion_de_prueba(carpeta):
 
 
 @pytest.fixture
-def crear_app(fabrica, objetivo, tmp_path):
+def crear_app(fabrica, objetivo, carpeta):
     """Crea la app del objetivo; llamarla dos veces es «reiniciar» sobre la misma base de datos."""
-    from flask import Flask
-
-    base = configuracion_de_prueba(tmp_path)
+    base = configuracion_de_prueba(carpeta)
 
     def crear(**cambios):
         try:
-            app = fabrica({**base, **cambios})
+            return fabrica({**base, **cambios})
+        except ErrorDeCarga:
+            raise
         except Exception as e:
-            lugar = linea_del_error(e, objetivo)
-            donde = f" ({lugar})" if lugar else ""
-            raise ErrorDeCarga(f"create_app(config) lanzó {type(e).__name__}{donde}: {e}") from None
-        if not isinstance(app, Flask):
-            raise ErrorDeCarga(f"create_app(config) debe devolver la aplicación Flask, y devolvió {type(app).__name__}.")
-        return app
+            raise ErrorDeCarga(getattr(e, "mensaje_del_taller", None) or f"create_app(config) lanzó {e!r}") from None
 
     return crear
 
@@ -327,3 +415,106 @@ def client(app):
     """Un ``Cliente`` de pruebas cuyas respuestas se describen en español."""
     return Cliente(app)
 
+
+@pytest.fixture
+def espiar(puente):
+    """``espiar("bcrypt.checkpw")`` cuenta las llamadas del objetivo a esa función durante esta comprobación."""
+    espias = []
+
+    def crear(nombre):
+        espias.append(Espia(puente, nombre))
+        return espias[-1]
+
+    yield crear
+    if espias and puente.conexion is not None:
+        try:
+            puente.pedir("quitar_espias")
+        except ErrorDeCarga:
+            pass
+
+
+class BaseDeDatos:
+    """La base SQLite de una app: se lee de una copia (el objetivo no interviene) y se cambia en el recinto."""
+
+    def __init__(self, puente, carpeta):
+        self.puente, self.carpeta, self.copias = puente, carpeta, 0
+
+    @staticmethod
+    def ruta(app):
+        return app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
+
+    def leer(self, app, consulta, *parametros):
+        import sqlite3
+
+        self.copias += 1
+        copia = self.puente.copia_segura(self.ruta(app), self.carpeta / f"copia-{self.copias}.sqlite")
+        if copia is None:
+            raise ErrorDeCarga(f"No se encontró la base de datos de la app en {self.ruta(app)}.")
+        conexion = sqlite3.connect(f"file:{copia}?mode=ro", uri=True)
+        try:
+            conexion.execute("PRAGMA trusted_schema = OFF")
+            return conexion.execute(consulta, parametros).fetchall()
+        finally:
+            conexion.close()
+
+    def escribir(self, app, consulta, *parametros):
+        r = self.puente.pedir(
+            "sql", ruta=self.ruta(app), consulta=consulta, parametros=protocolo.codificar(list(parametros))
+        )
+        if "error" in r:
+            raise ErrorDeCarga(f"No se pudo cambiar la base de datos de la app: {r['error']}")
+
+
+@pytest.fixture
+def base_de_datos(puente, tmp_path):
+    """``base_de_datos.leer(app, "SELECT …")`` y ``base_de_datos.escribir(app, "UPDATE …", …)``."""
+    return BaseDeDatos(puente, tmp_path)
+
+
+@pytest.fixture
+def redis_de_prueba(puente, request):
+    """(url para la app, prefijo, cliente de las comprobaciones) de un Redis de verdad.
+
+    En la jaula es un Redis propio de la entrega (en su red); fuera, el de 127.0.0.1:6379 (base 6),
+    o el de ``TALLER_REDIS_URL``.
+    """
+    import redis
+
+    prefijo = f"comprobacion-{secrets.token_hex(4)}:"
+    if "redis_socket" in puente.info:
+        puente.recinto()
+        url = f"redis://127.0.0.1:{jaula.PUERTO_REDIS}/0"
+        cliente = redis.Redis(unix_socket_path=puente.info["redis_socket"], socket_timeout=2)
+    else:
+        url = os.environ.get("TALLER_REDIS_URL", "redis://127.0.0.1:6379/6")
+        cliente = redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=2)
+    try:
+        cliente.ping()
+    except redis.RedisError:
+        motivo = (
+            f"No hay Redis en {url}: arráncalo (redis-server, o «sudo apt install redis-server») "
+            "o indica otro con TALLER_REDIS_URL."
+        )
+        if os.environ.get("CI") == "true":
+            pytest.fail(motivo + " En CI no se salta.")
+        pytest.skip(motivo)
+    yield url, prefijo, cliente
+    claves = list(cliente.scan_iter(f"{prefijo}*"))
+    if claves:
+        cliente.delete(*claves)
+    cliente.close()
+
+
+@pytest.fixture
+def redis_colgado(puente):
+    """La URL de un «Redis» que acepta conexiones y no contesta nunca."""
+    if puente.info.get("jaula"):
+        yield f"redis://127.0.0.1:{jaula.PUERTO_COLGADO}/0"
+        return
+    import socket
+
+    escucha = socket.socket()
+    escucha.bind(("127.0.0.1", 0))
+    escucha.listen(50)
+    yield f"redis://127.0.0.1:{escucha.getsockname()[1]}/0"
+    escucha.close()

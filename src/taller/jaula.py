@@ -1,0 +1,578 @@
+"""La jaula donde corre el código del estudiante, y la fábrica que la crea.
+
+Tres procesos de confianza y uno que no lo es:
+
+- la **fábrica** (``Fabrica``) se bifurca del motor antes de ver ninguna entrega, con
+  Flask y compañía ya importados; por cada entrega abre una **sesión** (un hijo suyo) que
+  prepara la caja de la entrega: una carpeta propia (un tmpfs de tamaño limitado, con root)
+  con la copia del objetivo;
+- por cada recinto que piden las comprobaciones, la sesión crea un **init**: con root y en
+  Linux, el proceso 1 de espacios de nombres nuevos (PID, red, montajes, IPC, UTS), que
+  levanta ``lo``, arranca los servicios que pida la lección (un Redis propio) y muere con él
+  todo lo de dentro;
+- el **recinto** (``taller.recinto``), hijo del init: con root, ``chroot`` a una raíz mínima
+  (el sistema y Python en solo lectura, la caja, /tmp propio; nada de checks/, solutions/,
+  otras entregas, la salida ni el home), un uid sin privilegios propio de la entrega,
+  ``no_new_privs``, límites de recursos y un entorno vacío. Solo ahí se importa el objetivo.
+
+Se usan los mecanismos del núcleo directamente (``unshare``, ``mount``, ``chroot``,
+``setresuid``, ``prctl``) con ``ctypes`` y la biblioteca estándar: así el recinto se bifurca
+de un proceso con todo ya importado (una entrega cuesta milisegundos, no un intérprete
+nuevo), cosa que ``bwrap`` o un contenedor no permiten. Sin root o fuera de Linux (el
+portátil de un estudiante) quedan el proceso aparte, el puente y los límites; la jaula no.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import fcntl
+import json
+import os
+import resource
+import shutil
+import signal
+import socket
+import struct
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
+CLONE_NEWPID, CLONE_NEWNET = 0x20000000, 0x40000000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
+MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
+MNT_DETACH = 2
+PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS = 1, 38
+SIOCSIFFLAGS, IFF_UP, IFF_LOOPBACK, IFF_RUNNING = 0x8914, 0x1, 0x8, 0x40
+
+LIMITE_MEMORIA = 2 * 1024**3  # bytes de memoria virtual del recinto
+LIMITE_ARCHIVO = 64 * 1024**2  # bytes de un archivo
+LIMITE_CAJA = 256 * 1024**2  # bytes de la caja (tmpfs) de una entrega
+LIMITE_PROCESOS = 64  # procesos del uid de la entrega
+LIMITE_CPU = 300  # segundos de CPU de un recinto
+UID_BASE = 2_000_000  # uids de las entregas: UID_BASE + 2·pid de su sesión (+1, su Redis)
+PUERTO_REDIS, PUERTO_COLGADO = 6379, 6399
+MARCA_FIN = "\x00taller-fin:"  # la línea con que el init anota en la salida cómo terminó el recinto
+ENTORNO = {
+    "PATH": "/usr/local/bin:/usr/bin:/bin",
+    "LANG": "C.UTF-8",
+    "PYTHONDONTWRITEBYTECODE": "1",
+    "PYTHONIOENCODING": "utf-8",
+    "PYTHONHASHSEED": "0",
+}
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def _sistema(nombre: str, *argumentos: object) -> None:
+    if getattr(_libc, nombre)(*argumentos) != 0:
+        codigo = ctypes.get_errno()
+        raise OSError(codigo, f"{nombre}: {os.strerror(codigo)}")
+
+
+def _b(texto: str | Path | None) -> bytes | None:
+    return None if texto is None else os.fsencode(str(texto))
+
+
+def montar(origen: str | Path | None, destino: str | Path, tipo: str | None, opciones: int, datos: str | None = None):
+    _sistema("mount", _b(origen), _b(destino), _b(tipo), ctypes.c_ulong(opciones), _b(datos))
+
+
+def desmontar(destino: str | Path) -> None:
+    try:
+        _sistema("umount2", _b(destino), MNT_DETACH)
+    except OSError:
+        pass
+
+
+def prctl(opcion: int, valor: int) -> None:
+    _sistema("prctl", opcion, ctypes.c_ulong(valor), ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0))
+
+
+# ── Qué protecciones hay en esta máquina ─────────────────────────────────────
+
+_jaula_disponible: bool | None = None
+
+
+def jaula_disponible() -> bool:
+    """True si se pueden crear espacios de nombres y cambiar de uid (root en Linux); se prueba una vez."""
+    global _jaula_disponible
+    if _jaula_disponible is None:
+        _jaula_disponible = False
+        if sys.platform.startswith("linux") and os.geteuid() == 0:
+            pid = os.fork()
+            if pid == 0:
+                try:
+                    _sistema("unshare", CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS)
+                    os._exit(0)
+                except BaseException:
+                    os._exit(1)
+            _jaula_disponible = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0
+    return _jaula_disponible
+
+
+def protecciones(jaula: bool) -> list[str]:
+    """Las protecciones activas, en palabras de quien califica."""
+    comunes = [
+        "el código del estudiante corre en un proceso aparte, al que las comprobaciones solo hablan por un puente",
+        "límites de memoria, tamaño de archivo y tiempo",
+        "un entorno vacío",
+    ]
+    if not jaula:
+        return comunes
+    return comunes + [
+        "un usuario sin privilegios propio de cada entrega",
+        "espacios de nombres propios (procesos, red solo local, montajes)",
+        "una raíz mínima: sin checks/, solutions/, otras entregas ni la carpeta de salida",
+        "una caja de tamaño limitado",
+        "no_new_privs",
+    ]
+
+
+# ── Mensajes con descriptores (SOCK_SEQPACKET: un mensaje, un envío) ─────────
+
+
+def enviar(conexion: socket.socket, mensaje: dict, fds: tuple[int, ...] = ()) -> None:
+    socket.send_fds(conexion, [json.dumps(mensaje).encode("utf-8")], list(fds))
+
+
+def recibir(conexion: socket.socket, maximo_fds: int = 4) -> tuple[dict | None, list[int]]:
+    """(mensaje, descriptores); (None, []) si el otro extremo cerró."""
+    try:
+        datos, fds, _, _ = socket.recv_fds(conexion, 65536, maximo_fds)
+    except OSError:
+        return None, []
+    if not datos:
+        return None, fds
+    return json.loads(datos.decode("utf-8")), fds
+
+
+# ── La fábrica ───────────────────────────────────────────────────────────────
+
+
+class Fabrica:
+    """El proceso que crea las sesiones; se bifurca una vez, antes de ver ninguna entrega."""
+
+    def __init__(self) -> None:
+        self.jaula = jaula_disponible()
+        self.carpeta = Path(tempfile.mkdtemp(prefix="taller-fabrica-"))
+        self.ruta = self.carpeta / "fabrica.sock"
+        escucha = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        escucha.bind(str(self.ruta))
+        escucha.listen(64)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        self.pid = os.fork()
+        if self.pid == 0:
+            codigo = 0
+            try:
+                prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                _fabrica(escucha, self.jaula)
+            except BaseException:
+                codigo = 1
+            finally:
+                os._exit(codigo)
+        escucha.close()
+
+    def sesion(self, objetivo: Path, servicios: list[str]) -> Sesion:
+        conexion = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        conexion.connect(str(self.ruta))
+        enviar(conexion, {"objetivo": str(objetivo), "servicios": servicios})
+        info, _ = recibir(conexion)
+        if info is None or "error" in info:
+            conexion.close()
+            raise OSError((info or {}).get("error", "la fábrica de recintos no respondió"))
+        return Sesion(conexion, info)
+
+    def cerrar(self) -> None:
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+            os.waitpid(self.pid, 0)
+        except (ProcessLookupError, ChildProcessError):
+            pass
+        shutil.rmtree(self.carpeta, ignore_errors=True)
+
+
+@dataclass
+class Sesion:
+    """La sesión de una entrega: su conexión con la fábrica y lo que se sabe de su caja."""
+
+    conexion: socket.socket
+    info: dict = field(default_factory=dict)
+
+
+def _fabrica(escucha: socket.socket, jaula: bool) -> None:
+    signal.signal(signal.SIGCHLD, lambda *_: _recoger())
+    while True:
+        try:
+            conexion, _ = escucha.accept()
+        except InterruptedError:
+            continue
+        pid = os.fork()
+        if pid == 0:
+            escucha.close()
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            codigo = 0
+            try:
+                _sesion(conexion, jaula)
+            except BaseException:
+                codigo = 1
+            finally:
+                os._exit(codigo)
+        conexion.close()
+
+
+def _recoger() -> None:
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
+# ── La sesión de una entrega ─────────────────────────────────────────────────
+
+
+def _sesion(conexion: socket.socket, jaula: bool) -> None:
+    peticion, _ = recibir(conexion)
+    if peticion is None:
+        return
+    base = Path(tempfile.mkdtemp(prefix="taller-caja-", dir=carpeta_temporal()))
+    base.chmod(0o711)  # el Redis de la entrega (otro uid) llega a su carpeta; nadie puede listarla
+    caja = base / "caja"
+    caja.mkdir()
+    uid = UID_BASE + 2 * os.getpid() if jaula else os.getuid()
+    recintos: list[int] = []
+    try:
+        if jaula:
+            montar("tmpfs", caja, "tmpfs", MS_NOSUID | MS_NODEV, f"size={LIMITE_CAJA},mode=0755,uid={uid},gid={uid}")
+        objetivo = caja / "objetivo"
+        shutil.copytree(
+            peticion["objetivo"],
+            objetivo,
+            symlinks=True,
+            ignore=shutil.ignore_patterns("__pycache__", ".git", ".venv", "venv", "node_modules"),
+        )
+        for carpeta in ("home", "tmp"):
+            (caja / carpeta).mkdir()
+        if jaula:
+            for ruta in [caja, *caja.rglob("*")]:
+                os.lchown(ruta, uid, uid)
+        info = {
+            "caja": str(caja),
+            "objetivo": str(objetivo),
+            "uid": uid,
+            "jaula": jaula,
+            "servicios": peticion["servicios"],
+            "protecciones": protecciones(jaula),
+        }
+        if jaula and "redis" in peticion["servicios"]:
+            servicios = base / "servicios"
+            servicios.mkdir(mode=0o700)
+            os.chown(servicios, uid + 1, uid + 1)
+            info["redis_socket"] = str(servicios / "redis.sock")
+        enviar(conexion, info)
+        while True:
+            mensaje, _ = recibir(conexion)
+            if mensaje is None:
+                return
+            pid, fds = _nuevo_recinto(base, info)
+            recintos.append(pid)
+            enviar(conexion, {"pid": pid}, fds)
+            for fd in fds:
+                os.close(fd)
+    finally:
+        for pid in recintos:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        _recoger()
+        if jaula:
+            desmontar(caja)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def carpeta_temporal() -> str | None:
+    """Dónde crear las carpetas temporales: en memoria (/dev/shm) si se puede."""
+    return "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
+
+
+def _nuevo_recinto(base: Path, info: dict) -> tuple[int, tuple[int, ...]]:
+    """Crea init + recinto; devuelve el pid del init y (puente, salvavidas, salida) para las comprobaciones."""
+    puente_fuera, puente_dentro = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    salvavidas_dentro, salvavidas_fuera = os.pipe()
+    salida = os.open(base / f"salida-{time.monotonic_ns()}.log", os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
+    lectura_salida = os.open(f"/proc/self/fd/{salida}", os.O_RDONLY)
+    listo_lectura, listo_escritura = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        codigo = 70
+        try:
+            puente_fuera.close()
+            os.close(salvavidas_fuera)
+            os.close(lectura_salida)
+            os.close(listo_lectura)
+            codigo = _arrancar(base, info, puente_dentro, salvavidas_dentro, salida, listo_escritura)
+        except BaseException:
+            _informar_fallo()
+        finally:
+            os._exit(codigo)
+    puente_dentro.close()
+    os.close(salvavidas_dentro)
+    os.close(salida)
+    os.close(listo_escritura)
+    # El pid del init (dentro de unshare, el padre intermedio lo cuenta por el tubo).
+    datos = os.read(listo_lectura, 32)
+    os.close(listo_lectura)
+    pid_init = int(datos) if datos.strip().isdigit() else pid
+    fds = (os.dup(puente_fuera.fileno()), salvavidas_fuera, lectura_salida)
+    puente_fuera.close()
+    return pid_init if pid_init > 0 else pid, fds
+
+
+def _arrancar(base: Path, info: dict, puente: socket.socket, salvavidas: int, salida: int, listo: int) -> int:
+    """El hijo de la sesión: con jaula, crea los espacios de nombres y espera al init (su proceso 1)."""
+    prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if not info["jaula"]:
+        os.write(listo, str(os.getpid()).encode())
+        os.close(listo)
+        return _init(base, info, puente, salvavidas, salida, jaula=False)
+    _sistema("unshare", CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS)
+    pid = os.fork()
+    if pid == 0:
+        os.close(listo)
+        codigo = 71
+        try:
+            codigo = _init(base, info, puente, salvavidas, salida, jaula=True)
+        except BaseException:
+            _informar_fallo()
+        finally:
+            os._exit(codigo)
+    os.write(listo, str(pid).encode())
+    os.close(listo)
+    puente.close()
+    os.close(salvavidas)
+    os.close(salida)
+    _, estado = os.waitpid(pid, 0)
+    return 0
+
+
+def _init(base: Path, info: dict, puente: socket.socket, salvavidas: int, salida: int, jaula: bool) -> int:
+    """El init del recinto: prepara la jaula, lanza el recinto y vive mientras viva el salvavidas."""
+    prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    raiz = base / "raiz"
+    colgado = None
+    if jaula:
+        montar(None, "/", None, MS_REC | MS_PRIVATE)
+        _levantar_lo()
+        raiz.mkdir(exist_ok=True)
+        _construir_raiz(raiz, Path(info["caja"]))
+        if "redis" in info["servicios"]:
+            _arrancar_redis(info, base)
+        colgado = socket.socket()
+        colgado.bind(("127.0.0.1", PUERTO_COLGADO))
+        colgado.listen(64)  # acepta conexiones y no contesta nunca: un Redis «colgado»
+    despertador_r, despertador_w = os.pipe()
+    os.set_blocking(despertador_w, False)
+    signal.set_wakeup_fd(despertador_w)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    pid = os.fork()
+    if pid == 0:
+        codigo = 72
+        try:
+            os.close(salvavidas)
+            os.close(despertador_r)
+            os.close(despertador_w)
+            if colgado:
+                colgado.close()
+            try:
+                _entrar(raiz if jaula else None, info, puente, salida)
+                from taller import recinto
+            except BaseException:
+                _informar_fallo()
+                raise
+            recinto.main(puente)
+            codigo = 0
+        finally:
+            os._exit(codigo)
+    puente.close()
+    import select
+
+    while True:
+        listos, _, _ = select.select([salvavidas, despertador_r], [], [])
+        if despertador_r in listos:
+            os.read(despertador_r, 512)
+            terminado, estado = os.waitpid(pid, os.WNOHANG)
+            if terminado:
+                os.write(salida, f"\n{MARCA_FIN}{os.waitstatus_to_exitcode(estado)}\n".encode())
+                break
+            _recoger()
+        if salvavidas in listos and not os.read(salvavidas, 512):
+            break
+    if not jaula:  # sin espacio de PID propio: matar al grupo del recinto a mano
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    return 0  # al morir el proceso 1, el núcleo mata todo lo que quede dentro
+
+
+def _informar_fallo() -> None:
+    """Un fallo de la propia jaula (no del estudiante): a stderr, para quien mantiene el taller."""
+    import traceback
+
+    try:
+        os.write(2, ("Fallo de la jaula del taller:\n" + traceback.format_exc()).encode())
+    except OSError:
+        pass
+
+
+def _levantar_lo() -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        fcntl.ioctl(s, SIOCSIFFLAGS, struct.pack("16sH14s", b"lo", IFF_UP | IFF_LOOPBACK | IFF_RUNNING, b"\0" * 14))
+
+
+def rutas_de_solo_lectura() -> list[Path]:
+    """Lo que el recinto necesita leer: el sistema, Python con sus paquetes y el paquete taller."""
+    import taller
+
+    rutas = [Path(p) for p in ("/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin", "/etc")]
+    rutas += [Path(p).resolve() for p in {sys.base_prefix, sys.prefix, sys.exec_prefix}]
+    rutas.append(Path(taller.__file__).resolve().parent)
+    return rutas
+
+
+def _construir_raiz(raiz: Path, caja: Path) -> None:
+    montar("tmpfs", raiz, "tmpfs", MS_NOSUID, "size=16m,mode=0755")
+    for ruta in rutas_de_solo_lectura():
+        if not os.path.lexists(ruta) or any(
+            ruta != otra and ruta.is_relative_to(otra) for otra in rutas_de_solo_lectura() if not otra.is_symlink()
+        ):
+            continue
+        destino = raiz / ruta.relative_to("/")
+        if ruta.is_symlink():
+            destino.parent.mkdir(parents=True, exist_ok=True)
+            os.symlink(os.readlink(ruta), destino)
+            continue
+        destino.mkdir(parents=True, exist_ok=True)
+        montar(ruta, destino, None, MS_BIND | MS_REC)
+        montar(None, destino, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID)
+    dev = raiz / "dev"
+    dev.mkdir()
+    for nombre in ("null", "zero", "full", "random", "urandom"):
+        (dev / nombre).touch()
+        montar(f"/dev/{nombre}", dev / nombre, None, MS_BIND)
+    for carpeta in (dev / "shm", raiz / "tmp"):
+        carpeta.mkdir()
+        montar("tmpfs", carpeta, "tmpfs", MS_NOSUID | MS_NODEV, "size=64m,mode=1777")
+    (raiz / "proc").mkdir()
+    montar("proc", raiz / "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    destino = raiz / caja.relative_to("/")  # la caja, en la misma ruta que fuera (después de /dev/shm)
+    destino.mkdir(parents=True, exist_ok=True)
+    montar(caja, destino, None, MS_BIND)
+
+
+def _arrancar_redis(info: dict, base: Path) -> None:
+    """Un Redis propio de la entrega en 127.0.0.1:6379 de su red, con otro uid y un socket para las comprobaciones."""
+    import subprocess
+
+    uid = info["uid"] + 1
+    servicios = base / "servicios"
+
+    def como_redis() -> None:
+        os.setgroups([])
+        os.setresgid(uid, uid, uid)
+        os.setresuid(uid, uid, uid)
+
+    ejecutable = shutil.which("redis-server") or "redis-server"
+    subprocess.Popen(
+        [
+            ejecutable,
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(PUERTO_REDIS),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(servicios),
+            "--unixsocket",
+            info["redis_socket"],
+            "--unixsocketperm",
+            "700",
+            "--protected-mode",
+            "no",
+            "--maxmemory",
+            "64mb",
+            "--loglevel",
+            "warning",
+        ],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        preexec_fn=como_redis,
+        close_fds=True,
+    )
+    limite = time.monotonic() + 3
+    while time.monotonic() < limite:
+        try:
+            socket.create_connection(("127.0.0.1", PUERTO_REDIS), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.005)
+
+
+def memoria_actual() -> int:
+    """Los bytes de memoria virtual que ocupa este proceso (0 si no se sabe)."""
+    try:
+        return int(Path("/proc/self/statm").read_text().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def _entrar(raiz: Path | None, info: dict, puente: socket.socket, salida: int) -> None:
+    """Ya en el proceso del recinto: raíz mínima, uid propio, límites, entorno vacío y solo el puente abierto."""
+    caja = Path(info["caja"])
+    ocupada = memoria_actual()  # nace de un proceso con Flask y compañía ya cargados: el límite va sobre eso
+    if raiz is not None:
+        os.chroot(raiz)
+    os.chdir(info["objetivo"])
+    os.setsid()
+    for limite, valor in (
+        (resource.RLIMIT_AS, ocupada + LIMITE_MEMORIA),
+        (resource.RLIMIT_FSIZE, LIMITE_ARCHIVO),
+        (resource.RLIMIT_CORE, 0),
+        (resource.RLIMIT_CPU, LIMITE_CPU),
+        (resource.RLIMIT_NOFILE, 512),
+    ):
+        resource.setrlimit(limite, (valor, valor))
+    if raiz is not None:
+        resource.setrlimit(resource.RLIMIT_NPROC, (LIMITE_PROCESOS, LIMITE_PROCESOS))
+        os.setgroups([])
+        os.setresgid(info["uid"], info["uid"], info["uid"])
+        os.setresuid(info["uid"], info["uid"], info["uid"])
+    prctl(PR_SET_NO_NEW_PRIVS, 1)
+    nulo = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(nulo, 0)
+    os.dup2(salida, 1)
+    os.dup2(salida, 2)
+    os.close(nulo)
+    os.close(salida)
+    os.closerange(3, puente.fileno())
+    os.closerange(puente.fileno() + 1, 65536)
+    os.environ.clear()
+    os.environ.update(ENTORNO, HOME=str(caja / "home"), TMPDIR=str(caja / "tmp"))
+    tempfile.tempdir = None
+    for nombre in ("SIGCHLD", "SIGPIPE", "SIGTERM", "SIGINT"):
+        signal.signal(getattr(signal, nombre), signal.SIG_DFL)
+    signal.set_wakeup_fd(-1)
+    sys.stdout = open(1, "w", encoding="utf-8", errors="replace", buffering=1, closefd=False)
+    sys.stderr = open(2, "w", encoding="utf-8", errors="replace", buffering=1, closefd=False)
