@@ -64,7 +64,7 @@ def main():
         construir_clase(clase, opciones.entregas)
         print(f"{opciones.entregas} entregas de la lección 01 · {opciones.trabajos} trabajos en paralelo")
 
-        t_calificar, proceso = medir([str(BIN / "taller"), "calificar", "01", str(clase), "--salida", str(notas),
+        t_calificar, proceso = medir([str(BIN / "taller"), "calificar", "01", str(clase), "--clase", "--salida", str(notas),
                                       "--trabajos", str(opciones.trabajos)])
         if proceso.returncode not in (0, 1):
             sys.exit(f"taller calificar falló ({proceso.returncode}):\n{proceso.stderr[-2000:]}")

@@ -59,7 +59,7 @@ def clase(tmp_path_factory):
     with zipfile.ZipFile(entregas / "dani.zip", "w") as z:  # un .zip con el proyecto dentro de una carpeta
         z.write(LECCION.solucion / "app.py", "mi_proyecto/src/app.py")
     salida = base / "notas"
-    proceso = taller("calificar", "01", str(entregas), "--salida", str(salida), "--trabajos", "2",
+    proceso = taller("calificar", "01", str(entregas), "--clase", "--salida", str(salida), "--trabajos", "2",
                      "--limite-tiempo", "3", "--formato", "gradescope")
     return proceso, salida
 
@@ -127,7 +127,7 @@ def test_cada_entrega_tiene_su_documento_su_retroalimentacion_y_su_gradescope(cl
         assert all(t["status"] in ("passed", "failed") for t in gradescope["tests"])
     carla = (salida / "retroalimentacion" / "carla.md").read_text(encoding="utf-8")
     assert "- ✘ PATCH /api/articulos/<id> cambia solo los campos enviados" in carla
-    assert "> Se esperaba 200, se obtuvo 400" in carla
+    assert "  Se esperaba 200, se obtuvo 400" in carla  # el mensaje va en un bloque de código
 
 
 def test_la_salida_de_una_entrega_se_recorta(clase):
@@ -140,7 +140,9 @@ def test_la_salida_de_una_entrega_se_recorta(clase):
 def test_nombres_de_moodle_y_zip_con_utf8():
     assert calificar.nombre_de_estudiante("Ana López_123456_assignsubmission_file_") == "Ana López_123456"
     assert calificar.nombre_de_estudiante("beto.ZIP") == "beto"
-    assert calificar.nombre_de_estudiante("../../etc") == ".._.._etc"
+    assert calificar.nombre_de_estudiante("../../etc") == "_.._etc"
+    assert calificar.nombre_de_estudiante("..") == calificar.nombre_de_estudiante(".") == "sin_nombre"
+    assert calificar.nombre_de_estudiante("ana\x1b[31m\x07") == "ana__31m_"
 
 
 def test_un_zip_con_rutas_peligrosas_no_se_extrae(tmp_path):
@@ -157,7 +159,7 @@ def test_una_descarga_de_moodle_es_una_entrega_por_carpeta(tmp_path):
     with zipfile.ZipFile(moodle, "w") as z:
         z.write(LECCION.solucion / "app.py", "Ana López_1_assignsubmission_file_/app.py")
         z.write(LECCION.ejercicio / "app.py", "Beto Ruiz_2_assignsubmission_file_/entrega/app.py")
-    entregas = calificar.descubrir([moodle], LECCION, "app.py", tmp_path)
+    entregas = calificar.descubrir([moodle], LECCION, "app.py", tmp_path, clase=True)
     assert [(e.estudiante, e.carpeta.name, e.problema) for e in entregas] == [
         ("Ana López_1", "Ana López_1_assignsubmission_file_", None), ("Beto Ruiz_2", "entrega", None)]
 

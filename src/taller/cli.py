@@ -244,6 +244,11 @@ def orden_comprobar(leccion, objetivo, formato):
     carpeta = Path(objetivo).resolve() if objetivo else leccion.ejercicio
     if not carpeta.is_dir():
         raise ErrorDeUso(f"la carpeta {objetivo or carpeta} no existe")
+    from taller import jaula
+
+    if formato == "texto" and not jaula.jaula_disponible():
+        click.echo("Aislamiento: tu código corre en un proceso aparte (la jaula completa solo existe como root "
+                   "en Linux, al calificar).", err=True)
     documento = motor.comprobar(leccion.comprobaciones, carpeta, ocultas=False)
     if objetivo is None:
         guardar_resultado(leccion, documento)
@@ -273,11 +278,20 @@ def mostrar_ruta(carpeta):
               help="Otra carpeta de comprobaciones (por ejemplo, la tuya con comprobaciones ocultas).")
 @click.option("--formato", default="taller", metavar="taller|gradescope",
               help="gradescope: escribe además el results.json de Gradescope de cada entrega.")
+@click.option("--clase", is_flag=True,
+              help="Cada ENTREGA es una clase (p. ej. la descarga de Moodle): cada carpeta o .zip de dentro, un estudiante.")
+@click.option("--presupuesto", default=str(int(motor.PRESUPUESTO)), metavar="S",
+              help="Segundos de reloj para todas las comprobaciones de una entrega (por defecto, 60).")
+@click.option("--sin-aislamiento", is_flag=True,
+              help="Califica aunque no haya jaula (sin root en Linux). Solo con entregas de confianza.")
 @ayuda
-def orden_calificar(leccion, entregas, salida, trabajos, limite_tiempo, comprobaciones, formato):
-    """Califica todas las ENTREGA (carpetas o .zip, de un estudiante o de toda la clase) de la LECCION."""
+def orden_calificar(leccion, entregas, salida, trabajos, limite_tiempo, comprobaciones, formato, clase,
+                    presupuesto, sin_aislamiento):
+    """Califica todas las ENTREGA (carpetas o .zip) de la LECCION: cada una, un estudiante (o una clase con --clase)."""
     import tempfile
     import time
+
+    from taller import jaula
 
     leccion = buscar_leccion(leccion)
     if not entregas:
@@ -294,22 +308,39 @@ def orden_calificar(leccion, entregas, salida, trabajos, limite_tiempo, comproba
         raise ErrorDeUso(f"--limite-tiempo debe ser un número de segundos positivo, no «{limite_tiempo}»")
     if formato not in ("taller", "gradescope"):
         raise ErrorDeUso(f"el formato debe ser taller o gradescope, no «{formato}»")
+    try:
+        presupuesto_s = float(presupuesto)
+    except ValueError:
+        presupuesto_s = 0
+    if presupuesto_s <= 0:
+        raise ErrorDeUso(f"--presupuesto debe ser un número de segundos positivo, no «{presupuesto}»")
+    if not jaula.jaula_disponible() and not sin_aislamiento:
+        raise ErrorDeUso("sin root en Linux no hay jaula para el código de los estudiantes, que podría leer o "
+                         "cambiar lo que puedes leer o cambiar tú; ejecútalo como root (un servidor, CI) o añade "
+                         "--sin-aislamiento si confías en las entregas")
     carpeta_comprobaciones = Path(comprobaciones).resolve() if comprobaciones else leccion.comprobaciones
     if not carpeta_comprobaciones.is_dir():
         raise ErrorDeUso(f"la carpeta de comprobaciones {comprobaciones} no existe")
 
     inicio = time.monotonic()
+    motor.precargar()
+    motor.fabrica()  # antes de abrir ninguna entrega: los recintos nacen de un proceso que no ha visto ninguna
+    click.echo("Protecciones: " + "; ".join(jaula.protecciones(jaula.jaula_disponible())) + ".", err=True)
     with tempfile.TemporaryDirectory(prefix="taller-calificar-") as temporal:
         archivo = calificar.archivo_del_ejercicio(leccion)
-        lista = calificar.descubrir(entregas, leccion, archivo, temporal)
+        lista = calificar.descubrir(entregas, leccion, archivo, temporal, clase=clase)
         if not lista:
             raise ErrorDeUso("no se encontró ninguna entrega en lo indicado")
+        for entrega in lista:
+            if entrega.aviso:
+                click.echo(f"Aviso: {entrega.aviso}", err=True)
         with click.progressbar(length=len(lista), label=f"Calificando {len(lista)} entregas", file=sys.stderr,
                                item_show_func=lambda e: e) as barra:
             def al_terminar(entrega, doc):
                 barra.update(1, f"{entrega.estudiante}: {doc['score']}/{doc['max_score']}")
 
-            resultados = calificar.calificar(lista, carpeta_comprobaciones, int(trabajos), limite, al_terminar)
+            resultados = calificar.calificar(lista, carpeta_comprobaciones, int(trabajos), limite, al_terminar,
+                                             presupuesto_s)
     calificar.escribir(salida, leccion, resultados, formato)
 
     errores = sorted(e for e, d in resultados.items() if d["status"] == "error")
@@ -317,7 +348,7 @@ def orden_calificar(leccion, entregas, salida, trabajos, limite_tiempo, comproba
     click.echo(f"Calificadas {len(resultados)} entregas en {time.monotonic() - inicio:.1f} s: {completas} con todo "
                f"correcto, {len(resultados) - completas - len(errores)} con fallos, {len(errores)} sin poder comprobar.")
     for estudiante in errores:
-        click.echo(f"  ✘ {estudiante}: {calificar.primera_linea(resultados[estudiante]['message'])}")
+        click.echo(f"  ✘ {estudiante}: {motor.limpiar(calificar.primera_linea(resultados[estudiante]['message']))}")
     click.echo(f"Notas en {Path(salida) / 'calificaciones.csv'}; detalles en resultados/ y retroalimentacion/.")
     return 1 if errores else 0
 
