@@ -1,0 +1,506 @@
+"""Entregas tramposas y saboteadoras contra «taller calificar» y «taller comprobar».
+
+Cada ataque es el punto de partida honesto de la lección 01 con unas líneas más al
+principio (lo que escribiría un estudiante en una tarde). Ninguno puede sacar más nota
+que el punto de partida que envuelve, cambiar la fila de otro, la carpeta de salida,
+checks/ o el entorno virtual, sobrevivir a la calificación como proceso, ni sacar una
+variable de entorno o un valor esperado de una comprobación oculta.
+
+Estas pruebas necesitan la jaula (root en Linux): donde no la hay, fallan; no se saltan.
+"""
+
+import csv
+import json
+import os
+import re
+import subprocess
+import sys
+import sysconfig
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from taller import jaula, lecciones
+
+RAIZ = lecciones.raiz()
+LECCION = lecciones.buscar("01")
+COMPROBACIONES = LECCION.comprobaciones / "test_articulos.py"
+SECRETO_DEL_ENTORNO = "s3creto-del-docente-81724"
+MARCAS_PROHIBIDAS = [
+    "def test_crear_responde_201_con_location",  # el código de las comprobaciones
+    "if parcial and not datos:",  # una línea de la solución de referencia
+    SECRETO_DEL_ENTORNO,
+    "CONECTADO-A-",  # un servicio de la máquina alcanzado desde el recinto
+]
+
+CABECERA = '''import os, sys, json, socket, glob, time, threading
+
+
+def en_cada_peticion(ataque):
+    """Ejecuta ``ataque`` en cada petición: lo que imprima cae dentro de una comprobación (y de su salida)."""
+    import flask
+
+    original = flask.Flask.full_dispatch_request
+
+    def envoltura(self):
+        ataque()
+        return original(self)
+
+    flask.Flask.full_dispatch_request = envoltura
+'''
+NOMBRES = re.findall(r"^def (test_\w+)", COMPROBACIONES.read_text(encoding="utf-8"), re.M)
+
+ATAQUES = {
+    # Mentir al proceso de los resultados: «pass» para todas en cualquier descriptor abierto, y salir.
+    "canal_falso": f"""
+for _fd in range(3, 512):
+    for _nombre in {NOMBRES!r}:
+        for _id in (_nombre, "test_articulos.py::" + _nombre, "checks/01_api_rest/test_articulos.py::" + _nombre):
+            try:
+                os.write(_fd, json.dumps({{"evento": "resultado", "id": _id, "estado": "pass", "mensaje": None,
+                                          "salida": ""}}).encode() + b"\\n")
+            except OSError:
+                pass
+os._exit(0)
+""",
+    # Convertir las comprobaciones en no-ops (si se ejecutaran en este proceso).
+    "pytest_sin_efecto": """
+try:
+    import _pytest.python
+    _pytest.python.Function.runtest = lambda self: None
+except Exception:
+    pass
+""",
+    # Reescribir lo que envía el plugin: todo resultado pasa a «pass».
+    "plugin_falso": """
+try:
+    import taller.plugin
+    _enviar = taller.plugin.Estado.enviar
+    def _aprobado(self, evento):
+        if evento.get("evento") == "resultado":
+            evento = {**evento, "estado": "pass", "mensaje": None}
+        _enviar(self, evento)
+    taller.plugin.Estado.enviar = _aprobado
+except Exception:
+    pass
+""",
+    # Leer las comprobaciones y la solución, y el home del docente.
+    "leer_comprobaciones": f"""
+def _leer():
+    for _ruta in [{str(COMPROBACIONES)!r}, {str(LECCION.solucion / "app.py")!r}, "/root/.bashrc"]:
+        try:
+            print([l for l in open(_ruta) if "def test_crear_responde_201" in l or "if parcial and not datos:" in l])
+        except OSError as _e:
+            print("no se pudo leer", _ruta, type(_e).__name__)
+en_cada_peticion(_leer)
+""",
+    # Usar la solución de referencia en lugar del propio código (se sustituye create_app al final).
+    "proxy_a_la_solucion": f"""
+try:
+    import importlib.util as _u
+    _spec = _u.spec_from_file_location("sol", {str(LECCION.solucion / "app.py")!r})
+    _sol = _u.module_from_spec(_spec); _spec.loader.exec_module(_sol)
+    create_app_de_la_solucion = _sol.create_app
+except Exception:
+    create_app_de_la_solucion = None
+""",
+    # Copiar a un compañero o estropear su copia durante la calificación.
+    "sabotaje": """
+def _sabotear():
+    for _ruta in glob.glob("/dev/shm/**/app.py", recursive=True) + glob.glob("/tmp/**/app.py", recursive=True):
+        if _ruta != os.path.abspath("app.py"):
+            try:
+                print("COPIA", open(_ruta).read()[:50])
+                open(_ruta, "w").write("raise SystemExit('saboteado')\\n")
+            except OSError:
+                pass
+en_cada_peticion(_sabotear)
+""",
+    # Envenenar las ejecuciones siguientes: un conftest.py en checks/ y un .pth en el entorno virtual.
+    "envenenar": f"""
+for _ruta, _texto in [({str(LECCION.comprobaciones / "conftest.py")!r}, "raise SystemExit\\n"),
+                      ({str(Path(sysconfig.get_paths()["purelib"]) / "zz_taller_veneno.pth")!r}, "import os\\n")]:
+    try:
+        open(_ruta, "w").write(_texto)
+    except OSError:
+        pass
+""",
+    # Un demonio que sobrevive y reescribe las notas cuando la orden ha terminado.
+    "demonio": """
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:
+        for _ in range(100):
+            for _ruta in glob.glob("/**/calificaciones.csv", recursive=True):
+                try:
+                    open(_ruta, "a").write("demonio,26\\n")
+                except OSError:
+                    pass
+            time.sleep(0.1)
+    os._exit(0)
+""",
+    # Matar al calificador (y a todo lo que se pueda).
+    "matar": """
+import signal
+for _pid in [os.getppid(), 1] + [int(p) for p in os.listdir("/proc") if p.isdigit()]:
+    if _pid != os.getpid():
+        try:
+            os.kill(_pid, signal.SIGKILL)
+        except OSError:
+            pass
+""",
+    # Sacar el entorno del docente y alcanzar los servicios de la máquina.
+    "entorno_y_red": """
+def _mirar():
+    print(dict(os.environ))
+    for _puerto in (5432, 6379, 3306):
+        try:
+            socket.create_connection(("127.0.0.1", _puerto), timeout=0.5).close()
+            print(f"CONECTADO-A-{_puerto}")
+        except OSError:
+            pass
+en_cada_peticion(_mirar)
+""",
+    # Llenar el disco: la caja de la entrega tiene un tamaño máximo.
+    "llenar_disco": """
+_escritos = 0
+try:
+    with open("relleno.bin", "wb") as _f:
+        for _ in range(400):
+            _f.write(b"x" * 2**20)
+            _f.flush()
+            _escritos += 1
+except OSError as _e:
+    print("DISCO-LLENO", type(_e).__name__)
+print("MB-ESCRITOS", _escritos)
+""",
+    # Pedir más memoria de la que tiene el recinto.
+    "memoria": """
+try:
+    _enorme = bytearray(3 * 2**30)
+    print("MEMORIA-CONSEGUIDA")
+except MemoryError:
+    print("SIN-MEMORIA")
+""",
+    # Una bomba de procesos: el uid de la entrega no puede tener más de unos pocos.
+    "bomba_de_procesos": """
+_hijos = 0
+for _ in range(500):
+    try:
+        if os.fork() == 0:
+            time.sleep(600)
+            os._exit(0)
+        _hijos += 1
+    except OSError:
+        break
+print("PROCESOS-CREADOS", _hijos)
+""",
+    # Escapes de terminal, HTML y Markdown que llegarían al docente y a la retroalimentación.
+    "escapes": """
+import flask
+_TEXTO = "\\x1b]0;PWNED\\x07\\x1b[2J<img src=x onerror=alert(1)> **negrita** [enlace](http://x)"
+print(_TEXTO)
+_original = flask.Flask.process_response
+def _process_response(self, respuesta):
+    respuesta = _original(self, respuesta)
+    respuesta.set_data(_TEXTO)
+    respuesta.mimetype = "text/plain"
+    print(_TEXTO)
+    return respuesta
+flask.Flask.process_response = _process_response
+""",
+}
+
+
+FINAL = """
+
+if globals().get("create_app_de_la_solucion"):
+    create_app = create_app_de_la_solucion
+"""
+
+
+def con_ataque(destino, codigo, base=LECCION.ejercicio):
+    """Una copia del punto de partida honesto con ``codigo`` al principio de app.py."""
+    destino.mkdir(parents=True)
+    app = (base / "app.py").read_text(encoding="utf-8")
+    (destino / "app.py").write_text(CABECERA + codigo + "\n" + app + FINAL, encoding="utf-8")
+    return destino
+
+
+def taller(*argumentos, env=None, timeout=600):
+    return subprocess.run(
+        [sys.executable, "-m", "taller.cli", *argumentos],
+        capture_output=True,
+        text=True,
+        cwd=RAIZ,
+        timeout=timeout,
+        env={**os.environ, "TALLER_RAIZ": str(RAIZ), **(env or {})},
+    )
+
+
+def procesos_de_entregas():
+    """Los procesos vivos con un uid de entrega (no debe quedar ninguno)."""
+    vivos = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            uid = os.stat(f"/proc/{pid}").st_uid
+        except OSError:
+            continue
+        if uid >= jaula.UID_BASE:
+            vivos.append((pid, uid))
+    return vivos
+
+
+@pytest.fixture(scope="module")
+def requiere_jaula():
+    if not jaula.jaula_disponible():
+        pytest.fail(
+            "Estas pruebas necesitan la jaula (root en Linux, con espacios de nombres). En CI corren como "
+            "root; aquí no se pueden ejecutar, y no se saltan."
+        )
+
+
+@pytest.fixture(scope="module")
+def lote(tmp_path_factory, requiere_jaula):
+    """Una clase con dos estudiantes honestos, el punto de partida honesto y un ataque por entrega."""
+    base = tmp_path_factory.mktemp("lote")
+    clase = base / "clase"
+    solucion = (LECCION.solucion / "app.py").read_text(encoding="utf-8")
+    for nombre in ("ana", "beto"):
+        (clase / nombre).mkdir(parents=True)
+        (clase / nombre / "app.py").write_text(solucion, encoding="utf-8")
+    (clase / "honesto").mkdir()
+    (clase / "honesto" / "app.py").write_text((LECCION.ejercicio / "app.py").read_text(encoding="utf-8"), "utf-8")
+    for nombre, codigo in ATAQUES.items():
+        con_ataque(clase / nombre, codigo)
+    # Un bucle de enlaces simbólicos y un nombre que empieza como una fórmula de hoja de cálculo.
+    (clase / "enlaces").mkdir()
+    (clase / "enlaces" / "app.py").write_text(solucion, encoding="utf-8")
+    os.symlink("bucle", clase / "enlaces" / "bucle")
+    (clase / "-2+3").mkdir()
+    (clase / "-2+3" / "app.py").write_text(solucion, encoding="utf-8")
+    antes_checks = sorted(p.name for p in LECCION.comprobaciones.iterdir())
+    antes_venv = sorted(os.listdir(sysconfig.get_paths()["purelib"]))
+    salida = base / "notas"
+    inicio = time.monotonic()
+    proceso = taller(
+        "calificar",
+        "01",
+        str(clase),
+        "--clase",
+        "--salida",
+        str(salida),
+        "--trabajos",
+        "2",
+        "--limite-tiempo",
+        "3",
+        "--presupuesto",
+        "20",
+        env={"TALLER_SECRETO": SECRETO_DEL_ENTORNO},
+    )
+    duracion = time.monotonic() - inicio
+    csv_recien = (salida / "calificaciones.csv").read_bytes()
+    time.sleep(2)  # lo que tarda un demonio en intentar reescribir las notas
+    return {
+        "proceso": proceso,
+        "salida": salida,
+        "duracion": duracion,
+        "csv": csv_recien,
+        "antes_checks": antes_checks,
+        "antes_venv": antes_venv,
+    }
+
+
+def filas(salida):
+    with open(salida / "calificaciones.csv", encoding="utf-8") as f:
+        return {fila["estudiante"]: fila for fila in list(csv.DictReader(f))[1:]}
+
+
+def todo_lo_escrito(salida):
+    return "\n".join(p.read_text(encoding="utf-8") for p in sorted(salida.rglob("*")) if p.is_file())
+
+
+def test_la_calificacion_termina_con_todas_las_filas(lote):
+    proceso = lote["proceso"]
+    assert "Traceback" not in proceso.stderr, proceso.stderr
+    assert "Calificadas" in proceso.stdout, proceso.stdout + proceso.stderr
+    assert set(filas(lote["salida"])) == {
+        "ana",
+        "beto",
+        "honesto",
+        "enlaces",
+        "'-2_3",
+        *ATAQUES,
+    }  # «-2+3», neutralizado
+
+
+def test_ningun_ataque_saca_mas_que_el_punto_de_partida_honesto(lote):
+    notas = {nombre: int(fila["total"]) for nombre, fila in filas(lote["salida"]).items()}
+    assert notas["ana"] == notas["beto"] == notas["'-2_3"] == 26, "los honestos no pierden nada"
+    for ataque in ATAQUES:
+        assert notas[ataque] <= notas["honesto"], f"«{ataque}» sacó {notas[ataque]} (el honesto, {notas['honesto']})"
+
+
+def test_nada_sale_del_recinto_hacia_los_resultados(lote):
+    escrito = todo_lo_escrito(lote["salida"]) + lote["proceso"].stdout + lote["proceso"].stderr
+    for marca in MARCAS_PROHIBIDAS:
+        assert marca not in escrito, f"«{marca}» llegó a la salida"
+    resultados = json.loads((lote["salida"] / "resultados" / "leer_comprobaciones.json").read_text("utf-8"))
+    salidas = "\n".join(p["output"] or "" for p in resultados["tests"])
+    assert "no se pudo leer" in salidas, "el ataque se ejecutó y no pudo leer nada"
+
+
+def test_la_salida_no_cambia_despues_de_calificar_y_no_queda_ningun_proceso(lote):
+    assert (lote["salida"] / "calificaciones.csv").read_bytes() == lote["csv"]
+    assert "demonio,26" not in lote["csv"].decode()
+    assert procesos_de_entregas() == []
+
+
+def test_checks_y_el_entorno_virtual_siguen_igual(lote):
+    assert sorted(p.name for p in LECCION.comprobaciones.iterdir()) == lote["antes_checks"]
+    assert sorted(os.listdir(sysconfig.get_paths()["purelib"])) == lote["antes_venv"]
+
+
+def salida_de(lote, estudiante):
+    doc = json.loads((lote["salida"] / "resultados" / f"{estudiante}.json").read_text(encoding="utf-8"))
+    return "\n".join(p["output"] or "" for p in doc["tests"])
+
+
+def test_la_caja_y_los_procesos_tienen_limite(lote):
+    disco = salida_de(lote, "llenar_disco")
+    escritos = int(re.search(r"MB-ESCRITOS (\d+)", disco)[1])
+    assert "DISCO-LLENO" in disco and escritos <= jaula.LIMITE_CAJA // 2**20, disco
+    assert "SIN-MEMORIA" in salida_de(lote, "memoria")
+    procesos = int(re.search(r"PROCESOS-CREADOS (\d+)", salida_de(lote, "bomba_de_procesos"))[1])
+    assert procesos < jaula.LIMITE_PROCESOS
+
+
+def test_los_enlaces_simbolicos_se_rechazan(lote):
+    fila = filas(lote["salida"])["enlaces"]
+    assert fila["total"] == "0" and "enlace simbólico" in fila["mensaje"]
+
+
+def test_escapes_html_y_formulas_no_llegan_vivos(lote):
+    escrito = todo_lo_escrito(lote["salida"]) + lote["proceso"].stdout
+    assert "\x1b" not in escrito and "\x07" not in escrito
+    retro = (lote["salida"] / "retroalimentacion" / "escapes.md").read_text(encoding="utf-8")
+    dentro, fuera = False, []
+    for linea in retro.splitlines():
+        if linea.strip().startswith("```"):
+            dentro = not dentro
+        elif not dentro:
+            fuera.append(linea)
+    assert "<img" in retro and not any("<img" in linea or "**negrita**" in linea for linea in fuera)
+    with open(lote["salida"] / "calificaciones.csv", encoding="utf-8") as f:
+        celdas = [c for fila in csv.reader(f) for c in fila]
+    assert not any(c[:1] in ("=", "+", "-", "@", "\t", "\r") for c in celdas), "una celda podría ser una fórmula"
+
+
+def test_un_zip_con_varias_carpetas_es_un_solo_estudiante(tmp_path, requiere_jaula):
+    with zipfile.ZipFile(tmp_path / "mallory.zip", "w") as z:
+        for nombre in ("ana", "beto", "carla"):
+            z.write(LECCION.solucion / "app.py", f"{nombre}/app.py")
+    (tmp_path / "ana").mkdir()
+    (tmp_path / "ana" / "app.py").write_text((LECCION.ejercicio / "app.py").read_text(encoding="utf-8"), "utf-8")
+    salida = tmp_path / "notas"
+    taller("calificar", "01", str(tmp_path / "ana"), str(tmp_path / "mallory.zip"), "--salida", str(salida))
+    notas = {nombre: int(fila["total"]) for nombre, fila in filas(salida).items()}
+    assert set(notas) == {"ana", "mallory"} and notas["ana"] == 0
+
+
+def test_una_entrega_que_se_cuelga_se_califica_en_el_presupuesto(tmp_path, requiere_jaula):
+    objetivo = con_ataque(
+        tmp_path / "latido",
+        """
+threading.Thread(target=lambda: [time.sleep(0.01) for _ in iter(int, 1)], daemon=True).start()
+import flask
+flask.Flask.full_dispatch_request = lambda self: time.sleep(3600)
+""",
+        base=LECCION.solucion,
+    )
+    salida = tmp_path / "notas"
+    inicio = time.monotonic()
+    r = taller("calificar", "01", str(objetivo), "--salida", str(salida), "--limite-tiempo", "2", "--presupuesto", "8")
+    duracion = time.monotonic() - inicio
+    assert duracion < 8 + 10, f"tardó {duracion:.1f} s con un presupuesto de 8 s"
+    doc = json.loads((salida / "resultados" / "latido.json").read_text(encoding="utf-8"))
+    assert doc["score"] == 0
+    assert any("se agotó el tiempo total" in (p["message"] or "") for p in doc["tests"]), r.stdout
+
+
+def test_comprobar_tampoco_se_deja_enganar(tmp_path, requiere_jaula):
+    honesto = json.loads(taller("comprobar", "01", "--formato", "json").stdout)["score"]
+    for nombre in ("canal_falso", "pytest_sin_efecto", "plugin_falso", "proxy_a_la_solucion"):
+        objetivo = con_ataque(tmp_path / nombre, ATAQUES[nombre])
+        r = taller("comprobar", "01", "--objetivo", str(objetivo), "--formato", "json")
+        doc = json.loads(r.stdout)
+        assert doc["score"] <= honesto, f"«{nombre}» sacó {doc['score']} con comprobar (el honesto, {honesto})"
+
+
+def test_calificar_sin_jaula_se_niega_salvo_que_se_pida(tmp_path):
+    codigo = "import sys; from taller import cli, jaula; jaula._jaula_disponible = False; cli.main(sys.argv[1:])"
+    r = subprocess.run(
+        [sys.executable, "-c", codigo, "calificar", "01", str(LECCION.solucion), "--salida", str(tmp_path / "notas")],
+        capture_output=True,
+        text=True,
+        cwd=RAIZ,
+        timeout=300,
+    )
+    assert r.returncode == 2 and "--sin-aislamiento" in r.stderr
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            codigo,
+            "calificar",
+            "01",
+            str(LECCION.solucion),
+            "--salida",
+            str(tmp_path / "notas"),
+            "--sin-aislamiento",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=RAIZ,
+        timeout=300,
+    )
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_ni_la_memoria_ni_los_archivos_del_recinto_tienen_las_comprobaciones_ocultas(tmp_path, requiere_jaula):
+    """Una app que busca el valor esperado de la comprobación oculta en su memoria y en el disco no lo encuentra."""
+    from test_calificar import APP, COMPROBACIONES_CON_OCULTA, SECRETO
+
+    raiz = tmp_path / "taller"
+    (raiz / "lessons" / "99_prueba").mkdir(parents=True)
+    (raiz / "lessons" / "99_prueba" / "README.md").write_text("# Lección 99 · Prueba\n", encoding="utf-8")
+    (raiz / "checks" / "99_prueba").mkdir(parents=True)
+    (raiz / "checks" / "99_prueba" / "test_prueba.py").write_text(COMPROBACIONES_CON_OCULTA, encoding="utf-8")
+    entrega = tmp_path / "mallory"
+    entrega.mkdir()
+    buscar = f"""
+import gc, glob, sys
+def buscar_secreto():
+    for objeto in gc.get_objects():
+        for valor in (vars(objeto).values() if hasattr(objeto, "__dict__") else [objeto]):
+            if isinstance(valor, str) and "VALOR_SECRETO" in valor:
+                return valor
+    for ruta in glob.glob({str(raiz)!r} + "/**/*.py", recursive=True):
+        try:
+            return open(ruta).read()
+        except OSError:
+            pass
+    return ""
+"""
+    (entrega / "app.py").write_text(buscar + APP.replace('return "hola"', 'return "hola " + buscar_secreto()'),
+                                    encoding="utf-8")
+    salida = tmp_path / "notas"
+    r = subprocess.run([sys.executable, "-m", "taller.cli", "calificar", "99", str(entrega), "--salida", str(salida)],
+                       capture_output=True, text=True, cwd=raiz, env={**os.environ, "TALLER_RAIZ": str(raiz)},
+                       timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
+    doc = json.loads((salida / "resultados" / "mallory.json").read_text(encoding="utf-8"))
+    assert (doc["score"], doc["max_score"]) == (1, 3), "solo la comprobación pública"
+    assert SECRETO not in (salida / "retroalimentacion" / "mallory.md").read_text(encoding="utf-8")
