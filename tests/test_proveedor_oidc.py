@@ -223,6 +223,7 @@ def test_el_jwks_publica_solo_la_parte_publica_de_la_clave(proveedor):
     clave = claves[0]
     assert clave["kty"] == "RSA" and clave["alg"] == "RS256" and clave["use"] == "sig" and clave["kid"]
     assert not {"d", "p", "q", "dp", "dq", "qi"} & clave.keys()
+    assert clave["n"] == RSAKey.import_key(CLAVE_PEM).as_dict()["n"]  # la de OIDC_CLAVE_PRIVADA
 
 
 # ── El flujo completo ────────────────────────────────────────────────────────
@@ -478,6 +479,22 @@ def test_prompt_none_con_sesion_y_consentimiento_previo_da_codigo(proveedor):
     assert canjear(proveedor, consultar(r.headers["Location"])["code"], verificador).status_code == 200
 
 
+def test_prompt_login_vuelve_a_pedir_la_contrasena(proveedor):
+    _, reto = pkce()
+    navegador = requests.Session()
+    entrar(navegador, proveedor, parametros(reto))
+    r = navegador.get(f"{proveedor}/authorize", params=parametros(reto))
+    assert "¿Das permiso" in r.text  # con sesión abierta, directo al consentimiento
+    r = navegador.get(f"{proveedor}/authorize", params=parametros(reto, prompt="login"))
+    assert 'name="password"' in r.text and "¿Das permiso" not in r.text
+
+
+def test_un_host_que_no_es_local_no_da_un_500(proveedor):
+    _, reto = pkce()
+    r = requests.get(f"{proveedor}/authorize", params=parametros(reto), headers={"Host": "malo.example"})
+    assert r.status_code == 400 and "solo atiende en http://127.0.0.1" in r.text
+
+
 # ── Rechazos en el token ─────────────────────────────────────────────────────
 
 
@@ -501,6 +518,23 @@ def test_codigo_repetido_se_rechaza_y_revoca_lo_emitido(proveedor):
     assert requests.get(f"{proveedor}/userinfo", headers=cabecera).status_code == 401  # RFC 6749 §4.1.2
     r = enviar_al_token(proveedor, {"grant_type": "refresh_token", "refresh_token": primero.json()["refresh_token"]})
     assert r.status_code == 400
+
+
+def test_dos_canjes_simultaneos_del_mismo_codigo_solo_uno_gana(proveedor):
+    code, verificador = codigo_nuevo(proveedor)
+    barrera = threading.Barrier(4)
+    estados = []
+
+    def canje() -> None:
+        barrera.wait()
+        estados.append(canjear(proveedor, code, verificador).status_code)
+
+    hilos = [threading.Thread(target=canje) for _ in range(4)]
+    for hilo in hilos:
+        hilo.start()
+    for hilo in hilos:
+        hilo.join()
+    assert sorted(estados) == [200, 400, 400, 400]
 
 
 def test_code_verifier_incorrecto(proveedor):
@@ -597,6 +631,13 @@ def test_secretos_cortos_impiden_arrancar():
         create_app(config_del_proveedor(SECRET_KEY="corto"))
     with pytest.raises(SecretoDebil, match="taller-demo"):
         create_app(config_del_proveedor(OIDC_CLIENT_SECRET="secreto"))
+
+
+def test_una_clave_que_no_es_rsa_privada_impide_arrancar():
+    with pytest.raises(ValueError, match="2048 bits o más"):
+        create_app(config_del_proveedor(OIDC_CLAVE_PRIVADA=RSAKey.import_key(CLAVE_PEM).as_pem(private=False)))
+    with pytest.raises(ValueError, match="no es una clave RSA privada en formato PEM"):
+        create_app(config_del_proveedor(OIDC_CLAVE_PRIVADA=b"basura"))
 
 
 # ── El cliente Flask de Authlib, como en la lección 09 ───────────────────────
@@ -729,3 +770,16 @@ def test_la_orden_rechaza_opciones_malas_en_una_linea(argumentos, mensaje):
     assert r.returncode == 2, r.stderr
     assert r.stderr.startswith(mensaje), r.stderr
     assert "Traceback" not in r.stderr
+
+
+def test_la_orden_rechaza_un_archivo_que_no_es_una_clave(tmp_path):
+    archivo = tmp_path / "clave.pem"
+    archivo.write_text("no es una clave", encoding="utf-8")
+    r = subprocess.run(
+        [sys.executable, "-m", "taller.cli", "proveedor-oidc", "--clave", str(archivo)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert r.returncode == 2
+    assert r.stderr.startswith(f"Error: la clave {archivo} no sirve: no es una clave RSA privada en formato PEM.")

@@ -62,8 +62,8 @@ def preparar(
         app = create_app(config)
     except SecretoDebil as e:
         raise OpcionIncorrecta(str(e)) from None
-    except ValueError:
-        raise OpcionIncorrecta(f"{clave} no es una clave RSA privada en formato PEM") from None
+    except ValueError as e:
+        raise OpcionIncorrecta(f"la clave {clave} no sirve: {e}") from None
     try:
         servidor = make_server("127.0.0.1", numero, app, threaded=True)
     except OSError:

@@ -14,6 +14,7 @@
 
 import secrets
 import time
+import warnings
 from dataclasses import dataclass
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector
@@ -22,6 +23,7 @@ from authlib.oauth2.rfc6750 import BearerTokenValidator
 from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oidc.core import OpenIDCode, UserInfo, UserInfoEndpoint
 from flask import Flask, current_app, session
+from joserfc.errors import JoseError, SecurityWarning
 from joserfc.jwk import RSAKey
 
 from .modelos import (
@@ -59,9 +61,17 @@ def emisor() -> str:
 def cargar_o_generar_clave(pem: str | bytes | None) -> RSAKey:
     """La clave RSA privada del PEM dado, o una nueva de 2048 bits; con ``kid`` (RFC 7638)."""
     parametros = {"use": "sig", "alg": "RS256"}
-    clave = RSAKey.import_key(pem, parametros) if pem else RSAKey.generate_key(2048, parametros)
-    if not clave.is_private:
-        raise ValueError("la clave del proveedor debe ser una clave RSA privada")
+    if not pem:
+        clave = RSAKey.generate_key(2048, parametros)
+    else:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", SecurityWarning)  # el tamaño se comprueba abajo
+                clave = RSAKey.import_key(pem, parametros)
+        except (ValueError, JoseError):
+            raise ValueError("no es una clave RSA privada en formato PEM") from None
+        if not clave.is_private or clave.private_key is None or clave.private_key.key_size < 2048:
+            raise ValueError("debe ser una clave RSA privada de 2048 bits o más")
     clave.ensure_kid()
     return clave
 

@@ -35,6 +35,10 @@ MENSAJES_HTTP = {
     413: "La petición es demasiado grande.",
     500: "Error interno del proveedor.",
 }
+EXPLICACIONES = {
+    "insecure_transport": "Este proveedor solo atiende en http://127.0.0.1 o http://localhost: fuera de la propia "
+    "máquina, OAuth 2 exige https.",
+}
 CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'"
 
 
@@ -93,7 +97,8 @@ def problema_del_cliente() -> str | None:
 def error_de_autorizacion(error: OAuth2Error) -> Response | tuple[str, int]:
     if error.redirect_uri:
         return estado().servidor.handle_error_response(None, error)
-    return pagina_de_error(400, "La petición de autorización no es válida.", error.error, error.description or "")
+    mensaje = EXPLICACIONES.get(error.error, "La petición de autorización no es válida.")
+    return pagina_de_error(400, mensaje, error.error, error.description or "")
 
 
 def contexto_de(grant, usuario: Usuario | None = None, aviso: str = "") -> dict[str, object]:
@@ -205,7 +210,8 @@ def cabeceras(respuesta: Response) -> Response:
 def error_oauth(error: OAuth2Error):
     if es_ruta_json():
         return estado().servidor.handle_error_response(None, error)
-    return pagina_de_error(error.status_code or 400, "La petición no es válida.", error.error, error.description)
+    mensaje = EXPLICACIONES.get(error.error, "La petición no es válida.")
+    return pagina_de_error(error.status_code or 400, mensaje, error.error, error.description or "")
 
 
 @bp.app_errorhandler(HTTPException)
