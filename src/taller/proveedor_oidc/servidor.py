@@ -24,7 +24,7 @@ from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oidc.core import OpenIDCode, UserInfo, UserInfoEndpoint
 from flask import Flask, current_app, session
 from joserfc.errors import JoseError, SecurityWarning
-from joserfc.jwk import RSAKey
+from joserfc.jwk import KeyParameters, RSAKey
 
 from .modelos import (
     ALCANCES,
@@ -60,7 +60,7 @@ def emisor() -> str:
 
 def cargar_o_generar_clave(pem: str | bytes | None) -> RSAKey:
     """La clave RSA privada del PEM dado, o una nueva de 2048 bits; con ``kid`` (RFC 7638)."""
-    parametros = {"use": "sig", "alg": "RS256"}
+    parametros: KeyParameters = {"use": "sig", "alg": "RS256"}
     if not pem:
         clave = RSAKey.generate_key(2048, parametros)
     else:

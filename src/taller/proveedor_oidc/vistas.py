@@ -13,8 +13,10 @@ import secrets
 import time
 
 from authlib.oauth2 import OAuth2Error
+from authlib.oauth2.rfc6749.grants import AuthorizationCodeGrant
 from authlib.oidc.core.errors import ConsentRequiredError
 from flask import Blueprint, Response, jsonify, render_template, request, session
+from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from .modelos import USUARIOS_DE_PRUEBA, Usuario, autenticar, buscar_usuario
@@ -61,8 +63,8 @@ def csrf_valido() -> bool:
     return bool(esperado) and hmac.compare_digest(esperado.encode(), recibido.encode())
 
 
-def pagina(plantilla: str, codigo: int = 200, **contexto: object) -> tuple[str, int]:
-    return render_template(f"proveedor_oidc/{plantilla}", csrf=token_csrf(), **contexto), codigo
+def pagina(plantilla: str, **contexto: object) -> str:
+    return render_template(f"proveedor_oidc/{plantilla}", csrf=token_csrf(), **contexto)
 
 
 def pagina_de_error(codigo: int, mensaje: str, error: str = "", detalle: str = "") -> tuple[str, int]:
@@ -94,14 +96,14 @@ def problema_del_cliente() -> str | None:
     return None
 
 
-def error_de_autorizacion(error: OAuth2Error) -> Response | tuple[str, int]:
+def error_de_autorizacion(error: OAuth2Error) -> ResponseReturnValue:
     if error.redirect_uri:
         return estado().servidor.handle_error_response(None, error)
     mensaje = EXPLICACIONES.get(error.error, "La petición de autorización no es válida.")
     return pagina_de_error(400, mensaje, error.error, error.description or "")
 
 
-def contexto_de(grant, usuario: Usuario | None = None, aviso: str = "") -> dict[str, object]:
+def contexto_de(grant: AuthorizationCodeGrant, usuario: Usuario | None = None, aviso: str = "") -> dict[str, object]:
     cliente = grant.client
     alcances = [DESCRIPCION_DE_ALCANCES[a] for a in grant.request.scope.split() if a in DESCRIPCION_DE_ALCANCES]
     return {"cliente": cliente, "alcances": alcances, "usuario": usuario, "aviso": aviso, "accion": request.full_path}
@@ -111,7 +113,7 @@ def contexto_de(grant, usuario: Usuario | None = None, aviso: str = "") -> dict[
 
 
 @bp.route("/authorize", methods=["GET", "POST"])
-def autorizar():
+def autorizar() -> ResponseReturnValue:
     if problema := problema_del_cliente():
         return pagina_de_error(400, problema, "invalid_request")
     servidor = estado().servidor
@@ -165,27 +167,27 @@ def autorizar():
 
 
 @bp.post("/token")
-def token():
+def token() -> ResponseReturnValue:
     return estado().servidor.create_token_response()
 
 
 @bp.route("/userinfo", methods=["GET", "POST"])
-def userinfo():
+def userinfo() -> ResponseReturnValue:
     return estado().servidor.create_endpoint_response("userinfo")
 
 
 @bp.get("/.well-known/openid-configuration")
-def descubrimiento():
+def descubrimiento() -> ResponseReturnValue:
     return jsonify(metadatos())
 
 
 @bp.get("/jwks.json")
-def jwks():
+def jwks() -> ResponseReturnValue:
     return jsonify({"keys": [estado().clave.as_dict(private=False)]})
 
 
 @bp.get("/")
-def inicio():
+def inicio() -> ResponseReturnValue:
     return pagina(
         "inicio.html", metadatos=metadatos(), usuarios=USUARIOS_DE_PRUEBA, clientes=estado().clientes.values()
     )
@@ -207,7 +209,7 @@ def cabeceras(respuesta: Response) -> Response:
 
 
 @bp.app_errorhandler(OAuth2Error)
-def error_oauth(error: OAuth2Error):
+def error_oauth(error: OAuth2Error) -> ResponseReturnValue:
     if es_ruta_json():
         return estado().servidor.handle_error_response(None, error)
     mensaje = EXPLICACIONES.get(error.error, "La petición no es válida.")
@@ -215,7 +217,7 @@ def error_oauth(error: OAuth2Error):
 
 
 @bp.app_errorhandler(HTTPException)
-def error_http(error: HTTPException):
+def error_http(error: HTTPException) -> ResponseReturnValue:
     codigo = error.code or 500
     if es_ruta_json():
         nombre = "invalid_request" if codigo < 500 else "server_error"
@@ -224,7 +226,7 @@ def error_http(error: HTTPException):
 
 
 @bp.app_errorhandler(Exception)
-def error_inesperado(error: Exception):
+def error_inesperado(error: Exception) -> ResponseReturnValue:
     log.exception("Error inesperado en el proveedor OIDC")
     if es_ruta_json():
         return jsonify(error="server_error", error_description="Internal error"), 500
