@@ -213,6 +213,7 @@ def test_el_descubrimiento_es_valido_y_solo_anuncia_lo_seguro(proveedor):
     assert metadatos["response_types_supported"] == ["code"]
     assert metadatos["grant_types_supported"] == ["authorization_code", "refresh_token"]
     assert metadatos["code_challenge_methods_supported"] == ["S256"]
+    assert metadatos["authorization_response_iss_parameter_supported"] is True
     assert metadatos["id_token_signing_alg_values_supported"] == ["RS256"]
     assert set(metadatos["token_endpoint_auth_methods_supported"]) == {"client_secret_basic", "client_secret_post"}
 
@@ -234,7 +235,8 @@ def test_flujo_completo_con_pkce_e_id_token_verificado(proveedor, metodo):
     verificador, reto = pkce()
     datos = parametros(reto)
     vuelta = autorizar(proveedor, datos)
-    assert set(vuelta) == {"code", "state"} and vuelta["state"] == datos["state"]
+    assert set(vuelta) == {"code", "state", "iss"} and vuelta["state"] == datos["state"]
+    assert vuelta["iss"] == proveedor  # RFC 9207: el cliente sabe qué proveedor le responde
     r = canjear(proveedor, vuelta["code"], verificador, metodo=metodo)
     assert r.status_code == 200, r.text
     assert r.headers["Cache-Control"] == "no-store"
@@ -315,6 +317,7 @@ def test_denegar_vuelve_con_access_denied_y_el_state(proveedor):
     assert r.status_code == 302
     vuelta = consultar(r.headers["Location"])
     assert vuelta["error"] == "access_denied" and vuelta["state"] == datos["state"] and "code" not in vuelta
+    assert vuelta["iss"] == proveedor
 
 
 def test_denegar_sin_iniciar_sesion(proveedor):
@@ -459,7 +462,7 @@ def test_parametro_repetido_pagina_de_error(proveedor):
 def test_peticion_incorrecta_vuelve_al_cliente_con_el_error_y_el_state(proveedor, cambios, error):
     datos, vuelta = error_en_la_vuelta(proveedor, **cambios)
     assert vuelta["error"] == error
-    assert vuelta["state"] == datos["state"] and "code" not in vuelta
+    assert vuelta["state"] == datos["state"] and vuelta["iss"] == proveedor and "code" not in vuelta
 
 
 def test_un_nonce_repetido_se_rechaza(proveedor):

@@ -236,6 +236,7 @@ def metadatos() -> dict[str, object]:
         "id_token_signing_alg_values_supported": ["RS256"],
         "token_endpoint_auth_methods_supported": list(METODOS_DE_AUTENTICACION),
         "code_challenge_methods_supported": ["S256"],
+        "authorization_response_iss_parameter_supported": True,
         "claims_supported": [
             "iss",
             "sub",

@@ -12,6 +12,7 @@ import logging
 import secrets
 import time
 
+from authlib.common.urls import add_params_to_uri
 from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749.grants import AuthorizationCodeGrant
 from authlib.oidc.core.errors import ConsentRequiredError
@@ -20,7 +21,7 @@ from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from .modelos import USUARIOS_DE_PRUEBA, Usuario, autenticar, buscar_usuario
-from .servidor import estado, metadatos
+from .servidor import emisor, estado, metadatos
 
 bp = Blueprint("proveedor_oidc", __name__, template_folder="templates")
 log = logging.getLogger(__name__)
@@ -194,6 +195,15 @@ def inicio() -> ResponseReturnValue:
 
 
 # ── Cabeceras y errores ──────────────────────────────────────────────────────
+
+
+@bp.after_request
+def emisor_en_la_vuelta(respuesta: Response) -> Response:
+    """Toda vuelta al cliente (con código o con error) lleva ``iss`` (RFC 9207): el cliente que usa
+    varios proveedores comprueba así cuál le responde (ataque de confusión, RFC 9700 §4.4)."""
+    if request.endpoint == "proveedor_oidc.autorizar" and respuesta.status_code == 302 and respuesta.location:
+        respuesta.location = add_params_to_uri(respuesta.location, {"iss": emisor()})
+    return respuesta
 
 
 @bp.after_app_request
