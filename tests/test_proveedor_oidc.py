@@ -13,6 +13,7 @@ import html
 import os
 import re
 import secrets
+import signal
 import subprocess
 import sys
 import threading
@@ -751,9 +752,13 @@ def test_la_orden_sirve_el_proveedor_y_anuncia_el_secreto():
             f"{base}/token", data={"grant_type": "authorization_code", "code": "x"}, auth=("taller-demo", secreto)
         )
         assert (r.status_code, r.json()["error"]) == (400, "invalid_grant")  # el secreto anunciado autentica
+        proceso.send_signal(signal.SIGINT)  # Ctrl+C
+        salida, _ = proceso.communicate(timeout=10)
+        assert proceso.returncode == 0 and "Proveedor parado." in salida
     finally:
-        proceso.terminate()
-        proceso.wait(timeout=10)
+        if proceso.poll() is None:
+            proceso.kill()
+            proceso.wait(timeout=10)
 
 
 @pytest.mark.parametrize(

@@ -105,9 +105,10 @@ def servir(
     app, servidor, generado = preparar(puerto, redirect_uris, client_id, client_secret, clave, solo_sub)
     anunciar(app, generado)
     try:
-        servidor.serve_forever()
+        servidor.serve_forever()  # werkzeug ya atrapa el Ctrl+C (KeyboardInterrupt) y vuelve
     except KeyboardInterrupt:
-        click.echo("\nProveedor parado.")
+        pass
     finally:
         servidor.server_close()
+    click.echo("\nProveedor parado.")
     return 0
