@@ -309,6 +309,13 @@ def test_refresco_con_rotacion_y_reutilizacion_detectada(proveedor):
     assert (r.status_code, r.json()["error"]) == (400, "invalid_grant")
 
 
+def test_un_refresh_token_caducado_no_vale(lanzar):
+    base = lanzar(OIDC_DURACION_REFRESCO=-1)
+    _, tokens = flujo(base)
+    r = enviar_al_token(base, {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]})
+    assert (r.status_code, r.json()["error"]) == (400, "invalid_grant")
+
+
 def test_denegar_vuelve_con_access_denied_y_el_state(proveedor):
     _, reto = pkce()
     datos = parametros(reto)
@@ -481,6 +488,16 @@ def test_prompt_none_con_sesion_y_consentimiento_previo_da_codigo(proveedor):
     r = navegador.get(f"{proveedor}/authorize", params=parametros(reto, prompt="none"), allow_redirects=False)
     assert r.status_code == 302
     assert canjear(proveedor, consultar(r.headers["Location"])["code"], verificador).status_code == 200
+
+
+def test_prompt_none_con_sesion_pero_sin_consentimiento(proveedor):
+    _, reto = pkce()
+    navegador = requests.Session()
+    entrar(navegador, proveedor, parametros(reto))  # inicia sesión pero no da permiso
+    datos = parametros(reto, prompt="none")
+    r = navegador.get(f"{proveedor}/authorize", params=datos, allow_redirects=False)
+    vuelta = consultar(r.headers["Location"])
+    assert (vuelta["error"], vuelta["state"]) == ("consent_required", datos["state"])
 
 
 def test_prompt_login_vuelve_a_pedir_la_contrasena(proveedor):

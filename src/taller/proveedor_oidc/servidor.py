@@ -186,8 +186,10 @@ def guardar_token(token: dict, request: OAuth2Request) -> None:
     """Guarda el token emitido; su familia es el código del que desciende (para revocarla entera)."""
     if request.authorization_code is not None:
         familia = request.authorization_code.code
-    else:
+        expira_refresco_en = time.time() + float(current_app.config["OIDC_DURACION_REFRESCO"])
+    else:  # refresco: la familia y la caducidad del refresh token se heredan (rotar no alarga su vida)
         familia = request.refresh_token.familia
+        expira_refresco_en = request.refresh_token.expira_refresco_en
     estado().almacen.guardar_token(
         Token(
             client=request.client,
@@ -196,7 +198,7 @@ def guardar_token(token: dict, request: OAuth2Request) -> None:
             access_token=token["access_token"],
             refresh_token=token.get("refresh_token"),
             expires_in=int(token["expires_in"]),
-            expira_refresco_en=time.time() + float(current_app.config["OIDC_DURACION_REFRESCO"]),
+            expira_refresco_en=expira_refresco_en,
             familia=familia,
         )
     )
