@@ -68,6 +68,14 @@ def config_del_proveedor(**cambios: object) -> dict:
     }
 
 
+@pytest.fixture(autouse=True)
+def sin_errores_internos(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """Ninguna prueba provoca un error inesperado en el proveedor (sería un 500)."""
+    yield
+    internos = [r for r in caplog.records if r.name.startswith("taller.proveedor_oidc") and r.levelno >= 40]
+    assert not internos, [r.getMessage() for r in internos]
+
+
 @pytest.fixture(scope="module")
 def proveedor() -> Iterator[str]:
     """Un proveedor con la configuración por defecto, compartido por las pruebas del módulo."""
