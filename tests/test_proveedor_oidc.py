@@ -655,9 +655,14 @@ def test_los_errores_son_json_o_paginas_nunca_un_500(proveedor):
     assert r.status_code in (400, 401)
 
 
-def test_secretos_cortos_impiden_arrancar():
+def test_secretos_cortos_impiden_arrancar(monkeypatch):
     with pytest.raises(SecretoDebil, match="SECRET_KEY"):
         create_app(config_del_proveedor(SECRET_KEY="corto"))
+    monkeypatch.setenv("PROVEEDOR_OIDC_SECRET_KEY", "corto")
+    with pytest.raises(SecretoDebil, match="PROVEEDOR_OIDC_SECRET_KEY"):
+        create_app(config_del_proveedor())
+    monkeypatch.setenv("PROVEEDOR_OIDC_SECRET_KEY", secrets.token_hex(32))
+    assert create_app(config_del_proveedor()).secret_key == os.environ["PROVEEDOR_OIDC_SECRET_KEY"]
     with pytest.raises(SecretoDebil, match="taller-demo"):
         create_app(config_del_proveedor(OIDC_CLIENT_SECRET="secreto"))
 
@@ -793,8 +798,9 @@ def test_la_orden_sirve_el_proveedor_y_anuncia_el_secreto():
         (["--redirect-uri", "ftp://x/cb"], "Error: la dirección de retorno «ftp://x/cb» debe ser una URL http(s)"),
         (["--redirect-uri", "http://x/cb#a"], "Error: la dirección de retorno «http://x/cb#a» no puede llevar #"),
         (["--clave", "/no/existe.pem"], "Error: no se puede leer la clave /no/existe.pem"),
+        (["--client-secret", "corto"], "Error: el secreto del cliente «taller-demo» es demasiado corto"),
     ],
-    ids=["puerto", "esquema", "fragmento", "clave"],
+    ids=["puerto", "esquema", "fragmento", "clave", "secreto-corto"],
 )
 def test_la_orden_rechaza_opciones_malas_en_una_linea(argumentos, mensaje):
     r = subprocess.run(

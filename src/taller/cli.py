@@ -358,6 +358,8 @@ def orden_proveedor_oidc(puerto, redirect_uris, client_id, client_secret, clave,
       ana@example.org   ana-demo    email verificado
       beto@example.org  beto-demo   email verificado
       eva@example.org   eva-demo    email sin verificar
+
+    La sesión del proveedor se firma con PROVEEDOR_OIDC_SECRET_KEY (si falta, una clave aleatoria en cada arranque).
     """
     from taller.proveedor_oidc.arranque import OpcionIncorrecta, servir
 

@@ -97,8 +97,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(config or {})
     if len(str(app.config["SECRET_KEY"]).encode()) < MIN_BYTES_SECRETO:
         raise SecretoDebil(
-            f"SECRET_KEY debe tener al menos {MIN_BYTES_SECRETO} bytes; genera una con: "
-            'export SECRET_KEY=$(python -c "import secrets; print(secrets.token_hex(32))")'
+            f"SECRET_KEY (PROVEEDOR_OIDC_SECRET_KEY en el entorno) debe tener al menos {MIN_BYTES_SECRETO} bytes; "
+            "genera una con: export PROVEEDOR_OIDC_SECRET_KEY="
+            '$(python -c "import secrets; print(secrets.token_hex(32))")'
         )
     clientes = clientes_de(app.config)
     clave = cargar_o_generar_clave(app.config["OIDC_CLAVE_PRIVADA"])
