@@ -368,6 +368,38 @@ def orden_classroom(leccion, salida):
     return 0
 
 
+@taller.command("proveedor-oidc")
+@click.option("--puerto", default="9000", metavar="PUERTO",
+              help="Puerto en 127.0.0.1 (por defecto, 9000; 0 elige uno libre).")
+@click.option("--redirect-uri", "redirect_uris", multiple=True, metavar="URI",
+              help="Dirección de retorno del cliente; se repite para registrar varias y se compara exacta "
+                   "(por defecto, http://127.0.0.1:5000/auth/oidc/callback).")
+@click.option("--client-id", default="taller-demo", envvar="PROVEEDOR_OIDC_CLIENT_ID", metavar="ID",
+              help="client_id del cliente (por defecto, taller-demo; o PROVEEDOR_OIDC_CLIENT_ID).")
+@click.option("--client-secret", envvar="PROVEEDOR_OIDC_CLIENT_SECRET", metavar="SECRETO",
+              help="Su secreto, de 32 caracteres o más (o PROVEEDOR_OIDC_CLIENT_SECRET; si falta, uno aleatorio).")
+@click.option("--clave", metavar="ARCHIVO", help="Clave RSA privada en PEM para firmar (si falta, una nueva cada vez).")
+@click.option("--solo-sub", is_flag=True, help="El id_token solo lleva «sub»; el email y el nombre, solo en userinfo.")
+@ayuda
+def orden_proveedor_oidc(puerto, redirect_uris, client_id, client_secret, clave, solo_sub):
+    """Sirve en 127.0.0.1 un proveedor OpenID Connect local para practicar sin Internet (lección 09).
+
+    \b
+    Usuarios de prueba (email, contraseña):
+      ana@example.org   ana-demo    email verificado
+      beto@example.org  beto-demo   email verificado
+      eva@example.org   eva-demo    email sin verificar
+
+    La sesión del proveedor se firma con PROVEEDOR_OIDC_SECRET_KEY (si falta, una clave aleatoria en cada arranque).
+    """
+    from taller.proveedor_oidc.arranque import OpcionIncorrecta, servir
+
+    try:
+        return servir(puerto, redirect_uris, client_id, client_secret, clave, solo_sub)
+    except OpcionIncorrecta as e:
+        raise ErrorDeUso(str(e)) from None
+
+
 @taller.command("sincronizar")
 @click.option("--verificar", is_flag=True, help="No escribe nada: falla si algo está desactualizado.")
 @ayuda
