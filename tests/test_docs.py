@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from taller import fragmentos, lecciones
 
 RAIZ = Path(__file__).resolve().parents[1]
@@ -16,19 +18,41 @@ def texto_de(pagina):
     return html.unescape(re.sub(r"<[^>]+>", "", pagina.read_text(encoding="utf-8")))
 
 
-def test_la_web_se_construye_y_muestra_el_codigo_de_la_leccion(tmp_path):
+@pytest.fixture(scope="module")
+def web(tmp_path_factory):
+    """La web construida una vez para todo el módulo, como ``make docs`` (avisos = errores)."""
+    tmp_path = tmp_path_factory.mktemp("web")
     salida = tmp_path / "html"
     proceso = subprocess.run(
-        [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html",
-         "-d", str(tmp_path / "doctrees"), str(RAIZ / "docs"), str(salida)],
-        capture_output=True, text=True, timeout=300, cwd=RAIZ,
+        [
+            sys.executable,
+            "-m",
+            "sphinx",
+            "-W",
+            "--keep-going",
+            "-q",
+            "-b",
+            "html",
+            "-d",
+            str(tmp_path / "doctrees"),
+            str(RAIZ / "docs"),
+            str(salida),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=RAIZ,
     )
     assert proceso.returncode == 0, f"sphinx-build falló:\n{proceso.stdout[-3000:]}\n{proceso.stderr[-3000:]}"
+    return salida
 
+
+def test_la_web_se_construye_y_muestra_el_codigo_de_la_leccion(web):
+    salida = web
     pagina = texto_de(salida / "lecciones" / "01_api_rest.html")
     codigo = fragmentos.extraer("app.py función=crear_item", RAIZ / "lessons" / "01_api_rest")
     lineas = [linea.strip() for linea in codigo.splitlines() if linea.strip()]
-    assert "ubicacion = url_for(\"obtener_item\", item_id=item.id)" in lineas
+    assert 'ubicacion = url_for("obtener_item", item_id=item.id)' in lineas
     faltan = [linea for linea in lineas if linea not in pagina]
     assert not faltan, f"La página de la lección 01 no muestra estas líneas de app.py: {faltan}"
 
@@ -37,11 +61,80 @@ def test_la_web_se_construye_y_muestra_el_codigo_de_la_leccion(tmp_path):
     assert (salida / "index.html").is_file()
 
     for leccion in lecciones.todas():  # cada lección tiene su página, la de su ejercicio y su cuaderno
-        for pagina in (f"lecciones/{leccion.nombre}.html", f"lecciones/{leccion.nombre}_ejercicio.html",
-                       f"cuadernos/{leccion.nombre}.html"):
+        for pagina in (
+            f"lecciones/{leccion.nombre}.html",
+            f"lecciones/{leccion.nombre}_ejercicio.html",
+            f"cuadernos/{leccion.nombre}.html",
+        ):
             assert (salida / pagina).is_file(), f"falta {pagina} en la web"
         titulo = texto_de(salida / "lecciones" / f"{leccion.nombre}.html")
         assert f"Lección {leccion.numero}" in titulo
+
+
+# Textos en inglés que los temas de Sphinx suelen dejar sin traducir.
+INGLES = re.compile(
+    r"\b(Search|Page source|Show source|Powered by|Created using|Built with|Toggle|Contents|On this page|"
+    r"Link to this|Back to top|Skip to|Next|Previous|Download|Print to PDF|Fullscreen|Main|Page|"
+    r"Light|Dark|System|Theme|Edit this page|Last updated|Made with|Copyright ©)\b"
+)
+ATRIBUTOS = re.compile(r'\b(?:title|aria-label|placeholder|alt|data-tooltip)="([^"]*)"')
+
+
+def interfaz_de(pagina):
+    """Lo que la web escribe alrededor del texto de la lección: la interfaz, fuera de ``<article>``."""
+    codigo = pagina.read_text(encoding="utf-8")
+    codigo = re.sub(r"<(script|style)\b[^>]*>.*?</\1>|<!--.*?-->", "", codigo, flags=re.S)
+    inicio, fin = codigo.find("<article"), codigo.rfind("</article>")
+    fuera = codigo[:inicio] + codigo[fin:] if inicio >= 0 else codigo
+    visible = html.unescape(re.sub(r"<[^>]+>", " ", fuera))
+    return [*ATRIBUTOS.findall(codigo), *re.sub(r"\s+", " ", visible).split(" · ")]
+
+
+def test_la_interfaz_de_la_web_esta_en_espanol(web):
+    paginas = [
+        "index.html",
+        "search.html",
+        "mantenimiento.html",
+        "lecciones/04_refresh_tokens.html",
+        "lecciones/04_refresh_tokens_ejercicio.html",
+        "cuadernos/04_refresh_tokens.html",
+    ]
+    for nombre in paginas:
+        html_de_la_pagina = (web / nombre).read_text(encoding="utf-8")
+        assert '<html lang="es"' in html_de_la_pagina, f"{nombre} no declara el idioma español"
+        ingles = sorted({m[0] for texto in interfaz_de(web / nombre) for m in INGLES.finditer(texto)})
+        assert not ingles, f"{nombre} conserva textos de la interfaz en inglés: {ingles}"
+
+
+def test_la_pagina_actual_se_marca_y_tiene_indice(web):
+    pagina = (web / "lecciones" / "04_refresh_tokens.html").read_text(encoding="utf-8")
+    marcada = re.search(
+        r'<li class="toctree-l1 current active"><a class="current reference internal" '
+        r'href="#">Lección 04',
+        pagina,
+    )
+    assert marcada, "La navegación no marca la página actual"
+    assert "En esta página" in pagina and 'href="#post-auth-refresh"' in pagina, "Falta el índice de la página"
+
+
+def test_la_portada_apunta_a_las_paginas_de_la_web(web):
+    portada = (web / "index.html").read_text(encoding="utf-8")
+    cuerpo = portada[portada.find("<article") : portada.rfind("</article>")]
+    for leccion in lecciones.todas():
+        for destino in (
+            f"lecciones/{leccion.nombre}.html",
+            f"lecciones/{leccion.nombre}_ejercicio.html",
+            f"cuadernos/{leccion.nombre}.html",
+        ):
+            assert f'href="{destino}"' in cuerpo, f"La portada no enlaza con {destino}"
+    visible = texto_de_html(cuerpo)
+    rutas = re.findall(r"\b(?:lessons|solutions|notebooks)/\S*", visible.replace("jupyter lab notebooks/", ""))
+    assert not rutas, f"La portada manda a rutas del repositorio en vez de a páginas de la web: {rutas}"
+    assert 'href="mantenimiento.html"' in cuerpo
+
+
+def texto_de_html(codigo):
+    return html.unescape(re.sub(r"<[^>]+>", "", codigo))
 
 
 def cargar_extension():
@@ -66,7 +159,8 @@ def test_la_extension_regenera_los_bloques_y_ajusta_los_enlaces(tmp_path):
     (leccion / "ejercicio" / "ENUNCIADO.md").write_text("# Enunciado\n", encoding="utf-8")
     (docs / "lecciones" / "99.md").write_text("```{include} ../../lessons/99_prueba/README.md\n```\n", encoding="utf-8")
     (docs / "lecciones" / "99_ejercicio.md").write_text(
-        "```{include} ../../lessons/99_prueba/ejercicio/ENUNCIADO.md\n```\n", encoding="utf-8")
+        "```{include} ../../lessons/99_prueba/ejercicio/ENUNCIADO.md\n```\n", encoding="utf-8"
+    )
     readme = (
         "Mira [el código](app.py) y [el enunciado](ejercicio/ENUNCIADO.md).\n\n"
         "<!-- código: app.py función=hola -->\n```python\nviejo\n```\n<!-- fin del código -->\n"
