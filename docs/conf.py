@@ -12,7 +12,7 @@ author = "Taller Flask + JWT"
 copyright = "2026, Taller Flask + JWT"
 language = "es"
 
-extensions = ["myst_nb", "codigo"]
+extensions = ["myst_nb", "codigo", "diferencias"]
 
 source_suffix = {".md": "myst-nb", ".ipynb": "myst-nb"}
 root_doc = "index"

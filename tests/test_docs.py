@@ -173,3 +173,85 @@ def test_la_extension_regenera_los_bloques_y_ajusta_los_enlaces(tmp_path):
 
     assert "return 'hola de verdad'" in contenido[0] and "viejo" not in contenido[0]
     assert contenido[0].startswith("Mira el código y {doc}`el enunciado </lecciones/99_ejercicio>`.")
+
+
+def cargar_diferencias():
+    """``docs/_ext/diferencias.py`` cargado por su ruta."""
+    import importlib.util
+
+    ruta = RAIZ / "docs" / "_ext" / "diferencias.py"
+    especificacion = importlib.util.spec_from_file_location("docs_ext_diferencias", ruta)
+    modulo = importlib.util.module_from_spec(especificacion)
+    especificacion.loader.exec_module(modulo)
+    return modulo
+
+
+def escribir(ruta, texto):
+    ruta.parent.mkdir(parents=True, exist_ok=True)
+    ruta.write_text(texto, encoding="utf-8")
+
+
+def test_la_leccion_anterior_sale_de_hereda_toml_o_del_modulo_principal(tmp_path):
+    diferencias = cargar_diferencias()
+    for nombre, principal in [("01_a", "app.py"), ("02_b", "app.py"), ("03_c", "jwt_manual.py"), ("04_d", "app.py")]:
+        (tmp_path / "lessons" / nombre / "ejercicio").mkdir(parents=True)
+        escribir(tmp_path / "solutions" / nombre / principal, "x = 1\n")
+    escribir(tmp_path / "solutions" / "05_e" / "api" / "__init__.py", "")
+    (tmp_path / "lessons" / "05_e").mkdir()
+    todas = lecciones.todas(tmp_path)
+    anterior = {leccion.nombre: diferencias.leccion_anterior(leccion, todas) for leccion in todas}
+    assert {nombre: previa and previa.nombre for nombre, previa in anterior.items()} == {
+        "01_a": None,
+        "02_b": "01_a",
+        "03_c": None,
+        "04_d": "02_b",  # la 03 no tiene app.py: se salta
+        "05_e": None,  # el paquete api/ no existía antes
+    }
+
+    escribir(tmp_path / "solutions" / "05_e" / "hereda.toml", 'de = "04_d"\n')
+    escribir(tmp_path / "solutions" / "04_d" / "hereda.toml", 'de = "01_a"\n')
+    todas = lecciones.todas(tmp_path)
+    assert diferencias.leccion_anterior(todas[4], todas).nombre == "04_d"
+    assert diferencias.leccion_anterior(todas[3], todas).nombre == "01_a"  # hereda.toml manda
+
+    escribir(tmp_path / "solutions" / "04_d" / "hereda.toml", 'de = "99_no_existe"\n')
+    with pytest.raises(Exception, match="99_no_existe"):
+        diferencias.leccion_anterior(todas[3], todas)
+
+
+def test_las_diferencias_comparan_modulos_y_plantillas_archivo_por_archivo(tmp_path):
+    diferencias = cargar_diferencias()
+    antes, despues = tmp_path / "solutions" / "01_a", tmp_path / "lessons" / "02_b" / "ejercicio"
+    escribir(antes / "api" / "__init__.py", "def create_app():\n    return 1\n")
+    escribir(antes / "api" / "viejo.py", "borrado = True\n")
+    escribir(antes / "api" / "config.py", "CLAVE = 1\n")
+    escribir(antes / "api" / "__pycache__" / "x.py", "no cuenta\n")
+    escribir(despues / "api" / "__init__.py", "def create_app():\n    return 2\n")
+    escribir(despues / "api" / "config.py", "CLAVE = 1\n")
+    escribir(despues / "api" / "templates" / "login.html", "<form></form>\n")
+    escribir(despues / "ENUNCIADO.md", "# no es código\n")
+
+    cambios = {cambio.ruta: cambio for cambio in diferencias.comparar(antes, despues, tmp_path)}
+    assert {ruta: cambio.estado for ruta, cambio in cambios.items()} == {
+        "api/__init__.py": "cambiado",
+        "api/config.py": "igual",
+        "api/templates/login.html": "nuevo",
+        "api/viejo.py": "quitado",
+    }
+    diff = cambios["api/__init__.py"].diff
+    assert diff.startswith("--- solutions/01_a/api/__init__.py\n+++ lessons/02_b/ejercicio/api/__init__.py\n")
+    assert "-    return 1\n+    return 2\n" in diff
+    assert diferencias.resumen(cambios["api/__init__.py"]) == "api/__init__.py: 1 línea añadida, 1 quitada"
+    assert (
+        diferencias.resumen(cambios["api/templates/login.html"]) == "api/templates/login.html: archivo nuevo (1 línea)"
+    )
+
+
+def test_cada_leccion_muestra_que_cambia_respecto_a_la_anterior(web):
+    pagina = (web / "lecciones" / "04_refresh_tokens.html").read_text(encoding="utf-8")
+    assert "Qué cambia respecto a la lección anterior" in pagina
+    assert '<details class="diferencias"><summary>app.py:' in pagina
+    assert 'class="highlight-diff' in pagina, "El diff no se resalta como diff"
+    texto = texto_de_html(pagina)
+    assert "--- solutions/02_login_jwt/app.py" in texto and "+++ lessons/04_refresh_tokens/ejercicio/app.py" in texto
+    assert "empieza aquí" in texto_de(web / "lecciones" / "03_anatomia_jwt.html")
