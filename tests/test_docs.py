@@ -255,3 +255,62 @@ def test_cada_leccion_muestra_que_cambia_respecto_a_la_anterior(web):
     texto = texto_de_html(pagina)
     assert "--- solutions/02_login_jwt/app.py" in texto and "+++ lessons/04_refresh_tokens/ejercicio/app.py" in texto
     assert "empieza aquí" in texto_de(web / "lecciones" / "03_anatomia_jwt.html")
+
+
+ANCHO = 1280
+DESBORDADOS = """
+() => {
+  document.querySelectorAll("details").forEach((d) => { d.open = true; });
+  const columna = document.querySelector("article.bd-article").getBoundingClientRect();
+  const bloques = document.querySelectorAll(
+    "article div.highlight pre, article div.cell_output pre, article div.output pre");
+  const malos = [];
+  for (const pre of bloques) {
+    const caja = pre.getBoundingClientRect();
+    if (caja.width === 0) continue;
+    if (pre.scrollWidth > pre.clientWidth || caja.right > columna.right + 1) {
+      const linea = pre.textContent.split("\\n").reduce((a, b) => (b.length > a.length ? b : a), "");
+      malos.push(`${pre.scrollWidth} px en ${pre.clientWidth} px: ${linea.slice(0, 80)}`);
+    }
+  }
+  return {bloques: bloques.length, malos, ancho: columna.width};
+}
+"""
+
+
+def test_el_codigo_y_las_salidas_caben_en_la_columna(web):
+    """En Chromium a 1280 px, ningún bloque de código ni salida de cuaderno necesita barra horizontal."""
+    import shutil
+
+    from playwright.sync_api import sync_playwright
+
+    chromium = shutil.which("chromium")
+    assert chromium, (
+        "Esta prueba abre la web en el Chromium de Debian y no lo encuentro en el PATH: "
+        "instálalo con «apt-get install chromium» (.ci/run lo hace si falta)."
+    )
+    paginas = [f"lecciones/{leccion.nombre}.html" for leccion in lecciones.todas()]
+    paginas += [f"cuadernos/{leccion.nombre}.html" for leccion in lecciones.todas()]
+    argumentos = [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+    ]
+    problemas, bloques = [], 0
+    with sync_playwright() as p:
+        navegador = p.chromium.launch(executable_path=chromium, args=argumentos)
+        try:
+            pestana = navegador.new_page(viewport={"width": ANCHO, "height": 900})
+            for pagina in paginas:
+                pestana.goto((web / pagina).as_uri())
+                medida = pestana.evaluate(DESBORDADOS)
+                bloques += medida["bloques"]
+                assert medida["ancho"] >= 600, f"{pagina}: la columna de texto mide solo {medida['ancho']} px"
+                problemas += [f"{pagina}: {malo}" for malo in medida["malos"]]
+        finally:
+            navegador.close()
+    assert bloques > 50, f"Solo encontré {bloques} bloques de código: ¿cambió el HTML del tema?"
+    assert not problemas, "Bloques que necesitan barra de desplazamiento horizontal:\n" + "\n".join(problemas)
