@@ -12,7 +12,10 @@ author = "Taller Flask + JWT"
 copyright = "2026, Taller Flask + JWT"
 language = "es"
 
-extensions = ["myst_nb", "codigo", "diferencias"]
+extensions = ["myst_nb", "codigo", "diferencias", "diagramas"]
+
+# Los diagramas se dibujan al construir, desde los .dot, con el dot de Graphviz (sin red).
+graphviz_output_format = "svg"
 
 source_suffix = {".md": "myst-nb", ".ipynb": "myst-nb"}
 root_doc = "index"

@@ -314,3 +314,63 @@ def test_el_codigo_y_las_salidas_caben_en_la_columna(web):
             navegador.close()
     assert bloques > 50, f"Solo encontré {bloques} bloques de código: ¿cambió el HTML del tema?"
     assert not problemas, "Bloques que necesitan barra de desplazamiento horizontal:\n" + "\n".join(problemas)
+
+
+def cargar_diagramas():
+    """``docs/_ext/diagramas.py`` cargado por su ruta."""
+    import importlib.util
+
+    ruta = RAIZ / "docs" / "_ext" / "diagramas.py"
+    especificacion = importlib.util.spec_from_file_location("docs_ext_diagramas", ruta)
+    modulo = importlib.util.module_from_spec(especificacion)
+    especificacion.loader.exec_module(modulo)
+    return modulo
+
+
+def test_los_svg_de_los_diagramas_corresponden_a_sus_dot():
+    """Cada ``.dot`` tiene al lado el ``.svg`` dibujado desde esa misma versión (la huella, no los bytes)."""
+    diagramas = cargar_diagramas()
+    fuentes = diagramas.fuentes(RAIZ)
+    assert len(fuentes) >= 7, f"Solo hay {len(fuentes)} diagramas"
+    malos = [str(dot.relative_to(RAIZ)) for dot in diagramas.desactualizados(RAIZ)]
+    assert not malos, f"Estos .svg no corresponden a su .dot; ejecuta «make diagramas»: {malos}"
+
+
+def test_cada_diagrama_se_ve_desde_su_leccion_y_en_la_web(web):
+    diagramas = cargar_diagramas()
+    pagina_de_diagramas = (RAIZ / "docs" / "diagramas.md").read_text(encoding="utf-8")
+    for dot in diagramas.fuentes(RAIZ):
+        ruta = dot.relative_to(RAIZ).as_posix()
+        assert ruta.removeprefix("docs/") in pagina_de_diagramas, f"docs/diagramas.md no muestra {ruta}"
+        if ruta.startswith("lessons/"):
+            readme = (dot.parents[1] / "README.md").read_text(encoding="utf-8")
+            assert f"](diagramas/{dot.stem}.svg)" in readme, f"El README de la lección no muestra {ruta}"
+    pagina = (web / "lecciones" / "04_refresh_tokens.html").read_text(encoding="utf-8")
+    dibujo = re.search(r'<object data="\.\./(_images/graphviz-[0-9a-f]+\.svg)" type="image/svg\+xml"', pagina)
+    assert dibujo, "La página de la lección 04 no muestra su diagrama dibujado con Graphviz"
+    svg = (web / dibujo[1]).read_text(encoding="utf-8")
+    assert "Refrescar" in svg and "sin contraseña" in svg
+    assert "diagramas/flujo.svg" not in pagina, "La web debe dibujar el .dot, no copiar el .svg de la lección"
+
+
+def test_una_imagen_de_diagrama_se_cambia_por_la_directiva_graphviz(tmp_path):
+    diagramas = cargar_diagramas()
+    docs, leccion = tmp_path / "docs", tmp_path / "lessons" / "99_prueba"
+    escribir(leccion / "diagramas" / "flujo.dot", "digraph { a -> b }\n")
+    texto = "Antes.\n\n![El flujo de prueba](diagramas/flujo.svg)\n\n![Una foto](foto.svg)\n"
+    cambiado = diagramas.cambiar_imagenes(texto, leccion, docs)
+    assert ":::{graphviz} /../lessons/99_prueba/diagramas/flujo.dot\n:alt: El flujo de prueba\n" in cambiado
+    assert "![Una foto](foto.svg)" in cambiado, "Una imagen sin .dot al lado se queda como está"
+
+
+def test_dibujar_un_diagrama_da_siempre_el_mismo_svg(tmp_path):
+    import shutil
+
+    assert shutil.which("dot"), "Falta dot (Graphviz): instálalo con «apt-get install graphviz» (.ci/run lo hace)."
+    diagramas = cargar_diagramas()
+    dot = tmp_path / "lessons" / "99_prueba" / "diagramas" / "flujo.dot"
+    escribir(dot, 'digraph { "Lección" -> "Revocación" }\n')
+    primero, segundo = diagramas.dibujar(dot, tmp_path), diagramas.dibujar(dot, tmp_path)
+    assert primero == segundo
+    assert f"<!-- fuente: lessons/99_prueba/diagramas/flujo.dot sha256={diagramas.huella(dot)} -->" in primero
+    assert "Revocación" in primero
