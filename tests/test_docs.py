@@ -95,6 +95,8 @@ def test_la_interfaz_de_la_web_esta_en_espanol(web):
         "index.html",
         "search.html",
         "mantenimiento.html",
+        "diagramas.html",
+        "genindex.html",
         "lecciones/04_refresh_tokens.html",
         "lecciones/04_refresh_tokens_ejercicio.html",
         "cuadernos/04_refresh_tokens.html",
