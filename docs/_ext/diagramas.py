@@ -34,7 +34,10 @@ def huella(dot):
 
 def dibujar(dot, raiz=RAIZ):
     """El SVG de ``dot``, con un comentario que dice de qué archivo y de qué versión de él sale."""
-    proceso = subprocess.run(["dot", "-Tsvg", str(dot)], capture_output=True, text=True, check=False)
+    try:
+        proceso = subprocess.run(["dot", "-Tsvg", str(dot)], capture_output=True, text=True, check=False)
+    except FileNotFoundError:
+        raise RuntimeError("Falta dot (Graphviz): instálalo con «apt-get install graphviz».") from None
     if proceso.returncode != 0:
         raise RuntimeError(f"dot no pudo dibujar {dot}: {proceso.stderr.strip()}")
     primera, _, resto = proceso.stdout.partition("\n")
@@ -87,10 +90,17 @@ def main(argumentos=None):
         for dot in malos:
             print(f"desactualizado: {dot.with_suffix('.svg').relative_to(RAIZ)} (ejecuta make diagramas)")
         return 1 if malos else 0
-    for dot in desactualizados():  # un .svg al día no se toca, aunque otro Graphviz lo dibujara distinto
+    pendientes = desactualizados()
+    for dot in pendientes:  # un .svg al día no se toca, aunque otro Graphviz lo dibujara distinto
         svg = dot.with_suffix(".svg")
-        svg.write_text(dibujar(dot), encoding="utf-8")
+        try:
+            svg.write_text(dibujar(dot), encoding="utf-8")
+        except RuntimeError as e:
+            print(e, file=sys.stderr)
+            return 1
         print(f"dibujado: {svg.relative_to(RAIZ)}")
+    if not pendientes:
+        print("Todos los diagramas están al día.")
     return 0
 
 
