@@ -2,6 +2,7 @@
 #   make ejecutar            sirve la app de la lección 01 en http://127.0.0.1:5000
 #   make ejecutar LECCION=04 sirve la de otra lección
 #   make test                ejecuta todas las pruebas del taller
+#   make docs / make diagramas   la web en docs/_build/html / los .svg de los diagramas
 
 PYTHON ?= python3
 VENV := .venv
@@ -9,7 +10,7 @@ BIN := $(VENV)/bin
 LECCION ?= 01
 INSTALADO := $(VENV)/.instalado
 
-.PHONY: ejecutar test docs sincronizar limpiar
+.PHONY: ejecutar test docs diagramas sincronizar limpiar
 
 $(INSTALADO): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Hace falta Python 3.11 o posterior (tienes " + sys.version.split()[0] + ").")'
@@ -26,6 +27,10 @@ test: $(INSTALADO)
 
 docs: $(INSTALADO)
 	$(BIN)/sphinx-build -W --keep-going -b html docs docs/_build/html
+
+# Dibuja el .svg de cada diagrama (lessons/*/diagramas/*.dot, docs/diagramas/*.dot) que no esté al día.
+diagramas:
+	$(PYTHON) docs/_ext/diagramas.py
 
 sincronizar: $(INSTALADO)
 	$(BIN)/taller sincronizar

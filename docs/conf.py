@@ -12,7 +12,10 @@ author = "Taller Flask + JWT"
 copyright = "2026, Taller Flask + JWT"
 language = "es"
 
-extensions = ["myst_nb", "codigo"]
+extensions = ["myst_nb", "codigo", "diferencias", "diagramas"]
+
+# Los diagramas se dibujan al construir, desde los .dot, con el dot de Graphviz (sin red).
+graphviz_output_format = "svg"
 
 source_suffix = {".md": "myst-nb", ".ipynb": "myst-nb"}
 root_doc = "index"
@@ -28,8 +31,22 @@ nb_execution_timeout = 60
 nb_execution_raise_on_error = True
 nb_execution_show_tb = True
 
-html_theme = "alabaster"
+# sphinx-book-theme: navegación completa a la izquierda con la página actual marcada, índice de la
+# página a la derecha, columna ancha y traducción al español; no pide nada a la red al construir.
+html_theme = "sphinx_book_theme"
 html_title = "Taller Flask + JWT + OAuth2"
-html_static_path = []
-html_theme_options = {"description": "De una API REST con Flask a una API segura con JWT y OAuth2", "show_relbars": True}
-
+html_static_path = ["_static"]
+html_css_files = ["taller.css"]
+templates_path = ["_templates"]  # los textos que el tema escribe en inglés sin pasar por traducción
+locale_dirs = ["locale"]  # locale/es/LC_MESSAGES/*.po: lo que falta o está mal en las traducciones
+html_show_sourcelink = False
+html_copy_source = False
+html_theme_options = {
+    "home_page_in_toc": True,
+    "show_navbar_depth": 1,
+    "search_bar_text": "Buscar en el taller…",
+    "use_download_button": False,
+    "use_fullscreen_button": False,
+    "toc_title": "En esta página",
+    "show_toc_level": 2,
+}
