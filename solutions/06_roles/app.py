@@ -9,11 +9,11 @@ siguiente petición. Solo editores y admins escriben artículos; los admins
 gestionan los roles en ``/api/admin/usuarios``; el primer admin se crea con
 ``flask --app … crear-admin EMAIL``.
 
-Ejecútala con::
+Ejecútala desde su carpeta (o con ``taller ejecutar 06 --ejercicio``) con::
 
     export JWT_SECRET_KEY=$(python -c "import secrets; print(secrets.token_hex(32))")
-    flask --app solutions/06_roles/app.py crear-admin admin@example.com
-    flask --app solutions/06_roles/app.py run
+    flask --app app.py crear-admin admin@example.com
+    flask --app app.py run
 """
 
 import math

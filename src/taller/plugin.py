@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from taller.cargador import ErrorDeCarga, cargar_fabrica, cargar_modulo, linea_del_error
+from taller.cargador import ErrorDeCarga, cargar_fabrica, cargar_modulo, entrada_del_objetivo, linea_del_error
 from taller.comprobaciones import Cliente, FalloDeComprobacion
 
 ESTRUCTURA = "test_estructura"
@@ -280,7 +280,7 @@ def modulo(request, objetivo):
 @pytest.fixture
 def fabrica(objetivo):
     """La función ``create_app`` del objetivo."""
-    return cargar_fabrica(Path(objetivo) / "app.py")
+    return cargar_fabrica(entrada_del_objetivo(Path(objetivo)))
 
 
 def configuracion_de_prueba(carpeta):

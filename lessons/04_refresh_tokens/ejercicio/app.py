@@ -6,10 +6,10 @@ ya funciona; lo nuevo es el par de tokens (acceso corto y refresh largo),
 sensibles que exigen un token fresco y, como tarea extra, la rotación de
 los refresh tokens.
 
-Ejecútala con::
+Ejecútala desde su carpeta (o con ``taller ejecutar 04 --ejercicio``) con::
 
     export JWT_SECRET_KEY=$(python -c "import secrets; print(secrets.token_hex(32))")
-    flask --app solutions/04_refresh_tokens/app.py run
+    flask --app app.py run
 """
 
 import os

@@ -8,11 +8,11 @@ usuario, y todo funciona con una tabla SQLite (por defecto) o con Redis
 (``REDIS_URL``), y si Redis no contesta se responde 503: nunca se acepta un
 token que podría estar revocado.
 
-Ejecútala con::
+Ejecútala desde su carpeta (o con ``taller ejecutar 05 --ejercicio``) con::
 
     export JWT_SECRET_KEY=$(python -c "import secrets; print(secrets.token_hex(32))")
-    flask --app solutions/05_revocacion/app.py run
-    REDIS_URL=redis://127.0.0.1:6379/0 flask --app solutions/05_revocacion/app.py run
+    flask --app app.py run
+    REDIS_URL=redis://127.0.0.1:6379/0 flask --app app.py run
 """
 
 import math

@@ -11,11 +11,11 @@ De la lección 06 sigue igual: solo editores y admins escriben artículos, los
 permisos se deciden con el rol de la base de datos, leído en cada petición, y
 el primer admin se crea con ``flask --app … crear-admin EMAIL``.
 
-Ejecútala con::
+Ejecútala desde su carpeta (o con ``taller ejecutar 07 --ejercicio``) con::
 
     export JWT_SECRET_KEY=$(python -c "import secrets; print(secrets.token_hex(32))")
-    flask --app solutions/07_errores/app.py crear-admin admin@example.com
-    flask --app solutions/07_errores/app.py run
+    flask --app app.py crear-admin admin@example.com
+    flask --app app.py run
 """
 
 import math
