@@ -9,7 +9,7 @@ blueprints, errores y órdenes. Ejecútala desde la carpeta que contiene ``api/`
 
 from flask import Flask
 
-from . import articulos, auth, basedatos, errores
+from . import articulos, auth, basedatos, errores, usuarios
 from .config import configurar
 from .extensiones import db, jwt
 
@@ -21,6 +21,7 @@ def create_app(config: dict | None = None) -> Flask:
     db.init_app(app)
     jwt.init_app(app)
     app.register_blueprint(auth.bp)
+    app.register_blueprint(usuarios.bp)
     app.register_blueprint(articulos.bp)
     app.register_blueprint(errores.bp)
     basedatos.init_app(app)

@@ -3,11 +3,11 @@
 from flask import Blueprint, jsonify, request, url_for
 from flask_jwt_extended import jwt_required
 
-from .auth import token_sin_usuario, usuario_actual
 from .cuerpo import leer_json
 from .errores import error
 from .extensiones import db
 from .modelos import MAX_CONTENIDO, MAX_ID, MAX_TITULO, Articulo, ahora
+from .usuarios import token_sin_usuario, usuario_actual
 
 bp = Blueprint("articulos", __name__)
 

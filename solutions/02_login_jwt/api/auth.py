@@ -1,24 +1,26 @@
-"""Usuarios y sesiones: registro con bcrypt, login con JWT y el perfil del usuario del token."""
+"""Las sesiones: login con JWT, con un secreto fuerte y el mismo tiempo para un email desconocido."""
 
-import re
 import secrets
 
 import bcrypt
 from flask import Blueprint, current_app, jsonify
-from flask_jwt_extended import create_access_token, get_jwt_identity, jwt_required
-from sqlalchemy.exc import IntegrityError
+from flask_jwt_extended import create_access_token
 
 from .cuerpo import leer_json
 from .errores import error
 from .extensiones import db
-from .modelos import MAX_EMAIL, MAX_ID, MAX_NOMBRE, Usuario
+from .modelos import Usuario
+from .usuarios import MAX_PASSWORD_BYTES, cifrar
 
 bp = Blueprint("auth", __name__)
 
-MIN_PASSWORD = 8  # caracteres
-MAX_PASSWORD_BYTES = 72  # bcrypt no admite más: bcrypt 5 lanza ValueError
-CAMPOS_REGISTRO = ("email", "password", "nombre")
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MIN_BYTES_SECRETO = 32  # HS256: la clave debe tener al menos 32 bytes (RFC 7518, sección 3.2)
+CLAVES_PUBLICAS = {"mi_clave_secreta", "super-secret-key-cambiar-en-produccion"}  # las de las semillas
+COMO_GENERAR = 'export JWT_SECRET_KEY=$(python -c "import secrets; print(secrets.token_hex(32))")'
+
+
+class SecretoDebil(RuntimeError):
+    """La app no arranca sin un JWT_SECRET_KEY fuerte."""
 
 
 # [ejercicio]
@@ -28,105 +30,37 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 #
 #
 # [fin]
-def cifrar(password):
-    """El hash bcrypt de ``password`` (un texto), con el coste de ``BCRYPT_LOG_ROUNDS``."""
-    # [solución] tarea 1: bcrypt.hashpw con una sal nueva (bcrypt.gensalt) del coste configurado.
-    coste = current_app.config["BCRYPT_LOG_ROUNDS"]
-    return bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt(rounds=coste)).decode("ascii")
-    # [ejercicio]
-    # raise NotImplementedError("Tarea 1: cifra la contraseña con bcrypt.")
-    # [fin]
+def comprobar_secreto(app):
+    """Exige un ``JWT_SECRET_KEY`` fuerte. Sin ninguno, solo en depuración o en pruebas se usa uno aleatorio.
 
-
-@bp.record_once
-def preparar_hash_ficticio(estado):
-    """Al registrar el blueprint: un hash bcrypt que no es de nadie, para comprobar también los emails desconocidos."""
-    # [solución] tarea 2: un hash bcrypt que no es de nadie, para comprobar también los emails desconocidos.
-    with estado.app.app_context():
-        estado.app.extensions["hash_ficticio"] = cifrar(secrets.token_urlsafe(16)).encode("ascii")
+    Fuera de depuración y pruebas, sin clave, con una de menos de 32 bytes o con
+    una de ejemplo, lanza ``SecretoDebil``: la app se niega a arrancar.
+    """
+    # [solución] tarea 2: sin un JWT_SECRET_KEY fuerte la app no arranca (salvo sin clave en depuración o pruebas).
+    clave = app.config.get("JWT_SECRET_KEY")
+    if not clave:
+        if app.debug or app.testing:
+            app.config["JWT_SECRET_KEY"] = secrets.token_hex(32)  # solo para esta ejecución
+            return
+        raise SecretoDebil(f"Falta JWT_SECRET_KEY en el entorno. Genera una clave con:\n    {COMO_GENERAR}")
+    if len(str(clave).encode("utf-8")) < MIN_BYTES_SECRETO or clave in CLAVES_PUBLICAS:
+        raise SecretoDebil(
+            f"JWT_SECRET_KEY es débil: necesita al menos {MIN_BYTES_SECRETO} bytes aleatorios y no puede ser "
+            f"una clave de ejemplo. Genera una con:\n    {COMO_GENERAR}"
+        )
     # [ejercicio]
     # pass
     # [fin]
 
 
-def validar_registro(datos):
-    """Valida el cuerpo de ``POST /auth/registro``.
-
-    Devuelve ``(campos, None)`` con el email normalizado (sin espacios, en
-    minúsculas) y el nombre sin espacios, o ``(None, mensaje)`` si no es válido.
-    """
-    # [solución] tarea 1: un objeto con email, password y nombre válidos, y nada más.
-    if not isinstance(datos, dict):
-        return None, 'El cuerpo debe ser un objeto JSON: {"email": "…", "password": "…", "nombre": "…"}.'
-    desconocidos = sorted(set(datos) - set(CAMPOS_REGISTRO))
-    if desconocidos:
-        return None, f"Campos no permitidos: {', '.join(desconocidos)}. Se admiten: {', '.join(CAMPOS_REGISTRO)}."
-    for campo in CAMPOS_REGISTRO:
-        if campo not in datos:
-            return None, f"Falta el campo «{campo}»."
-        if not isinstance(datos[campo], str):
-            return None, f"El campo «{campo}» debe ser un texto."
-    email = datos["email"].strip().lower()
-    if len(email) > MAX_EMAIL or not EMAIL.match(email):
-        return None, "El campo «email» no es un email válido."
-    password = datos["password"]
-    if len(password) < MIN_PASSWORD:
-        return None, f"La contraseña debe tener al menos {MIN_PASSWORD} caracteres."
-    if len(password.encode("utf-8")) > MAX_PASSWORD_BYTES:
-        return None, f"La contraseña admite como máximo {MAX_PASSWORD_BYTES} bytes (bcrypt no admite más)."
-    nombre = datos["nombre"].strip()
-    if not nombre:
-        return None, "El campo «nombre» no puede estar vacío."
-    if len(nombre) > MAX_NOMBRE:
-        return None, f"El campo «nombre» admite como máximo {MAX_NOMBRE} caracteres."
-    return {"email": email, "password": password, "nombre": nombre}, None
-    # [ejercicio]
-    # return datos, None
+@bp.record_once
+def preparar(estado):
+    """Al registrar el blueprint: exige un secreto fuerte y calcula un hash bcrypt que no es de nadie."""
+    comprobar_secreto(estado.app)
+    # [solución] tarea 2: un hash bcrypt que no es de nadie, para comprobar también los emails desconocidos.
+    with estado.app.app_context():
+        estado.app.extensions["hash_ficticio"] = cifrar(secrets.token_urlsafe(16)).encode("ascii")
     # [fin]
-
-
-def usuario_actual():
-    """El ``Usuario`` del token de la petición, o ``None`` si no hay token o su usuario ya no existe.
-
-    El ``sub`` del token es el id del usuario como texto (``"7"``).
-    """
-    # [solución] tarea 3: busca el usuario cuyo id es get_jwt_identity().
-    identidad = get_jwt_identity()
-    if not isinstance(identidad, str) or not identidad.isdecimal() or int(identidad) > MAX_ID:
-        return None
-    return db.session.get(Usuario, int(identidad))
-    # [ejercicio]
-    # return None
-    # [fin]
-
-
-def token_sin_usuario():
-    return error("El usuario del token ya no existe.", 401)
-
-
-# [solución] tarea 1: registra al usuario con la contraseña cifrada y responde 201 (409 si el email existe).
-@bp.post("/auth/registro")
-def registro():
-    campos, mensaje = validar_registro(leer_json())
-    if mensaje:
-        return error(mensaje, 400)
-    if db.session.scalar(db.select(Usuario).filter_by(email=campos["email"])):
-        return error("Ya existe un usuario con ese email.", 409)
-    usuario = Usuario(email=campos["email"], nombre=campos["nombre"], password_hash=cifrar(campos["password"]))
-    db.session.add(usuario)
-    try:
-        db.session.commit()
-    except IntegrityError:  # otro registro con el mismo email ha llegado a la vez
-        db.session.rollback()
-        return error("Ya existe un usuario con ese email.", 409)
-    return jsonify(usuario.a_dict()), 201
-
-
-# [ejercicio]
-# @bp.post("/auth/registro")
-# def registro():
-#     return por_implementar()
-# [fin]
 
 
 # [solución] tarea 2: comprueba email y contraseña y responde {"access_token": …}; el mismo 401 en los dos fallos.
@@ -152,22 +86,5 @@ def login():
 # [ejercicio]
 # @bp.post("/auth/login")
 # def login():
-#     return por_implementar()
-# [fin]
-
-
-# [solución] tarea 3: el usuario del token (401 si ya no existe).
-@bp.get("/api/perfil")
-@jwt_required()
-def perfil():
-    usuario = usuario_actual()
-    if usuario is None:
-        return token_sin_usuario()
-    return jsonify(usuario.a_dict())
-
-
-# [ejercicio]
-# @bp.get("/api/perfil")
-# def perfil():
 #     return por_implementar()
 # [fin]

@@ -1,16 +1,7 @@
-"""La configuración: valores por defecto, lo que llega en ``config`` y un ``JWT_SECRET_KEY`` que debe ser fuerte."""
+"""La configuración: los valores por defecto y, encima, lo que llega en ``config`` (por ejemplo en las pruebas)."""
 
 import os
-import secrets
 from datetime import timedelta
-
-MIN_BYTES_SECRETO = 32  # HS256: la clave debe tener al menos 32 bytes (RFC 7518, sección 3.2)
-CLAVES_PUBLICAS = {"mi_clave_secreta", "super-secret-key-cambiar-en-produccion"}  # las de las semillas
-COMO_GENERAR = 'export JWT_SECRET_KEY=$(python -c "import secrets; print(secrets.token_hex(32))")'
-
-
-class SecretoDebil(RuntimeError):
-    """La app no arranca sin un JWT_SECRET_KEY fuerte."""
 
 
 def url_de_base_de_datos(carpeta_instance):
@@ -27,7 +18,7 @@ def url_de_base_de_datos(carpeta_instance):
 def configurar(app, config=None, *ajustes):
     """Los valores por defecto, los de cada parte (``ajustes``: funciones que devuelven un dict), luego ``config``.
 
-    Al final exige un secreto fuerte. Cada parte de la app que necesita ajustes
+    Cada parte de la app que necesita ajustes
     propios (el refresco, la revocación…) los declara en su módulo y la fábrica
     se los pasa aquí: la configuración se lee de arriba abajo en un solo sitio.
     """
@@ -43,14 +34,3 @@ def configurar(app, config=None, *ajustes):
         app.config.from_mapping(parte())
     if config:
         app.config.update(config)
-    comprobar_secreto(app)
-
-
-def comprobar_secreto(app):
-    """Exige un ``JWT_SECRET_KEY`` fuerte. Sin ninguno, solo en depuración o en pruebas se usa uno aleatorio.
-
-    Fuera de depuración y pruebas, sin clave, con una de menos de 32 bytes o con
-    una de ejemplo, lanza ``SecretoDebil``: la app se niega a arrancar.
-    """
-    # TODO (tarea 2): sin un JWT_SECRET_KEY fuerte la app no arranca (salvo sin clave en depuración o pruebas).
-    pass
