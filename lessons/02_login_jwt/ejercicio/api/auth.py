@@ -4,12 +4,12 @@ import secrets
 
 import bcrypt
 from flask import Blueprint, current_app, jsonify
-from flask_jwt_extended import create_access_token
 
 from .cuerpo import leer_json
 from .errores import error
 from .extensiones import db
 from .modelos import Usuario
+from .tokens import tokens_del_login
 from .usuarios import MAX_PASSWORD_BYTES, cifrar
 
 bp = Blueprint("auth", __name__)
