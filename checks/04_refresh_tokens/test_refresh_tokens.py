@@ -112,7 +112,7 @@ def sql(app, consulta, *parametros):
 
 @comprobacion(tarea=None, puntos=0)
 def test_estructura(crear_app):
-    """app.py se importa y create_app(config) devuelve una aplicación Flask."""
+    """El paquete api se importa y create_app(config) devuelve una aplicación Flask."""
     crear_app()
 
 

@@ -109,7 +109,8 @@ def quitar_marcas(texto, archivo="<texto>"):
             salida.append(linea)
     if modo != "normal":
         raise ErrorDeMarcas(f"{archivo}:{inicio}: falta la marca [fin] del bloque que empieza aquí.")
-    return "".join(salida)
+    # Sin los bloques [ejercicio] quedan huecos: como mucho dos líneas en blanco seguidas, ninguna al final.
+    return re.sub(r"\n{4,}", "\n\n\n", "".join(salida)).rstrip("\n") + "\n"
 
 
 class ErrorDeHerencia(ValueError):
