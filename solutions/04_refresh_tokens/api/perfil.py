@@ -8,6 +8,7 @@ from .cuerpo import leer_json
 from .errores import error
 from .extensiones import db
 from .modelos import Articulo
+from .tokens import tras_cambiar_password
 from .usuarios import MAX_PASSWORD_BYTES, cifrar, problema_de_password, token_sin_usuario, usuario_actual
 
 bp = Blueprint("perfil", __name__)
@@ -41,7 +42,7 @@ def cambiar_password():
         return error("La contraseña actual no es correcta.", 401)
     usuario.password_hash = cifrar(datos["password_nueva"])
     db.session.commit()
-    return "", 204
+    return tras_cambiar_password(usuario)
 
 
 # [ejercicio]

@@ -33,6 +33,14 @@ def access_del_refresco(usuario, refresh_token=None):
     return create_access_token(identity=str(usuario.id), fresh=False)
 
 
+def tras_cambiar_password(usuario):
+    """La respuesta de ``POST /api/perfil/password`` cuando ya se ha guardado la contraseña nueva: 204 sin cuerpo.
+
+    (En la lección 05, además, cierra las demás sesiones y da dos tokens nuevos.)
+    """
+    return "", 204
+
+
 # [solución] tarea 3: los claims de todos los tokens salen de claims_del_usuario.
 @jwt.additional_claims_loader
 # [fin]

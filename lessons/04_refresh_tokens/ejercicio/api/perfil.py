@@ -8,6 +8,7 @@ from .cuerpo import leer_json
 from .errores import error
 from .extensiones import db
 from .modelos import Articulo
+from .tokens import tras_cambiar_password
 from .usuarios import MAX_PASSWORD_BYTES, cifrar, problema_de_password, token_sin_usuario, usuario_actual
 
 bp = Blueprint("perfil", __name__)
