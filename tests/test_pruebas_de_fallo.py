@@ -66,6 +66,8 @@ def test_los_modulos_heredados_coinciden_con_su_original(leccion):
     """Lo que una lección hereda (hereda.toml) es una copia generada, nunca hecha a mano, y nada sobra."""
     distintos = ejercicios.heredados_desactualizados(leccion.solucion)
     assert not distintos, f"{distintos} no coinciden con su original: ejecuta «taller sincronizar»"
+    olvidados = ejercicios.olvidados(leccion.solucion)
+    assert not olvidados, f"{olvidados} están en la lección anterior pero esta ni los hereda ni los tiene"
     sobran = ejercicios.sobrantes(leccion.solucion, leccion.ejercicio)
     assert not sobran, f"{sobran} ya no se generan desde la solución: ejecuta «taller sincronizar»"
 

@@ -355,6 +355,12 @@ def orden_sincronizar(verificar):
             if heredados and not verificar:
                 ejercicios.escribir_heredados(leccion.solucion)
             pendientes += [f"{leccion.solucion.relative_to(leccion.base)}/{h} (heredado)" for h in heredados]
+            olvidados = ejercicios.olvidados(leccion.solucion)
+            if olvidados:
+                raise click.ClickException(
+                    f"{leccion.solucion.relative_to(leccion.base)} no tiene ni hereda {', '.join(olvidados)}: "
+                    f"añádelos a su {ejercicios.HEREDA} o escríbelos"
+                )
             sobran = ejercicios.sobrantes(leccion.solucion, leccion.ejercicio)
             if sobran and not verificar:
                 for archivo in sobran:

@@ -167,6 +167,20 @@ def heredados_desactualizados(solucion):
     ]
 
 
+def olvidados(solucion):
+    """Los .py de la lección de la que hereda ``solucion`` que esta ni hereda ni tiene (un módulo que falta)."""
+    solucion = Path(solucion)
+    de, _ = herencia(solucion)
+    if de is None:
+        return []
+    anterior = solucion.parent / de
+    return [
+        str(p.relative_to(anterior))
+        for p in archivos_de(anterior)
+        if p.suffix == ".py" and not (solucion / p.relative_to(anterior)).is_file()
+    ]
+
+
 def escribir_heredados(solucion):
     """Escribe en ``solucion`` los módulos que hereda. Devuelve las rutas escritas."""
     escritos = []

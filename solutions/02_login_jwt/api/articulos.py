@@ -1,12 +1,12 @@
-"""Los artículos: el CRUD de la lección 01 con autor, token para escribir y borradores solo para su autor."""
+"""Los artículos: el CRUD de la lección 01 con autor. Quién puede ver o escribir cada uno lo dice ``permisos.py``."""
 
 from flask import Blueprint, jsonify, request, url_for
-from flask_jwt_extended import jwt_required
 
 from .cuerpo import leer_json
 from .errores import error
 from .extensiones import db
 from .modelos import MAX_CONTENIDO, MAX_ID, MAX_TITULO, Articulo, ahora
+from .permisos import escritor_requerido, exigir_autor, puede_ver, token_opcional, visibles
 from .usuarios import token_sin_usuario, usuario_actual
 
 bp = Blueprint("articulos", __name__)
@@ -66,53 +66,15 @@ def no_encontrado(articulo_id):
     return error(f"No existe ningún artículo con id {articulo_id}.", 404)
 
 
-def puede_ver(articulo):
-    """Los publicados los ve cualquiera; los borradores, solo su autor."""
-    # [solución] tarea 5: un borrador solo lo ve su autor.
-    if articulo.publicado:
-        return True
-    usuario = usuario_actual()
-    return usuario is not None and articulo.autor_id == usuario.id
-    # [ejercicio]
-    # return True
-    # [fin]
-
-
-def exigir_autor(articulo):
-    """``None`` si el usuario del token es el autor; si no, la respuesta de error (401 o 403)."""
-    # [solución] tarea 4: 401 si el usuario del token ya no existe; 403 si no es el autor.
-    usuario = usuario_actual()
-    if usuario is None:
-        return token_sin_usuario()
-    if articulo.autor_id != usuario.id:
-        return error("Solo el autor puede modificar o borrar este artículo.", 403)
-    return None
-    # [ejercicio]
-    # return None
-    # [fin]
-
-
 @bp.get("/api/articulos")
-# [solución] tarea 5: el token es opcional: sin él se ven solo los publicados.
-@jwt_required(optional=True)
-# [fin]
+@token_opcional
 def listar_articulos():
-    consulta = db.select(Articulo).order_by(Articulo.id)
-    # [solución] tarea 5: los publicados y, con token, también los borradores propios.
-    usuario = usuario_actual()
-    if usuario is None:
-        consulta = consulta.where(Articulo.publicado)
-    else:
-        consulta = consulta.where(db.or_(Articulo.publicado, Articulo.autor_id == usuario.id))
-    # [fin]
-    articulos = db.session.scalars(consulta)
+    articulos = db.session.scalars(visibles(db.select(Articulo).order_by(Articulo.id)))
     return jsonify([articulo.a_dict() for articulo in articulos])
 
 
 @bp.get("/api/articulos/<int:articulo_id>")
-# [solución] tarea 5: el token es opcional.
-@jwt_required(optional=True)
-# [fin]
+@token_opcional
 def obtener_articulo(articulo_id):
     articulo = buscar(articulo_id)
     if articulo is None or not puede_ver(articulo):  # un borrador ajeno «no existe»
@@ -121,23 +83,15 @@ def obtener_articulo(articulo_id):
 
 
 @bp.post("/api/articulos")
-# [solución] tarea 4: crear exige un token.
-@jwt_required()
-# [fin]
+@escritor_requerido
 def crear_articulo():
-    # [solución] tarea 4: el autor es el usuario del token.
     autor = usuario_actual()
     if autor is None:
         return token_sin_usuario()
-    # [fin]
     campos, mensaje = validar_articulo(leer_json())
     if mensaje:
         return error(mensaje, 400)
-    # [solución] tarea 4: guarda quién es el autor.
     articulo = Articulo(**campos, autor_id=autor.id)
-    # [ejercicio]
-    # articulo = Articulo(**campos)
-    # [fin]
     db.session.add(articulo)
     db.session.commit()
     ubicacion = url_for(".obtener_articulo", articulo_id=articulo.id)
@@ -146,17 +100,13 @@ def crear_articulo():
 
 @bp.put("/api/articulos/<int:articulo_id>")
 @bp.patch("/api/articulos/<int:articulo_id>")
-# [solución] tarea 4: modificar exige un token.
-@jwt_required()
-# [fin]
+@escritor_requerido
 def actualizar_articulo(articulo_id):
     articulo = buscar(articulo_id)
     if articulo is None or not puede_ver(articulo):  # un borrador ajeno «no existe»: 404, no 403
         return no_encontrado(articulo_id)
-    # [solución] tarea 4: solo su autor lo modifica.
     if respuesta := exigir_autor(articulo):
         return respuesta
-    # [fin]
     parcial = request.method == "PATCH"
     campos, mensaje = validar_articulo(leer_json(), parcial=parcial)
     if mensaje:
@@ -169,17 +119,13 @@ def actualizar_articulo(articulo_id):
 
 
 @bp.delete("/api/articulos/<int:articulo_id>")
-# [solución] tarea 4: borrar exige un token.
-@jwt_required()
-# [fin]
+@escritor_requerido
 def eliminar_articulo(articulo_id):
     articulo = buscar(articulo_id)
     if articulo is None or not puede_ver(articulo):  # un borrador ajeno «no existe»: 404, no 403
         return no_encontrado(articulo_id)
-    # [solución] tarea 4: solo su autor lo borra.
     if respuesta := exigir_autor(articulo):
         return respuesta
-    # [fin]
     db.session.delete(articulo)
     db.session.commit()
     return "", 204

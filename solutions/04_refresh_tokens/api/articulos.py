@@ -1,13 +1,13 @@
 # Generado por «taller sincronizar» desde solutions/02_login_jwt/api/articulos.py: edítalo allí.
-"""Los artículos: el CRUD de la lección 01 con autor, token para escribir y borradores solo para su autor."""
+"""Los artículos: el CRUD de la lección 01 con autor. Quién puede ver o escribir cada uno lo dice ``permisos.py``."""
 
 from flask import Blueprint, jsonify, request, url_for
-from flask_jwt_extended import jwt_required
 
 from .cuerpo import leer_json
 from .errores import error
 from .extensiones import db
 from .modelos import MAX_CONTENIDO, MAX_ID, MAX_TITULO, Articulo, ahora
+from .permisos import escritor_requerido, exigir_autor, puede_ver, token_opcional, visibles
 from .usuarios import token_sin_usuario, usuario_actual
 
 bp = Blueprint("articulos", __name__)
@@ -67,39 +67,15 @@ def no_encontrado(articulo_id):
     return error(f"No existe ningún artículo con id {articulo_id}.", 404)
 
 
-def puede_ver(articulo):
-    """Los publicados los ve cualquiera; los borradores, solo su autor."""
-    if articulo.publicado:
-        return True
-    usuario = usuario_actual()
-    return usuario is not None and articulo.autor_id == usuario.id
-
-
-def exigir_autor(articulo):
-    """``None`` si el usuario del token es el autor; si no, la respuesta de error (401 o 403)."""
-    usuario = usuario_actual()
-    if usuario is None:
-        return token_sin_usuario()
-    if articulo.autor_id != usuario.id:
-        return error("Solo el autor puede modificar o borrar este artículo.", 403)
-    return None
-
-
 @bp.get("/api/articulos")
-@jwt_required(optional=True)
+@token_opcional
 def listar_articulos():
-    consulta = db.select(Articulo).order_by(Articulo.id)
-    usuario = usuario_actual()
-    if usuario is None:
-        consulta = consulta.where(Articulo.publicado)
-    else:
-        consulta = consulta.where(db.or_(Articulo.publicado, Articulo.autor_id == usuario.id))
-    articulos = db.session.scalars(consulta)
+    articulos = db.session.scalars(visibles(db.select(Articulo).order_by(Articulo.id)))
     return jsonify([articulo.a_dict() for articulo in articulos])
 
 
 @bp.get("/api/articulos/<int:articulo_id>")
-@jwt_required(optional=True)
+@token_opcional
 def obtener_articulo(articulo_id):
     articulo = buscar(articulo_id)
     if articulo is None or not puede_ver(articulo):  # un borrador ajeno «no existe»
@@ -108,7 +84,7 @@ def obtener_articulo(articulo_id):
 
 
 @bp.post("/api/articulos")
-@jwt_required()
+@escritor_requerido
 def crear_articulo():
     autor = usuario_actual()
     if autor is None:
@@ -125,7 +101,7 @@ def crear_articulo():
 
 @bp.put("/api/articulos/<int:articulo_id>")
 @bp.patch("/api/articulos/<int:articulo_id>")
-@jwt_required()
+@escritor_requerido
 def actualizar_articulo(articulo_id):
     articulo = buscar(articulo_id)
     if articulo is None or not puede_ver(articulo):  # un borrador ajeno «no existe»: 404, no 403
@@ -144,7 +120,7 @@ def actualizar_articulo(articulo_id):
 
 
 @bp.delete("/api/articulos/<int:articulo_id>")
-@jwt_required()
+@escritor_requerido
 def eliminar_articulo(articulo_id):
     articulo = buscar(articulo_id)
     if articulo is None or not puede_ver(articulo):  # un borrador ajeno «no existe»: 404, no 403

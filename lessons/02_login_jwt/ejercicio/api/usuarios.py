@@ -64,7 +64,7 @@ def usuario_actual():
 
 
 def token_sin_usuario():
-    return error("El usuario del token ya no existe.", 401)
+    return error("El usuario del token ya no existe.", 401, "USER_NOT_FOUND")
 
 
 # TODO (tarea 1): registra al usuario con la contraseña cifrada y responde 201 (409 si el email existe).

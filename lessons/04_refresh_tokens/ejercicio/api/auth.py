@@ -66,5 +66,5 @@ def login():
     guardado = usuario.password_hash.encode("ascii") if usuario else current_app.extensions["hash_ficticio"]
     correcta = bcrypt.checkpw(password.encode("utf-8"), guardado)
     if usuario is None or not correcta:
-        return error("Email o contraseña incorrectos.", 401)
+        return error("Email o contraseña incorrectos.", 401, "INVALID_CREDENTIALS")
     return jsonify(tokens_del_login(usuario))

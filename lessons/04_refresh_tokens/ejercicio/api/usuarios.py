@@ -81,7 +81,7 @@ def usuario_actual():
 
 
 def token_sin_usuario():
-    return error("El usuario del token ya no existe.", 401)
+    return error("El usuario del token ya no existe.", 401, "USER_NOT_FOUND")
 
 
 @bp.post("/auth/registro")

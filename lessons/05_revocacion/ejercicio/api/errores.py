@@ -15,8 +15,12 @@ MENSAJES_HTTP = {
 }
 
 
-def error(mensaje, estado):
-    """Respuesta de error en JSON: ``{"error": mensaje}`` con su código HTTP."""
+def error(mensaje, estado, codigo=None):
+    """Respuesta de error en JSON: ``{"error": mensaje}`` con su código HTTP.
+
+    ``codigo`` es el código estable del error para las máquinas (``"INVALID_CREDENTIALS"``):
+    las rutas ya lo dicen, pero hasta la lección 07 no viaja en la respuesta.
+    """
     return jsonify(error=mensaje), estado
 
 

@@ -32,7 +32,7 @@ def cambiar_password():
     if mensaje := problema_de_password(datos.get("password_nueva"), "password_nueva"):
         return error(mensaje, 400)
     if not bcrypt.checkpw(actual.encode("utf-8"), usuario.password_hash.encode("ascii")):
-        return error("La contraseña actual no es correcta.", 401)
+        return error("La contraseña actual no es correcta.", 401, "INVALID_CREDENTIALS")
     usuario.password_hash = cifrar(datos["password_nueva"])
     db.session.commit()
     return tras_cambiar_password(usuario)

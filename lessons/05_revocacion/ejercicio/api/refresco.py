@@ -61,6 +61,6 @@ def refrescar():
     if current_app.config["ROTAR_REFRESH_TOKENS"]:  # tarea 5
         respuesta["refresh_token"] = rotar_refresh_token(usuario)
         if respuesta["refresh_token"] is None:
-            return error("Este refresh token ya se usó: inicia sesión de nuevo.", 401)
+            return error("Este refresh token ya se usó: inicia sesión de nuevo.", 401, "TOKEN_REVOKED")
     respuesta["access_token"] = access_del_refresco(usuario, respuesta.get("refresh_token"))
     return jsonify(respuesta)
