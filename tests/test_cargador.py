@@ -76,3 +76,13 @@ def test_una_base_de_datos_de_otra_version_no_da_500_sino_que_dice_que_hacer(tmp
     resultado = app.test_cli_runner().invoke(args=["init-db"])
     assert resultado.exit_code == 0 and "Base de datos creada de nuevo" in resultado.output
     assert app.test_client().get("/api/articulos").status_code == 200
+
+
+def test_tras_anadir_el_rol_la_base_del_punto_de_partida_no_da_500(tmp_path):
+    """Lección 06: la base creada por el punto de partida (sin usuario.rol) y luego la tarea 1 hecha: 503 claro."""
+    config = config_de_prueba(tmp_path, "compartida.sqlite")
+    cargar_fabrica(RAIZ / "lessons" / "06_roles" / "ejercicio" / "api")(config)  # crea las tablas sin «rol»
+    app = cargar_fabrica(RAIZ / "solutions" / "06_roles" / "api")(config)
+    respuesta = app.test_client().post("/auth/registro", json={"email": "a@example.com", "password": "x" * 8})
+    assert respuesta.status_code == 503
+    assert "usuario.rol" in respuesta.get_json()["error"] and "init-db" in respuesta.get_json()["error"]

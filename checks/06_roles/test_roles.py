@@ -102,7 +102,7 @@ def espera_estado(r, estado, quien, ayuda=None):
 
 @comprobacion(tarea=None, puntos=0)
 def test_estructura(crear_app):
-    """app.py se importa y create_app(config) devuelve una aplicación Flask."""
+    """El paquete api se importa y create_app(config) devuelve una aplicación Flask."""
     crear_app()
 
 
