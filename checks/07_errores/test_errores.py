@@ -33,9 +33,9 @@ PISTA_WWW = ('Todo 401 lleva WWW-Authenticate: sin token, «Bearer realm="api"»
              '«Bearer realm="api", error="invalid_token", error_description="…"» (RFC 6750, sección 3).')
 PISTA_HTTP = ("Un solo @app.errorhandler(HTTPException) que responda con error(mensaje, e.code) para cualquier "
               "código (400, 404, 405, 413, 415, 429, 500…), con Allow en el 405.")
-PISTA_LIMITE = ("Crea un Limiter(get_remote_address, app=app) en create_app y decora el login con "
-                "limitador.limit(...) (5 por minuto) y el registro (10 por minuto); RATELIMIT_HEADERS_ENABLED=True "
-                "añade Retry-After.")
+PISTA_LIMITE = ("Crea un Limiter(get_remote_address, app=app) en init_app de api/limites.py y limita el blueprint "
+                "del login con limitador.limit(...) (5 por minuto) y el del registro (10 por minuto); "
+                "RATELIMIT_HEADERS_ENABLED=True añade Retry-After.")
 MENSAJES_CRUDOS = ("utf-8", "codec", "Invalid header", "Not enough segments", "Signature verification",
                    "Only non-refresh", "Traceback", "msg")
 
@@ -104,7 +104,7 @@ def token_ajeno(**claims):
 
 @comprobacion(tarea=None, puntos=0)
 def test_estructura(crear_app):
-    """app.py se importa y create_app(config) devuelve una aplicación Flask."""
+    """El paquete api se importa y create_app(config) devuelve una aplicación Flask."""
     crear_app()
 
 
