@@ -86,3 +86,61 @@ def test_tras_anadir_el_rol_la_base_del_punto_de_partida_no_da_500(tmp_path):
     respuesta = app.test_client().post("/auth/registro", json={"email": "a@example.com", "password": "x" * 8})
     assert respuesta.status_code == 503
     assert "usuario.rol" in respuesta.get_json()["error"] and "init-db" in respuesta.get_json()["error"]
+
+
+def puerto_libre():
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def espera_respuesta(proceso, url):
+    import time
+    import urllib.request
+
+    for _ in range(150):
+        try:
+            with urllib.request.urlopen(url, timeout=1) as r:
+                return r.status, r.read()
+        except OSError:
+            if proceso.poll() is not None:
+                break
+            time.sleep(0.1)
+    proceso.terminate()
+    pytest.fail(f"nadie respondió en {url}: {proceso.communicate(timeout=10)[0]}")
+
+
+@pytest.mark.parametrize("leccion", ["02_login_jwt", "07_errores"])
+@pytest.mark.parametrize("como", ["taller ejecutar", "flask --app api run"])
+def test_el_paquete_se_sirve_como_dicen_los_textos(tmp_path, leccion, como):
+    """«taller ejecutar NN --ejercicio» y, desde la carpeta del ejercicio, «flask --app api run»."""
+    import os
+    import secrets
+    import subprocess
+    import sys
+
+    ejercicio = tmp_path / leccion / "ejercicio"
+    shutil.copytree(RAIZ / "lessons" / leccion / "ejercicio", ejercicio, ignore=shutil.ignore_patterns("instance"))
+    puerto = puerto_libre()
+    entorno = {**os.environ, "JWT_SECRET_KEY": secrets.token_hex(32)}
+    if como == "taller ejecutar":
+        (tmp_path / "lessons").mkdir()
+        (tmp_path / leccion).rename(tmp_path / "lessons" / leccion)
+        for carpeta in ("checks", "solutions"):
+            (tmp_path / carpeta).mkdir()
+        orden = [sys.executable, "-m", "taller.cli", "ejecutar", leccion[:2], "--ejercicio", "--puerto", str(puerto)]
+        cwd, entorno["TALLER_RAIZ"] = tmp_path, str(tmp_path)
+        ejercicio = tmp_path / "lessons" / leccion / "ejercicio"
+    else:
+        orden = [sys.executable, "-m", "flask", "--app", "api", "run", "--port", str(puerto)]
+        cwd = ejercicio
+    proceso = subprocess.Popen(orden, cwd=cwd, env=entorno, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        estado, cuerpo = espera_respuesta(proceso, f"http://127.0.0.1:{puerto}/api/articulos")
+        assert estado == 200 and cuerpo.strip() == b"[]"
+    finally:
+        proceso.terminate()
+        proceso.communicate(timeout=10)
+    assert (ejercicio / "instance" / "articulos.sqlite").is_file()
