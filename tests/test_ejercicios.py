@@ -11,6 +11,7 @@ from taller.ejercicios import (
     generar_ejercicio,
     heredados_desactualizados,
     heredados_esperados,
+    olvidados,
     quitar_marcas,
     sobrantes,
 )
@@ -155,3 +156,13 @@ def test_heredar_un_modulo_que_no_existe_es_un_error(tmp_path):
     cuatro = leccion(soluciones, "04_dos", {"api/__init__.py": "x = 4\n"}, hereda=("02_uno", ["api/auth.py"]))
     with pytest.raises(ErrorDeHerencia, match="api/auth.py"):
         heredados_esperados(cuatro)
+
+
+def test_un_modulo_de_la_leccion_anterior_que_ni_se_hereda_ni_se_tiene_se_detecta(tmp_path):
+    soluciones = tmp_path / "solutions"
+    leccion(soluciones, "02_uno", {"api/__init__.py": "x = 2\n", "api/permisos.py": "y = 1\n"})
+    cuatro = leccion(soluciones, "04_dos", {"api/__init__.py": "x = 4\n"}, hereda=("02_uno", []))
+    assert olvidados(cuatro) == ["api/permisos.py"]
+    (cuatro / "hereda.toml").write_text('de = "02_uno"\nmodulos = ["api/permisos.py"]\n', encoding="utf-8")
+    escribir_heredados(cuatro)
+    assert olvidados(cuatro) == []
