@@ -79,7 +79,7 @@ def cargar_modulo(archivo):
     modulo = importlib.util.module_from_spec(spec)
     sys.modules[nombre] = modulo  # Flask busca aquí el módulo para saber su carpeta
     carpeta = archivo.parent
-    mostrado = f"{archivo.name}/" if es_paquete else archivo.name
+    mostrado = f"El paquete {archivo.name}/" if es_paquete else archivo.name
     sys.path.insert(0, str(carpeta))  # para que el objetivo pueda importar sus propios módulos
     try:
         spec.loader.exec_module(modulo)
