@@ -69,6 +69,13 @@ def a_mano(cabecera, payload, clave=CLAVE, hash_=hashlib.sha256):
 
 
 HS256 = {"alg": "HS256", "typ": "JWT"}
+ALFABETO = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+
+def firma_no_canonica(token):
+    """El mismo token con el último carácter de la firma cambiado por otro que da los mismos 32 bytes."""
+    firma = token.rsplit(".", 1)[1]  # 43 caracteres: los 2 bits bajos del último no cuentan
+    return token[:-1] + ALFABETO[ALFABETO.index(firma[-1]) ^ 1]
 
 
 def firmado(payload, clave=CLAVE):
@@ -167,6 +174,22 @@ def test_base64url_decodifica_y_rechaza_lo_que_no_lo_es(modulo):
         )
 
 
+@comprobacion(tarea=1, puntos=1)
+def test_base64url_exige_la_forma_canonica(modulo):
+    """b64url_decodificar rechaza un texto cuyo último carácter lleva bits de más (base64url no canónico)."""
+    firma = b64(hashlib.sha256(b"firma").digest())  # 43 caracteres: al último le sobran 2 bits
+    firma_mala = firma[:-1] + ALFABETO[ALFABETO.index(firma[-1]) ^ 1]
+    # «YR» da los mismos bytes que «YQ» (b"a"); «YWJ», los de «YWI» (b"ab"); la firma, los de la buena.
+    for malo, bueno in [("YR", "YQ"), ("YWJ", "YWI"), ("YWJjZB", "YWJjZA"), (firma_mala, firma)]:
+        espera_excepcion(
+            modulo.TokenMalFormado, lambda: modulo.b64url_decodificar(malo),
+            f"en b64url_decodificar({resumen(malo, 50)}) (la forma canónica es {resumen(bueno, 50)})",
+            "base64.urlsafe_b64decode ignora los bits que sobran en el último carácter, así que varios textos dan "
+            "los mismos bytes y un token tendría varias formas válidas. Vuelve a codificar lo decodificado y exige "
+            "que coincida con el texto (RFC 4648 §3.5).",
+        )
+
+
 # ── Tarea 2: firmar ──────────────────────────────────────────────────────────
 
 PAYLOAD_FIJO = {"sub": "42", "nombre": "Ana Núñez", "rol": "editor", "iat": 1_700_000_000}
@@ -230,6 +253,35 @@ def test_codificar_valida_la_entrada(modulo):
                         "Comprueba isinstance(payload, dict) y que la clave es str o bytes y no está vacía.")
 
 
+@comprobacion(tarea=2, puntos=1)
+def test_rechaza_claves_de_menos_de_32_bytes(modulo):
+    """codificar y decodificar rechazan (ValueError) una clave de menos de 32 bytes y aceptan una de 32."""
+    for clave in (b"k", "k", "x" * 31, b"\x00" * 31, "ñ" * 15 + "x"):  # «ñ» ocupa 2 bytes en UTF-8: 31 bytes
+        n = len(clave if isinstance(clave, bytes) else clave.encode())
+        for nombre, llamada in [
+            (f"codificar({{'sub': '1'}}, clave de {n} bytes)", lambda: modulo.codificar({"sub": "1"}, clave)),
+            (f"decodificar(token firmado con esa clave, clave de {n} bytes)",
+             lambda: modulo.decodificar(firmado({"sub": "1"}, clave), clave, ahora=AHORA)),
+        ]:
+            try:
+                resultado = llamada()
+            except ValueError:
+                continue
+            except Exception as e:
+                raise Desajuste("ValueError", f"{type(e).__name__}: {str(e)[:120]}", f"en {nombre}") from None
+            raise Desajuste("que lanzara ValueError", f"que devolviera {resumen(resultado)}", f"en {nombre}",
+                            "RFC 7518 §3.2: una clave HS256 tiene 256 bits (32 bytes) o más. Cuenta los bytes "
+                            "(un texto, en UTF-8), no los caracteres, y rechaza las claves más cortas.")
+    for clave, como in [("x" * 32, "clave de 32 bytes"), ("ñ" * 16, "clave de 16 «ñ» (32 bytes en UTF-8)")]:
+        llamar(lambda: modulo.codificar({"sub": "1"}, clave), f"codificar({{'sub': '1'}}, {como})",
+               "Se cuentan los bytes de la clave (un texto, en UTF-8), no sus caracteres.")
+        token = firmado({"sub": "1"}, clave)
+        leido = llamar(lambda: modulo.decodificar(token, clave, ahora=AHORA), f"decodificar(token, {como})",
+                       "Se cuentan los bytes de la clave (un texto, en UTF-8), no sus caracteres.")
+        if leido != {"sub": "1"}:
+            raise Desajuste("{'sub': '1'}", resumen(leido), f"en decodificar(token, {como})")
+
+
 def importaciones_prohibidas(modulo):
     arbol = ast.parse(open(modulo.__file__, encoding="utf-8").read())
     encontradas = set()
@@ -278,6 +330,7 @@ def test_rechaza_tokens_mal_formados(modulo):
         (a_mano(HS256, "null"), "bien firmado pero con un payload null"),
         (a_mano(HS256, "no es json"), "bien firmado pero con un payload que no es JSON"),
         (firmado({"sub": "7"})[:-2] + "$$", "con la firma fuera de base64url"),
+        (firma_no_canonica(firmado({"sub": "7"})), "bien firmado pero con bits de más en el último carácter de la firma"),
     ]
     for token, como in casos:
         espera_excepcion(modulo.TokenMalFormado, lambda: modulo.decodificar(token, CLAVE, ahora=AHORA),
@@ -285,6 +338,26 @@ def test_rechaza_tokens_mal_formados(modulo):
                          "Comprueba que son 3 segmentos, decodifica cada uno con b64url_decodificar y exige que "
                          "cabecera y payload sean un dict; json.loads puede lanzar ValueError (y RecursionError "
                          "con un JSON anidado sin fin).")
+
+
+@comprobacion(tarea=3, puntos=1)
+def test_rechaza_extensiones_criticas(modulo):
+    """Un token bien firmado cuya cabecera pide extensiones críticas («crit») da TokenMalFormado."""
+    payload = {"sub": "7", "rol": "admin"}
+    casos = [
+        ({"alg": "HS256", "crit": ["exp"], "exp": AHORA - 3600}, 'con "crit": ["exp"] y un "exp" en la cabecera'),
+        ({"alg": "HS256", "b64": False, "crit": ["b64"]}, 'con "b64": false y "crit": ["b64"] (RFC 7797)'),
+        ({"alg": "HS256", "crit": ["http://example.com/desconocida"], "http://example.com/desconocida": True},
+         "con una extensión crítica desconocida"),
+        ({"alg": "HS256", "crit": []}, 'con "crit": []'),
+    ]
+    for cabecera, como in casos:
+        token = a_mano(cabecera, payload)
+        espera_excepcion(modulo.TokenMalFormado, lambda: modulo.decodificar(token, CLAVE, ahora=AHORA),
+                         f"al decodificar un token {como}",
+                         "RFC 7515 §4.1.11: «crit» lista extensiones que quien verifica DEBE entender; si no las "
+                         "entiende, el token no es válido. Tu módulo no entiende ninguna: si la cabecera tiene "
+                         "«crit», rechaza el token.")
 
 
 @comprobacion(tarea=3, puntos=1)
@@ -430,6 +503,20 @@ def test_rechaza_tokens_todavia_no_validos(modulo):
                        f"decodificar con nbf = ahora {nbf - AHORA:+d} s")
         if leido != payload:
             raise Desajuste(repr(payload), resumen(leido), f"con nbf = ahora {nbf - AHORA:+d} s")
+
+
+@comprobacion(tarea=5, puntos=1)
+def test_rechaza_fechas_que_no_son_finitas(modulo):
+    """Un exp o un nbf NaN, Infinity, -Infinity o 1e400 (bien firmado) da TokenMalFormado, no un token eterno."""
+    for claim in ("exp", "nbf"):
+        for valor in ("NaN", "Infinity", "-Infinity", "1e400"):
+            token = a_mano(HS256, f'{{"sub":"7","{claim}":{valor}}}')
+            espera_excepcion(
+                modulo.TokenMalFormado, lambda: modulo.decodificar(token, CLAVE, ahora=AHORA),
+                f'en decodificar(token con "{claim}": {valor}, clave, ahora={AHORA})',
+                "json.loads acepta NaN e Infinity, y 1e400 se convierte en inf: con exp = NaN, «ahora >= exp» es "
+                "siempre falso y el token no caduca nunca. Una fecha es un número finito: math.isfinite(valor).",
+            )
 
 
 @comprobacion(tarea=5, puntos=2)
