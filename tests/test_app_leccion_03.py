@@ -170,6 +170,112 @@ def test_otro_algoritmo(client_03):
         "El algoritmo lo fija quien verifica, no el token (RFC 8725 §3.1).")
 
 
+def a_mano(cabecera, payload, clave=CLAVE):
+    """Un token HS256 firmado aquí, con la cabecera y el payload (texto JSON) que se quiera."""
+    import hashlib
+    import hmac
+
+    entrada = f"{b64(cabecera)}.{b64(payload)}"
+    return f"{entrada}.{b64(hmac.new(clave.encode(), entrada.encode(), hashlib.sha256).digest())}"
+
+
+MOTIVO_B64 = ("La cabecera lleva «b64» (RFC 7797): con «b64»: false, lo firmado no es el payload en base64url. "
+              "Un JWT nunca puede usarlo («JWTs MUST NOT use the unencoded payload option», RFC 7797), así que "
+              "este inspector no lo verifica.")
+
+
+@pytest.mark.parametrize("cabecera", [
+    '{"alg":"HS256","b64":false,"crit":["b64"]}',
+    '{"alg":"HS256","b64":false}',
+], ids=["con_crit", "sin_crit"])
+@pytest.mark.parametrize("clave", [CLAVE, CLAVE + "x"], ids=["clave_buena", "clave_mala"])
+def test_b64_false_no_se_da_por_bueno(client_03, cabecera, clave):
+    """Issue 11: con «b64»: false y la clave equivocada, PyJWT lanzaba DecodeError y el inspector decía
+    «La firma es correcta». Un JWT no puede usar RFC 7797: se rechaza, con cualquier clave."""
+    token = a_mano(cabecera, '{"sub":"1","rol":"admin"}')
+    r = inspeccionar(client_03, token, clave)
+    assert r.status_code == 200
+    assert r.get_json()["verificacion"] == {"estado": "invalida", "motivo": MOTIVO_B64, "avisos": []}
+
+
+def test_crit_desconocido_se_rechaza(client_03):
+    token = a_mano('{"alg":"HS256","crit":["exp"],"exp":1}', '{"sub":"1"}')
+    r = inspeccionar(client_03, token, CLAVE)
+    assert r.get_json()["verificacion"] == {
+        "estado": "invalida",
+        "motivo": 'La cabecera exige entender las extensiones críticas ["exp"] (RFC 7515 §4.1.11); este inspector '
+                  "no entiende ninguna, así que el token no es válido.",
+        "avisos": [],
+    }
+
+
+@pytest.mark.parametrize("cabecera", [
+    '{"alg":"HS256","typ":"JWT"}', '{"alg":"HS256","kid":5}', '{"alg":"HS256","b64":false,"crit":["b64"]}',
+    '{"alg":"HS256","crit":["b64"]}', '{"alg":"HS256","crit":[]}', '{"alg":"HS256","b64":true}',
+])
+@pytest.mark.parametrize("payload", ['{"sub":"1"}', '{"sub":"1","exp":"mañana"}', '{"sub":1}', '{"exp":NaN}'])
+def test_con_otra_clave_nunca_dice_que_la_firma_es_correcta(client_03, cabecera, payload):
+    """Sea cual sea la cabecera o el payload, un token firmado con otra clave no tiene «la firma correcta»."""
+    token = a_mano(cabecera, payload, clave="otra-clave-que-no-es-la-del-inspector-32b")
+    verificacion = inspeccionar(client_03, token, CLAVE).get_json()["verificacion"]
+    assert verificacion["estado"] == "invalida"
+    assert "firma es correcta" not in verificacion["motivo"]
+
+
+@pytest.mark.parametrize("valor", ["NaN", "Infinity", "-Infinity", "1e400"])
+def test_exp_que_no_es_finito_no_es_valido(client_03, valor):
+    token = a_mano('{"alg":"HS256","typ":"JWT"}', f'{{"sub":"1","exp":{valor}}}')
+    r = inspeccionar(client_03, token, CLAVE)
+    assert r.status_code == 200
+    assert r.get_json()["fechas"] == {"exp": "fuera del rango de fechas representable"}
+    assert r.get_json()["verificacion"]["motivo"] == (
+        "La firma es correcta, pero una fecha no es un número válido: Expiration Time claim (exp) must be an integer.")
+
+
+def test_firma_no_canonica_da_400(client_03):
+    """«…Xk» y «…Xl» dan los mismos 32 bytes: el inspector, como jwt_manual, solo admite la forma canónica."""
+    alfabeto = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    token = TOKEN[:-1] + alfabeto[alfabeto.index(TOKEN[-1]) ^ 1]
+    assert base64.urlsafe_b64decode(token.rsplit(".", 1)[1] + "=") == base64.urlsafe_b64decode(
+        TOKEN.rsplit(".", 1)[1] + "=")
+    r = inspeccionar(client_03, token, CLAVE)
+    assert r.status_code == 400
+    assert r.get_json() == {"error": "La firma no está en base64url canónico: su último carácter lleva bits de más."}
+
+
+def test_la_clave_corta_solo_se_avisa_y_jwt_manual_la_rechaza(client_03):
+    """Lo que dice la lección: el inspector diagnostica (avisa por debajo de 32 bytes), jwt_manual se niega."""
+    from conftest import RAIZ
+
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("jwt_manual_prueba_03", RAIZ / "solutions/03_anatomia_jwt/jwt_manual.py")
+    jm = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(jm)
+    assert jm.MIN_CLAVE == 32
+    clave = "k" * 31
+    token = a_mano('{"alg":"HS256","typ":"JWT"}', '{"sub":"1"}', clave=clave)
+    verificacion = inspeccionar(client_03, token, clave).get_json()["verificacion"]
+    assert verificacion["estado"] == "valida"
+    assert verificacion["avisos"][0].startswith("La clave tiene 31 bytes; RFC 7518 §3.2 pide al menos 32 para HS256.")
+    for llamada in (lambda: jm.codificar({"sub": "1"}, clave), lambda: jm.decodificar(token, clave)):
+        with pytest.raises(ValueError, match="31 bytes"):
+            llamada()
+
+
+def test_la_dependencia_de_pyjwt_trae_el_aviso_de_clave_corta():
+    """pyproject.toml pedía pyjwt>=2.10, pero InsecureKeyLengthWarning llegó en la 2.11."""
+    import tomllib
+
+    from conftest import RAIZ
+    from packaging.requirements import Requirement
+
+    dependencias = tomllib.loads((RAIZ / "pyproject.toml").read_text(encoding="utf-8"))["project"]["dependencies"]
+    pyjwt = next(Requirement(d) for d in dependencias if Requirement(d).name.lower() == "pyjwt")
+    assert not pyjwt.specifier.contains("2.10.1") and pyjwt.specifier.contains("2.11.0")
+    assert pyjwt.specifier.contains(jwt.__version__) and issubclass(jwt.InsecureKeyLengthWarning, UserWarning)
+
+
 # --- Entrada mala: 400 con un mensaje en español, nunca un 500 -----------------
 
 NO_ES_JSON = "no es JSON válido (en UTF-8)."
