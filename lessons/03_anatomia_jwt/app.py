@@ -16,7 +16,7 @@ import binascii
 import json
 import re
 import warnings
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import jwt
 from flask import Flask, jsonify, render_template, request
@@ -55,8 +55,14 @@ def objeto_json(segmento, parte):
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise TokenIlegible(f"{parte} no es JSON válido (en UTF-8).") from None
     if not isinstance(valor, dict):
-        tipo = {list: "una lista", str: "un texto", int: "un número", float: "un número",
-                bool: "un booleano", type(None): "null"}.get(type(valor), type(valor).__name__)
+        tipo = {
+            list: "una lista",
+            str: "un texto",
+            int: "un número",
+            float: "un número",
+            bool: "un booleano",
+            type(None): "null",
+        }.get(type(valor), type(valor).__name__)
         raise TokenIlegible(f"{parte} debe ser un objeto JSON ({{…}}), y es {tipo}.")
     return valor
 
@@ -66,7 +72,7 @@ def fecha_legible(valor):
     if isinstance(valor, bool) or not isinstance(valor, (int, float)):
         return f"no es un número ({json.dumps(valor, ensure_ascii=False)[:40]}): no es una fecha válida"
     try:
-        return datetime.fromtimestamp(valor, timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+        return datetime.fromtimestamp(valor, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
     except (OverflowError, OSError, ValueError):
         return "fuera del rango de fechas representable"
 
@@ -100,17 +106,25 @@ def motivo_de_cabecera(cabecera):
     """Por qué la cabecera ya basta para rechazar el token (``None`` si no basta), antes de mirar la firma."""
     alg = cabecera.get("alg")
     if alg == "none":
-        return '«alg»: «none» significa «sin firma» (RFC 7518 §3.6): cualquiera puede fabricar ese token. Nunca se acepta.'
+        return (
+            "«alg»: «none» significa «sin firma» (RFC 7518 §3.6): cualquiera puede fabricar ese token. Nunca se acepta."
+        )
     if alg != "HS256":
-        return (f"El algoritmo {json.dumps(alg, ensure_ascii=False)} no está permitido: este inspector solo "
-                "verifica HS256. El algoritmo lo fija quien verifica, no el token (RFC 8725 §3.1).")
+        return (
+            f"El algoritmo {json.dumps(alg, ensure_ascii=False)} no está permitido: este inspector solo "
+            "verifica HS256. El algoritmo lo fija quien verifica, no el token (RFC 8725 §3.1)."
+        )
     if "b64" in cabecera:
-        return ("La cabecera lleva «b64» (RFC 7797): con «b64»: false, lo firmado no es el payload en base64url. "
-                "Un JWT nunca puede usarlo («JWTs MUST NOT use the unencoded payload option», RFC 7797), así que "
-                "este inspector no lo verifica.")
+        return (
+            "La cabecera lleva «b64» (RFC 7797): con «b64»: false, lo firmado no es el payload en base64url. "
+            "Un JWT nunca puede usarlo («JWTs MUST NOT use the unencoded payload option», RFC 7797), así que "
+            "este inspector no lo verifica."
+        )
     if "crit" in cabecera:
-        return (f"La cabecera exige entender las extensiones críticas {json.dumps(cabecera['crit'], ensure_ascii=False)}"
-                " (RFC 7515 §4.1.11); este inspector no entiende ninguna, así que el token no es válido.")
+        return (
+            f"La cabecera exige entender las extensiones críticas {json.dumps(cabecera['crit'], ensure_ascii=False)}"
+            " (RFC 7515 §4.1.11); este inspector no entiende ninguna, así que el token no es válido."
+        )
     return None
 
 
@@ -119,8 +133,10 @@ def verificar(token, cabecera, payload, clave):
     avisos = []
     n = len(clave.encode("utf-8"))
     if n < MIN_CLAVE_HS256:
-        avisos.append(f"La clave tiene {n} bytes; RFC 7518 §3.2 pide al menos {MIN_CLAVE_HS256} para HS256. "
-                      "Una clave corta o de diccionario se adivina probando palabras (RFC 8725 §3.5).")
+        avisos.append(
+            f"La clave tiene {n} bytes; RFC 7518 §3.2 pide al menos {MIN_CLAVE_HS256} para HS256. "
+            "Una clave corta o de diccionario se adivina probando palabras (RFC 8725 §3.5)."
+        )
     motivo = motivo_de_cabecera(cabecera)
     if motivo:
         return {"estado": "invalida", "motivo": motivo, "avisos": avisos}
@@ -227,8 +243,9 @@ def create_app(config=None):
         try:
             resultado = inspeccionar(*leer_entrada({"token": token, "clave": clave}))
         except TokenIlegible as e:
-            return render_template("inspector.html", token=token[:MAX_TOKEN], clave="", resultado=None,
-                                   error=str(e)), 400
+            return render_template(
+                "inspector.html", token=token[:MAX_TOKEN], clave="", resultado=None, error=str(e)
+            ), 400
         # La clave no se devuelve en la página: no queda en el HTML ni en la caché del navegador.
         return render_template("inspector.html", token=token, clave="", resultado=resultado, error=None)
 
@@ -236,7 +253,9 @@ def create_app(config=None):
     def inspeccionar_api():
         datos = leer_json()
         if not isinstance(datos, dict):
-            return jsonify(error='El cuerpo debe ser un objeto JSON: {"token": "…", "clave": "…"} (clave opcional).'), 400
+            return jsonify(
+                error='El cuerpo debe ser un objeto JSON: {"token": "…", "clave": "…"} (clave opcional).'
+            ), 400
         try:
             return jsonify(inspeccionar(*leer_entrada(datos)))
         except TokenIlegible as e:
