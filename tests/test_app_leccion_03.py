@@ -445,3 +445,38 @@ def test_la_pagina_con_un_cuerpo_enorme_da_413(client_03):
 
 def test_no_necesita_jwt_secret_key_ni_base_de_datos(app_03):
     assert "JWT_SECRET_KEY" not in app_03.config and "SQLALCHEMY_DATABASE_URI" not in app_03.config
+
+
+# --- Lo que afirma el texto de la lección ------------------------------------
+
+
+def test_pyjwt_con_b64_false_no_llega_a_mirar_la_firma():
+    """El README: con «b64»: false, PyJWT lanza DecodeError antes de comprobar la firma (por eso el inspector
+    no puede leer un DecodeError como «la firma es correcta»)."""
+    for cabecera in ('{"alg":"HS256","b64":false,"crit":["b64"]}', '{"alg":"HS256","b64":false}'):
+        token = a_mano(cabecera, '{"sub":"1"}', clave="otra-clave-que-no-es-la-del-inspector-32b")
+        with pytest.raises(jwt.InvalidTokenError) as error:
+            jwt.decode(token, CLAVE, algorithms=["HS256"])
+        assert not isinstance(error.value, jwt.InvalidSignatureError)
+
+
+def test_pyjwt_solo_avisa_de_la_clave_corta():
+    """El README: PyJWT ≥ 2.11 avisa por debajo de 32 bytes, pero firma y verifica igual."""
+    with pytest.warns(jwt.InsecureKeyLengthWarning):
+        token = jwt.encode({"sub": "1"}, "k" * 31, algorithm="HS256")
+    with pytest.warns(jwt.InsecureKeyLengthWarning):
+        assert jwt.decode(token, "k" * 31, algorithms=["HS256"]) == {"sub": "1"}
+
+
+def test_el_texto_cita_lo_que_dice():
+    """«Nada secreto en el payload» es RFC 7519 §12 (RFC 8725 §3.10 es «Do Not Trust Received Claims»), y las
+    referencias que el README cuenta son las que enumera."""
+    import re
+
+    from conftest import RAIZ
+
+    texto = (RAIZ / "lessons/03_anatomia_jwt/README.md").read_text(encoding="utf-8")
+    assert "RFC 8725 §3.10" not in texto and "RFC 7519 §12" in texto
+    frase = re.search(r"Nos apoyamos en (\w+) RFC: (.*?)\.", texto, re.S)
+    numeros = {"tres": 3, "cuatro": 4, "cinco": 5}
+    assert numeros[frase[1]] == len(re.findall(r"RFC \d{4}", frase[2]))
