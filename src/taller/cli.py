@@ -195,6 +195,15 @@ def claves_de_desarrollo():
     return faltan
 
 
+def rutas_de(app):
+    """«GET, POST /api/articulos»: las rutas de la app, sin las de Flask (static)."""
+    metodos: dict[str, set[str]] = {}
+    for regla in app.url_map.iter_rules():
+        if regla.endpoint != "static":
+            metodos.setdefault(regla.rule, set()).update(regla.methods - {"HEAD", "OPTIONS"})
+    return [f"{', '.join(sorted(m)):<24} {ruta}" for ruta, m in sorted(metodos.items())]
+
+
 @taller.command("ejecutar")
 @click.argument("leccion", metavar="LECCION")
 @click.option("--ejercicio", "cual", flag_value="ejercicio", help="Tu ejercicio (lessons/NN_*/ejercicio).")
@@ -227,7 +236,10 @@ def orden_ejecutar(leccion, cual, puerto):
                    "ejecución (los tokens dejan de valer al parar). Para fijarlas: "
                    "export JWT_SECRET_KEY=$(python -c \"import secrets; print(secrets.token_hex(32))\")")
     click.echo(f"Lección {leccion.numero} · {leccion.titulo}: sirviendo {entrada}")
-    click.echo(f"Abre http://127.0.0.1:{puerto}/ · pulsa Ctrl+C para parar.\n")
+    click.echo(f"En http://127.0.0.1:{puerto} responden estas rutas (pulsa Ctrl+C para parar):")
+    for ruta in rutas_de(app):
+        click.echo(f"  {ruta}")
+    click.echo()
     app.run(host="127.0.0.1", port=puerto, debug=False, load_dotenv=False)
     return 0
 
