@@ -564,11 +564,16 @@ def test_semilla_sin_secret_key_la_redireccion_es_un_500(crear):
     assert r.status_code == 500
 
 
-def test_semilla_sin_state_es_un_500(crear):
+@pytest.mark.parametrize("caso", ["sin-state", "repetido", "denegado"])
+def test_semilla_sin_state_repetido_o_denegado_es_un_500(crear, caso):
     app = crear(MODO_SEMILLA=True)
     nav = Navegador(admite_500=True)
-    r = nav.get(cambiar_consulta(vuelta_de(nav, app), state=None))
-    assert r.status_code == 500
+    vuelta = vuelta_de(nav, app, accion="denegar" if caso == "denegado" else "permitir")
+    if caso == "sin-state":
+        vuelta = cambiar_consulta(vuelta, state=None)
+    elif caso == "repetido":
+        assert nav.get(vuelta).status_code == 200
+    assert nav.get(vuelta).status_code == 500
 
 
 def test_semilla_pone_nuestros_tokens_en_la_url(crear):
