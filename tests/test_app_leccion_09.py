@@ -400,6 +400,32 @@ def test_un_email_verificado_entra_en_la_cuenta_local_con_ese_email(app09):
     assert perfil(nav, app09)["id"] == r.json()["id"]
 
 
+def test_un_id_token_firmado_con_otra_clave_es_un_400(app09, servidores):
+    """Como si otro firmara el id_token: el JWKS que conoce la app tiene el mismo kid y otra clave."""
+    kid = requests.get(f"{servidores['oidc']}/jwks.json").json()["keys"][0]["kid"]
+    falsa = RSAKey.generate_key(2048, parameters={"kid": kid, "alg": "RS256", "use": "sig"})
+    cliente = servidores["diferida"].app.extensions["authlib.integrations.flask_client"].create_client("oidc")
+    cliente.load_server_metadata()["jwks"] = {"keys": [falsa.as_dict(private=False)]}
+    nav = Navegador()
+    r = nav.get(vuelta_de(nav, app09), headers={"Accept": "application/json"})
+    assert (r.status_code, r.json()["codigo"]) == (400, "ID_TOKEN_INVALIDO")
+    assert not nav.cookie("leccion09_acceso")
+
+
+def test_solo_acepta_sus_propios_tokens(crear):
+    clave = secrets.token_hex(32)
+    app = crear(JWT_SECRET_KEY=clave)
+    nav = Navegador()
+    entrar(nav, app)
+    propio = jwt.decode(nav.cookie("leccion09_acceso"), clave, algorithms=["HS256"], audience="taller-leccion-09-api")
+    for cambios in ({"iss": "taller-leccion-08"}, {"aud": "otra-api"}):
+        ajeno = jwt.encode({**propio, **cambios}, clave, algorithm="HS256")
+        r = requests.get(f"{app}/api/perfil", cookies={"leccion09_acceso": ajeno})
+        assert (r.status_code, r.json()["codigo"]) == (401, "TOKEN_INVALID"), cambios
+    r = requests.get(f"{app}/api/perfil", cookies={"leccion09_acceso": jwt.encode(propio, clave, algorithm="HS256")})
+    assert r.status_code == 200
+
+
 # ── Un email sin verificar no abre ninguna cuenta ────────────────────────────
 
 
