@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from taller import calificar, classroom, ejercicios, informe, lecciones, motor
+from taller import calificar, classroom, ejercicios, informe, lecciones, moodle, motor
 
 FORMATOS = ("texto", "json")
 
@@ -284,9 +284,16 @@ def mostrar_ruta(carpeta):
               help="Segundos de reloj para todas las comprobaciones de una entrega (por defecto, 60).")
 @click.option("--sin-aislamiento", is_flag=True,
               help="Califica aunque no haya jaula (sin root en Linux). Solo con entregas de confianza.")
+@click.option("--hoja", default="es", metavar="es|en",
+              help="calificaciones_hoja.csv para una hoja de cálculo en español (punto y coma, coma decimal; por "
+                   "defecto) o en inglés (comas).")
+@click.option("--moodle", "moodle_hoja", metavar="HOJA.csv",
+              help="La hoja de calificación que descargaste de Moodle: se devuelve rellena (nota y comentario).")
+@click.option("--nota-maxima", default="100", metavar="N",
+              help="La calificación máxima de la tarea en Moodle si no das --moodle (por defecto, 100).")
 @ayuda
 def orden_calificar(leccion, entregas, salida, trabajos, limite_tiempo, comprobaciones, formato, clase,
-                    presupuesto, sin_aislamiento):
+                    presupuesto, sin_aislamiento, hoja, moodle_hoja, nota_maxima):
     """Califica todas las ENTREGA (carpetas o .zip) de la LECCION: cada una, un estudiante (o una clase con --clase)."""
     import tempfile
     import time
@@ -314,6 +321,21 @@ def orden_calificar(leccion, entregas, salida, trabajos, limite_tiempo, comproba
         presupuesto_s = 0
     if presupuesto_s <= 0:
         raise ErrorDeUso(f"--presupuesto debe ser un número de segundos positivo, no «{presupuesto}»")
+    if hoja not in ("es", "en"):
+        raise ErrorDeUso(f"--hoja debe ser es o en, no «{hoja}»")
+    if moodle_hoja and not Path(moodle_hoja).is_file():
+        raise ErrorDeUso(f"no existe la hoja de Moodle {moodle_hoja}")
+    if moodle_hoja:
+        try:
+            moodle.leer_hoja(Path(moodle_hoja))
+        except (ValueError, UnicodeError, OSError) as e:
+            raise ErrorDeUso(str(e)) from None
+    try:
+        maxima = float(nota_maxima.replace(",", "."))
+    except ValueError:
+        maxima = 0
+    if maxima <= 0:
+        raise ErrorDeUso(f"--nota-maxima debe ser un número positivo, no «{nota_maxima}»")
     if not jaula.jaula_disponible() and not sin_aislamiento:
         raise ErrorDeUso("sin root en Linux no hay jaula para el código de los estudiantes, que podría leer o "
                          "cambiar lo que puedes leer o cambiar tú; ejecútalo como root (un servidor, CI) o añade "
@@ -341,7 +363,16 @@ def orden_calificar(leccion, entregas, salida, trabajos, limite_tiempo, comproba
 
             resultados = calificar.calificar(lista, carpeta_comprobaciones, int(trabajos), limite, al_terminar,
                                              presupuesto_s)
-    calificar.escribir(salida, leccion, resultados, formato)
+        modelo = None
+        if not any(d.get("tests") for d in resultados.values()):  # ninguna cargó: el máximo, del punto de partida
+            modelo = calificar.calificar_una(calificar.Entrega("punto de partida", leccion.ejercicio),
+                                             carpeta_comprobaciones, limite, presupuesto_s)
+        calificar.completar(resultados, modelo if modelo and modelo.get("tests") else None)
+        Path(salida).mkdir(parents=True, exist_ok=True)
+        pares = calificar.escribir_parecidos(salida, leccion, lista)
+    avisos = calificar.escribir(salida, leccion, resultados, formato, hoja, lista, moodle_hoja, maxima)
+    for aviso in avisos:
+        click.echo(f"Aviso: {motor.limpiar(aviso)}", err=True)
 
     errores = sorted(e for e, d in resultados.items() if d["status"] == "error")
     completas = sum(d["status"] == "pass" for d in resultados.values())
@@ -349,7 +380,14 @@ def orden_calificar(leccion, entregas, salida, trabajos, limite_tiempo, comproba
                f"correcto, {len(resultados) - completas - len(errores)} con fallos, {len(errores)} sin poder comprobar.")
     for estudiante in errores:
         click.echo(f"  ✘ {estudiante}: {motor.limpiar(calificar.primera_linea(resultados[estudiante]['message']))}")
-    click.echo(f"Notas en {Path(salida) / 'calificaciones.csv'}; detalles en resultados/ y retroalimentacion/.")
+    click.echo(f"Notas en {Path(salida) / 'calificaciones.csv'} (y calificaciones_hoja.csv para una hoja de "
+               "cálculo); detalles en resultados/ y retroalimentacion/.")
+    if (Path(salida) / "moodle").is_dir():
+        click.echo(f"Para Moodle: {Path(salida) / 'moodle' / 'hoja_de_calificacion.csv'} («Subir hoja de "
+                   f"calificación») y {Path(salida) / 'moodle' / 'retroalimentacion.zip'} («Subir varios archivos "
+                   "de retroalimentación en un zip»).")
+    click.echo(f"Entregas parecidas (solo para ti, no cambia ninguna nota): {len(pares)} pares en "
+               f"{Path(salida) / 'parecidos.md'}.")
     return 1 if errores else 0
 
 
@@ -361,9 +399,19 @@ def orden_calificar(leccion, entregas, salida, trabajos, limite_tiempo, comproba
 def orden_classroom(leccion, salida):
     """Escribe el flujo de GitHub Classroom que califica la LECCION en cada push."""
     leccion = buscar_leccion(leccion)
-    destino = Path(salida)
+    destino = Path(salida).resolve()
+    en_github = destino.parent.name == "workflows" and destino.parent.parent.name == ".github"
+    raiz = destino.parent.parent.parent if en_github else Path.cwd()
+    if not (raiz / "pyproject.toml").is_file():
+        raise ErrorDeUso(f"{mostrar_ruta(raiz)} no es la raíz del taller (no tiene pyproject.toml): el flujo instala "
+                         "el taller con «pip install -e .» desde la raíz del repositorio; ejecuta «taller classroom» "
+                         "allí o da --salida RAIZ/.github/workflows/classroom.yml")
+    documento = motor.comprobar(leccion.comprobaciones, leccion.solucion, ocultas=False)
+    if not classroom.puntuables(documento):
+        raise ErrorDeUso(f"no se pudieron leer las comprobaciones de la lección {leccion.numero}: "
+                         f"{motor.limpiar(documento.get('message') or '')}")
     destino.parent.mkdir(parents=True, exist_ok=True)
-    destino.write_text(classroom.flujo(leccion), encoding="utf-8")
+    destino.write_text(classroom.flujo(leccion, documento), encoding="utf-8")
     click.echo(f"Escrito {destino}: GitHub Classroom calificará la lección {leccion.numero} en cada push.")
     return 0
 
