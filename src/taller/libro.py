@@ -71,7 +71,7 @@ def filas(resultados: dict[str, Doc]) -> list[list[Any]]:
             *valores(doc, cols),
             doc.get("score", 0),
             retro.porcentaje(doc),
-            ESTADOS.get(doc.get("status"), "desconocido"),
+            ESTADOS.get(str(doc.get("status")), "desconocido"),
             primera_linea(doc.get("message")),
         ]
         for estudiante, doc in sorted(resultados.items())

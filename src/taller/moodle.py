@@ -153,14 +153,15 @@ def hoja(
         )
     escritor.writerow(cabecera)
     vistos = set()
-    for fila in filas:
-        fila = fila + [""] * (len(cabecera) - len(fila))
-        pid = id_de_fila(fila[i_id])  # type: ignore[index]
-        if pid in por_id:
-            vistos.add(pid)
-            estudiante, doc = por_id[pid]
+    for original in filas:
+        fila = original + [""] * (len(cabecera) - len(original))
+        fila_id = id_de_fila(fila[i_id]) if i_id is not None else None
+        if fila_id in por_id:
+            vistos.add(fila_id)
+            estudiante, doc = por_id[fila_id]
             tope = numero(fila[i_max]) if i_max is not None else None
-            fila[i_nota] = nota_moodle(doc, tope or maxima)  # type: ignore[index]
+            if i_nota is not None:
+                fila[i_nota] = nota_moodle(doc, tope or maxima)
             if i_com is not None:
                 fila[i_com] = comentario(doc)
         escritor.writerow(fila)

@@ -85,7 +85,10 @@ def plegadas(pruebas: list[Doc]) -> dict[str, list[Doc]]:
 
 
 def cuantas(n: int) -> str:
-    return "1 comprobación que depende de ella" if n == 1 else f"{n} comprobaciones que dependen de ella"
+    """«y 3 comprobaciones que dependen de ella no se ejecutaron» (con la concordancia de una sola)."""
+    if n == 1:
+        return "y 1 comprobación que depende de ella no se ejecutó"
+    return f"y {n} comprobaciones que dependen de ella no se ejecutaron"
 
 
 def primera_que_falla(doc: Doc) -> Doc | None:
@@ -106,9 +109,9 @@ def detalle(prueba: Doc, sangria: str = "") -> list[str]:
 
 def linea(prueba: Doc, dependientes: int) -> str:
     oculta = " (comprobación oculta)" if prueba.get("hidden") else ""
-    extra = f", y {cuantas(dependientes)} no se ejecutaron" if dependientes else ""
+    extra = f", {cuantas(dependientes)}" if dependientes else ""
     puntos = f"{numero(prueba['score'])}/{numero(prueba['max_score'])}"
-    return f"- {SIMBOLOS.get(prueba.get('status'), '?')} {texto_md(prueba['name'])}{oculta} ({puntos}){extra}"
+    return f"- {SIMBOLOS.get(str(prueba.get('status')), '?')} {texto_md(prueba['name'])}{oculta} ({puntos}){extra}"
 
 
 def seccion_de_tarea(tarea: Doc, pruebas: list[Doc], grupos: dict[str, list[Doc]]) -> list[str]:
@@ -128,9 +131,9 @@ def seccion_de_tarea(tarea: Doc, pruebas: list[Doc], grupos: dict[str, list[Doc]
         lineas.append(linea(prueba, dependientes))
         if prueba.get("status") in ("fail", "error"):
             lineas += detalle(prueba, "  ")
-    for causa, n in por_causa.items():
+    for frase, n in por_causa.items():
         que = "1 comprobación no se ejecutó" if n == 1 else f"{n} comprobaciones no se ejecutaron"
-        lineas.append(f"- – {que} porque no pasó «{texto_md(causa)}»")
+        lineas.append(f"- – {que} porque no pasó «{texto_md(frase)}»")
     return lineas + [""]
 
 
