@@ -295,3 +295,14 @@ def test_el_informe_de_parecidos_se_escribe_sin_tocar_las_notas(moodle_ida_y_vue
     informe = (salida / "parecidos.md").read_text(encoding="utf-8")
     assert "`Ana López_101` y `Beto Ruiz_102`: 100 %" in informe
     assert "`Carla Gil_103` y `(solución de referencia)`" in informe  # una línea cambiada: casi idéntica
+
+
+def test_una_sola_entrega_rota_toma_el_maximo_del_punto_de_partida(tmp_path):
+    (tmp_path / "rota").mkdir()
+    (tmp_path / "rota" / "LEEME.txt").write_text("Se me olvidó subirlo.", encoding="utf-8")
+    r = taller("calificar", "01", str(tmp_path / "rota"), "--salida", str(tmp_path / "notas"), "--sin-aislamiento")
+    assert r.returncode == 1, r.stdout + r.stderr
+    texto = (tmp_path / "notas" / "retroalimentacion" / "rota.md").read_text(encoding="utf-8")
+    assert "**Nota: 0/26 puntos (0 %)**" in texto and "No se encontró app.py en la entrega." in texto
+    with open(tmp_path / "notas" / "calificaciones.csv", encoding="utf-8") as f:
+        assert len(next(csv.reader(f))) == 1 + 6 + 19 + 4  # las columnas de la lección, aunque nadie cargara
