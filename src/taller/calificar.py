@@ -10,6 +10,10 @@ Cada entrega se comprueba en su propia jaula (``taller.jaula``), con un presupue
 (``taller.motor``). Nada de lo que haga una entrega detiene la calificación de las demás ni
 llega a la carpeta de salida: todo lo que se escribe sale de los documentos de resultados,
 con el texto del estudiante neutralizado (caracteres de control, Markdown, fórmulas de CSV).
+
+Lo que se escribe vive en módulos propios: ``taller.libro`` (los CSV), ``taller.retro`` (la
+retroalimentación en Markdown y HTML), ``taller.moodle`` (la hoja de calificación y el .zip de
+retroalimentación que importa Moodle) y ``taller.parecidos`` (las señales de copia).
 """
 
 import json
