@@ -298,7 +298,10 @@ def test_el_registro_del_reporter_de_classroom_coincide_con_su_aviso(clase, estu
     assert aviso == (doc["score"], 26) and registro == doc["score"]
     assert not any("line undefined" in linea for linea in lineas)
     if estudiante == "sintaxis":  # el error de sintaxis cita su línea
-        assert all(linea.endswith(" - line 15") for linea in lineas), lineas[:2]
+        linea_del_error = 1 + (LECCION.solucion / "app.py").read_text(encoding="utf-8").splitlines().index(
+            "db = SQLAlchemy()"
+        )
+        assert all(linea.endswith(f" - line {linea_del_error}") for linea in lineas), lineas[:2]
 
 
 def test_las_salidas_para_el_reporter_son_base64_de_json(tmp_path):
