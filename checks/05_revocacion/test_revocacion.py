@@ -251,6 +251,25 @@ def test_cambiar_la_password_cierra_las_otras_sesiones(client):
     espera_valido(client, "GET", "/api/perfil", cuerpo["access_token"], "el access token nuevo del cambio")
 
 
+@comprobacion(tarea=3, puntos=1)
+def test_tras_cambiar_la_password_el_logout_revoca_el_refresh_token_nuevo(client):
+    """Tras cambiar la contraseña, el logout (sin cuerpo) con el access token nuevo revoca también el refresh nuevo."""
+    registrar(client)
+    acceso, _ = sesion(client)
+    r = client.post("/api/perfil/password", headers=bearer(acceso),
+                    json={"password_actual": ANA["password"], "password_nueva": "otra-contraseña-larga"})
+    cuerpo = r.espera(200, ayuda="Tras cerrar las sesiones, responde 200 con access_token y refresh_token nuevos.")
+    cuerpo = cuerpo.espera_json()
+    nuevos = ("access_token", "refresh_token")
+    if not isinstance(cuerpo, dict) or not all(isinstance(cuerpo.get(c), str) for c in nuevos):
+        raise Falta('"access_token" y "refresh_token" nuevos', f"en la respuesta a {r.peticion}")
+    logout(client, cuerpo["access_token"])
+    espera_revocado(client, "POST", "/auth/refresh", cuerpo["refresh_token"],
+                    "el refresh token del cambio de contraseña tras el logout sin cuerpo",
+                    "Los tokens del cambio de contraseña son como los del login: el access token lleva la «sesion» "
+                    "de su refresh token (usa tokens_del_login). Si no, ese refresh token vive 30 días tras el logout.")
+
+
 # ── Tarea 4: Redis con el TTL de cada token ──────────────────────────────────
 
 
