@@ -68,7 +68,10 @@ def init_app(app):
             "RATELIMIT_STORAGE_OPTIONS",
             {"socket_connect_timeout": ESPERA_REDIS, "socket_timeout": ESPERA_REDIS, "retry": Retry(NoBackoff(), 0)},
         )
-    app.config["RATELIMIT_STORAGE_OPTIONS"] = {**app.config.get("RATELIMIT_STORAGE_OPTIONS", {}), "wrap_exceptions": True}
+    app.config["RATELIMIT_STORAGE_OPTIONS"] = {
+        **app.config.get("RATELIMIT_STORAGE_OPTIONS", {}),
+        "wrap_exceptions": True,
+    }
     app.register_error_handler(StorageError, sin_contador)
     if app.config["PROXIES_DE_CONFIANZA"] > 0:  # nunca por defecto: X-Forwarded-For lo escribe cualquiera
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXIES_DE_CONFIANZA"])
