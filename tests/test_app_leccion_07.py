@@ -95,7 +95,7 @@ def provocar(tmp_path, modo, caso):
     raise ValueError(caso)
 
 
-# (caso, lo que responde la librería, lo que responde el taller)
+# (caso, lo que responde la biblioteca, lo que responde el taller)
 CASOS = [
     ("sin_token", 401, {"msg": "Missing Authorization Header"},
      {"error": "Falta el token: envía la cabecera «Authorization: Bearer <token>».", "codigo": "TOKEN_MISSING"},
@@ -133,7 +133,7 @@ CASOS = [
 def test_lo_que_responde_la_libreria(tmp_path, caso, estado, cuerpo, _taller, _cabecera):
     r = provocar(tmp_path, "libreria", caso)
     assert (r.status_code, r.get_json()) == (estado, cuerpo)
-    assert "WWW-Authenticate" not in r.headers  # la librería no la pone nunca
+    assert "WWW-Authenticate" not in r.headers  # la biblioteca no la pone nunca
 
 
 @pytest.mark.parametrize("caso, _estado, _libreria, cuerpo, cabecera", CASOS, ids=[c[0] for c in CASOS])
@@ -152,9 +152,9 @@ def test_el_motivo_de_pyjwt_va_al_log_y_no_al_cliente(tmp_path, caplog):
 
 def test_el_sexto_login_fallido_da_429(tmp_path):
     client = crear(tmp_path).test_client()
-    entrar(client)  # un login correcto no cuenta
-    malos = [client.post("/auth/login", json={**ANA, "password": "otra-cosa"}) for _ in range(6)]
-    assert [r.status_code for r in malos] == [401] * 5 + [429]
+    entrar(client)  # también cuenta: cada intento se apunta antes de mirar la contraseña
+    malos = [client.post("/auth/login", json={**ANA, "password": "otra-cosa"}) for _ in range(5)]
+    assert [r.status_code for r in malos] == [401] * 4 + [429]
     assert malos[0].get_json() == {"error": "Email o contraseña incorrectos.", "codigo": "INVALID_CREDENTIALS"}
     assert malos[-1].get_json() == {"codigo": "RATE_LIMITED", "error": "Demasiados intentos: espera un poco antes "
                                     "de volver a probar (mira la cabecera Retry-After)."}
@@ -357,3 +357,46 @@ def test_flask_limiter_ya_guarda_el_limiter_en_la_app(tmp_path):
     (limitador,) = app.extensions["limiter"]
     assert isinstance(limitador, Limiter)
     assert "limitador" not in app.extensions
+
+
+def servir(app):
+    """La app en un servidor HTTP de verdad (Werkzeug, con un hilo por conexión) en 127.0.0.1."""
+    from werkzeug.serving import make_server
+
+    servidor = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=servidor.serve_forever, daemon=True).start()
+    return servidor, f"http://127.0.0.1:{servidor.server_port}"
+
+
+def test_la_demo_cuenta_los_intentos_a_la_vez(tmp_path):
+    servidor, url = servir(crear(tmp_path, BCRYPT_LOG_ROUNDS=10))
+    try:
+        estados = a_la_vez(url, {**ANA, "password": "otra-cosa"}, 20)
+    finally:
+        servidor.shutdown()
+    assert set(estados) == {401, 429} and estados[401] <= 5, dict(estados)
+
+
+def test_en_la_demo_los_tokens_de_una_cuenta_borrada_no_abren_la_siguiente(tmp_path):
+    app = crear(tmp_path)
+    client = app.test_client()
+    acceso, refresh = entrar(client)
+    assert client.delete("/api/perfil", headers=bearer(acceso)).status_code == 204
+    resultado = app.test_cli_runner().invoke(args=["crear-usuario", "bea@example.com", "--nombre", "Bea",
+                                                   "--password", "contraseña-de-bea"])
+    assert resultado.exit_code == 0 and "Usuario 2 creado" in resultado.output, resultado.output
+    assert client.get("/api/perfil", headers=bearer(acceso)).get_json()["codigo"] == "USER_NOT_FOUND"
+    assert client.post("/auth/refresh", headers=bearer(refresh)).get_json()["codigo"] == "USER_NOT_FOUND"
+
+
+def test_lo_que_no_llega_a_flask_no_lleva_el_sobre(tmp_path):
+    """El texto lo dice: una cabecera de más de 64 KB la corta el servidor (431 en HTML) antes de llegar a la app."""
+    app = crear(tmp_path)
+    larga = {"Authorization": "Bearer " + "a" * 70_000}
+    assert app.test_client().get("/api/perfil", headers=larga).get_json()["codigo"] == "TOKEN_INVALID"
+    servidor, url = servir(app)
+    try:
+        r = requests.get(f"{url}/api/perfil", headers=larga, timeout=5)
+    finally:
+        servidor.shutdown()
+    assert r.status_code == 431 and r.headers["Content-Type"].startswith("text/html")

@@ -164,7 +164,7 @@ def test_sin_token_401_token_missing(client):
 
 @comprobacion(tarea=2, puntos=3)
 def test_token_invalido_401_no_422(client):
-    """Un token basura, manipulado, de otra clave o con alg none da 401 "TOKEN_INVALID" (la librería daba 422)."""
+    """Un token basura, manipulado, de otra clave o con alg none da 401 "TOKEN_INVALID" (la biblioteca daba 422)."""
     registrar(client)
     acceso, _ = entrar(client)
     cabecera, carga, firma = acceso.split(".")
@@ -213,7 +213,7 @@ def test_refresh_token_caducado_401(crear_app):
 
 @comprobacion(tarea=2, puntos=1)
 def test_refresh_token_como_access(client):
-    """Un refresh token en GET /api/perfil da 401 "TOKEN_INVALID" (la librería daba 422)."""
+    """Un refresh token en GET /api/perfil da 401 "TOKEN_INVALID" (la biblioteca daba 422)."""
     registrar(client)
     _, refresh = entrar(client)
     espera_401(client.get("/api/perfil", headers=bearer(refresh)), "TOKEN_INVALID")
@@ -262,7 +262,7 @@ def test_el_mensaje_de_la_libreria_no_se_filtra(client):
         for crudo in MENSAJES_CRUDOS:
             if crudo.lower() in r.texto.lower():
                 raise Fallo(f"La respuesta a {r.peticion} contiene «{crudo}»: {r.contenido()}. El mensaje de la "
-                            "librería es para el log, no para el cliente.",
+                            "biblioteca es para el log, no para el cliente.",
                             "En el invalid_token_loader, escribe el motivo con current_app.logger y responde con un "
                             "mensaje propio en español.")
         espera_401(r, "TOKEN_INVALID")

@@ -2,7 +2,7 @@
 
 El ``codigo`` es estable (``"TOKEN_EXPIRED"``): el cliente decide con él, no
 con el texto. Cada error de Flask-JWT-Extended es un 401 con
-``WWW-Authenticate`` (RFC 6750) y nunca el mensaje crudo de la librería, y
+``WWW-Authenticate`` (RFC 6750) y nunca el mensaje crudo de la biblioteca, y
 ningún error HTTP sale en HTML.
 """
 
