@@ -240,12 +240,17 @@ def test_token_no_fresco_401(client):
 
 @comprobacion(tarea=2, puntos=1)
 def test_usuario_borrado_401(client):
-    """Con el token de un usuario que ya no existe, GET /api/perfil da 401 "USER_NOT_FOUND" (nunca 500)."""
+    """Con el token de una cuenta borrada (y otra creada después), GET /api/perfil da 401 "USER_NOT_FOUND"."""
     registrar(client)
     acceso, _ = entrar(client)
     otro, _ = entrar(client)
     client.delete("/api/perfil", headers=bearer(acceso)).espera(204, ayuda=PARA_EMPEZAR)
+    registrar(client, ADA)  # la cuenta siguiente: no debe heredar el id (ni los tokens) de la borrada
     r = client.get("/api/perfil", headers=bearer(otro))
+    if r.estado == 200:
+        raise Desajuste("401", f"200 ({r.contenido()})", f"con el token de una cuenta borrada en {r.peticion}",
+                        "SQLite reutiliza el id más alto borrado: el token viejo abre la cuenta siguiente. El "
+                        'modelo Usuario necesita __table_args__ = {"sqlite_autoincrement": True}.')
     if r.estado == 401 and (r.json or {}).get("codigo") == "TOKEN_REVOKED":
         return  # también vale: borrar la cuenta puede revocar sus tokens
     espera_401(r, "USER_NOT_FOUND")
