@@ -464,7 +464,7 @@ class Gunicorn:
                 pytest.fail("gunicorn no arrancó:\n" + (self.carpeta / "gunicorn.log").read_text(errors="replace"))
             try:
                 procesos.add(requests.get(self.url + "/", timeout=2).headers["X-Proceso"])
-            except requests.ConnectionError:
+            except requests.RequestException:  # aún no escucha, o el worker sigue arrancando (máquina cargada)
                 time.sleep(0.05)
         return self
 

@@ -284,3 +284,38 @@ def test_sin_secreto_fuerte_no_arranca(tmp_path):
 def test_rol_desde_desconocido_no_arranca(tmp_path):
     with pytest.raises(RuntimeError, match="ROL_DESDE debe ser base_de_datos o token"):
         crear(tmp_path, ROL_DESDE="claims")
+
+
+def test_con_rol_desde_token_el_degradado_se_vuelve_a_nombrar_admin(tmp_path):
+    """El texto lo dice: con ROL_DESDE=token, el token de antes basta para deshacer la degradación."""
+    app = crear(tmp_path, ROL_DESDE="token")
+    client = app.test_client()
+    axel, r = degradar_a_axel(app, client)
+    assert r.status_code == 200
+    r = client.patch("/api/admin/usuarios/2", headers=bearer(axel), json={"rol": "admin"})
+    assert r.status_code == 200 and r.get_json()["usuario"]["rol"] == "admin"  # ¡vuelve a ser admin!
+
+
+@pytest.mark.parametrize("cambios, estado", [({}, 403), ({"ROL_DESDE": "token", "REVOCAR_AL_CAMBIAR_ROL": "1"}, 401)],
+                         ids=["rol_de_la_base_de_datos", "revocar_al_cambiar_rol"])
+def test_con_los_remedios_el_degradado_no_se_vuelve_a_nombrar_admin(tmp_path, cambios, estado):
+    app = crear(tmp_path, **cambios)
+    client = app.test_client()
+    axel, _ = degradar_a_axel(app, client)
+    assert client.patch("/api/admin/usuarios/2", headers=bearer(axel), json={"rol": "admin"}).status_code == estado
+    ada, _ = entrar(client, ADA)
+    lista = client.get("/api/admin/usuarios", headers=bearer(ada)).get_json()
+    assert {u["email"]: u["rol"] for u in lista}["axel@example.com"] == "usuario"
+
+
+def test_un_token_de_otro_servicio_con_la_misma_clave_es_el_usuario_de_su_sub(app_06, client_06):
+    """El texto lo dice: leer el rol de la base de datos no basta contra otro servicio que comparte la clave."""
+    crear_admin(app_06)  # el usuario 1 de esta app es admin
+    ahora = time.time()
+    ajeno = {"sub": "1", "type": "access", "fresh": False, "jti": str(uuid.uuid4()), "iat": ahora, "nbf": int(ahora),
+             "exp": int(ahora) + 600, "rol": "usuario"}  # el usuario 1 de OTRO servicio, que no es admin allí
+    r = client_06.get("/admin/panel", headers=bearer(jwt.encode(ajeno, app_06.config["JWT_SECRET_KEY"])))
+    if app_06.config.get("JWT_DECODE_AUDIENCE") or app_06.config.get("JWT_DECODE_ISSUER"):
+        assert r.status_code in (401, 422)  # con iss/aud propios, el token ajeno no vale
+    else:
+        assert r.status_code == 200  # sin iss/aud: es nuestro admin

@@ -9,15 +9,26 @@ negativa a arrancar sin un secreto fuerte.
 
 import base64
 import logging
+import os
 import secrets
+import signal
+import socket
+import subprocess
+import sys
+import threading
 import time
 import uuid
+from collections import Counter
 from datetime import timedelta
+from pathlib import Path
 
 import jwt
 import pytest
+import redis
+import requests
+from conftest import RAIZ, cargar_app, config_de_prueba
 
-from conftest import cargar_app, config_de_prueba
+from taller.cargador import cargar_fabrica
 from taller.comprobaciones import bearer
 
 APP_LECCION_07 = "lessons/07_errores/app.py"
@@ -84,7 +95,7 @@ def provocar(tmp_path, modo, caso):
     raise ValueError(caso)
 
 
-# (caso, lo que responde la librería, lo que responde el taller)
+# (caso, lo que responde la biblioteca, lo que responde el taller)
 CASOS = [
     ("sin_token", 401, {"msg": "Missing Authorization Header"},
      {"error": "Falta el token: envía la cabecera «Authorization: Bearer <token>».", "codigo": "TOKEN_MISSING"},
@@ -122,7 +133,7 @@ CASOS = [
 def test_lo_que_responde_la_libreria(tmp_path, caso, estado, cuerpo, _taller, _cabecera):
     r = provocar(tmp_path, "libreria", caso)
     assert (r.status_code, r.get_json()) == (estado, cuerpo)
-    assert "WWW-Authenticate" not in r.headers  # la librería no la pone nunca
+    assert "WWW-Authenticate" not in r.headers  # la biblioteca no la pone nunca
 
 
 @pytest.mark.parametrize("caso, _estado, _libreria, cuerpo, cabecera", CASOS, ids=[c[0] for c in CASOS])
@@ -141,9 +152,9 @@ def test_el_motivo_de_pyjwt_va_al_log_y_no_al_cliente(tmp_path, caplog):
 
 def test_el_sexto_login_fallido_da_429(tmp_path):
     client = crear(tmp_path).test_client()
-    entrar(client)  # un login correcto no cuenta
-    malos = [client.post("/auth/login", json={**ANA, "password": "otra-cosa"}) for _ in range(6)]
-    assert [r.status_code for r in malos] == [401] * 5 + [429]
+    entrar(client)  # también cuenta: cada intento se apunta antes de mirar la contraseña
+    malos = [client.post("/auth/login", json={**ANA, "password": "otra-cosa"}) for _ in range(5)]
+    assert [r.status_code for r in malos] == [401] * 4 + [429]
     assert malos[0].get_json() == {"error": "Email o contraseña incorrectos.", "codigo": "INVALID_CREDENTIALS"}
     assert malos[-1].get_json() == {"codigo": "RATE_LIMITED", "error": "Demasiados intentos: espera un poco antes "
                                     "de volver a probar (mira la cabecera Retry-After)."}
@@ -197,3 +208,195 @@ def test_sin_secreto_fuerte_no_arranca(tmp_path, clave):
     fabrica = cargar_app(APP_LECCION_07)
     with pytest.raises(RuntimeError, match="JWT_SECRET_KEY"):
         fabrica({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.sqlite'}", "JWT_SECRET_KEY": clave})
+
+
+# --- La solución (el paquete api) servida por gunicorn con dos procesos: el límite, medido ----------------
+
+
+SOLUCION_07 = RAIZ / "solutions" / "07_errores"
+REDIS_PRUEBAS = "redis://127.0.0.1:6379/5"
+
+
+def gunicorn_de_la_solucion(tmp_path, request, entorno_extra):
+    """Arranca ``api:create_app()`` de la solución en gunicorn -w 2; devuelve (url, proceso)."""
+    ruta = Path(sys.executable).with_name("gunicorn")
+    if not ruta.exists():
+        pytest.skip("No está gunicorn: instálalo con pip install -e '.[dev]'.")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        puerto = s.getsockname()[1]
+    entorno = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "WEB_CONCURRENCY", "DATABASE_URL")}
+    entorno |= {"JWT_SECRET_KEY": secrets.token_hex(32), "DATABASE_URL": f"sqlite:///{tmp_path / 'api.sqlite'}",
+                "WEB_CONCURRENCY": "2", **entorno_extra}
+    log = open(tmp_path / "gunicorn.log", "ab")
+    proceso = subprocess.Popen([str(ruta), "--bind", f"127.0.0.1:{puerto}", "--chdir", str(SOLUCION_07),
+                                "--graceful-timeout", "1", "api:create_app()"],
+                               env=entorno, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+
+    def parar():
+        if proceso.poll() is None:
+            os.killpg(proceso.pid, signal.SIGTERM)
+            try:
+                proceso.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                os.killpg(proceso.pid, signal.SIGKILL)
+                proceso.wait()
+        log.close()
+
+    request.addfinalizer(parar)
+    return f"http://127.0.0.1:{puerto}", proceso
+
+
+def esperar(url, proceso, tmp_path):
+    limite = time.monotonic() + 40
+    while time.monotonic() < limite and proceso.poll() is None:
+        try:
+            requests.get(url + "/api/articulos", timeout=5)
+            return
+        except requests.RequestException:
+            time.sleep(0.1)
+    pytest.fail("gunicorn no arrancó:\n" + (tmp_path / "gunicorn.log").read_text(errors="replace"))
+
+
+@pytest.fixture
+def redis_07():
+    try:
+        redis.Redis.from_url(REDIS_PRUEBAS, socket_connect_timeout=0.5).ping()
+    except redis.RedisError:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"No hay Redis en {REDIS_PRUEBAS}.")
+        pytest.skip(f"No hay Redis en {REDIS_PRUEBAS}: arráncalo (redis-server) para estas pruebas.")
+    prefijo = f"prueba07-{secrets.token_hex(4)}:"
+    yield prefijo
+    cliente = redis.Redis.from_url(REDIS_PRUEBAS)
+    claves = list(cliente.scan_iter(f"{prefijo}*"))
+    if claves:
+        cliente.delete(*claves)
+
+
+def a_la_vez(url, cuerpo, veces, cabeceras=None):
+    """Los estados de ``veces`` POST /auth/login lanzados a la vez (un hilo y una conexión por intento)."""
+    salida, estados = threading.Barrier(veces), []
+
+    def intento(n):
+        salida.wait()
+        try:
+            estados.append(requests.post(f"{url}/auth/login", json=cuerpo,
+                                         headers=(cabeceras or (lambda n: {}))(n), timeout=60).status_code)
+        except requests.RequestException as e:
+            estados.append(type(e).__name__)
+
+    hilos = [threading.Thread(target=intento, args=(n,)) for n in range(veces)]
+    for hilo in hilos:
+        hilo.start()
+    for hilo in hilos:
+        hilo.join(90)
+    return Counter(estados)
+
+
+def test_con_dos_procesos_y_redis_50_intentos_a_la_vez_no_pasan_de_5(tmp_path, request, redis_07):
+    url, proceso = gunicorn_de_la_solucion(tmp_path, request, {"REDIS_URL": REDIS_PRUEBAS, "REDIS_PREFIJO": redis_07})
+    esperar(url, proceso, tmp_path)
+    estados = a_la_vez(url, {"email": "ana@example.com", "password": "no-es-la-contraseña"}, 50)
+    print(f"\n50 logins fallidos a la vez, gunicorn -w 2 y Redis: {dict(estados)}")
+    assert set(estados) == {401, 429} and estados[401] <= 5, dict(estados)
+
+
+def test_con_dos_procesos_y_redis_el_limite_por_cuenta_no_depende_de_la_ip(tmp_path, request, redis_07):
+    url, proceso = gunicorn_de_la_solucion(tmp_path, request, {"REDIS_URL": REDIS_PRUEBAS, "REDIS_PREFIJO": redis_07,
+                                                              "PROXIES_DE_CONFIANZA": "1"})
+    esperar(url, proceso, tmp_path)
+    estados = a_la_vez(url, {"email": "ana@example.com", "password": "no-es-la-contraseña"}, 40,
+                       lambda n: {"X-Forwarded-For": f"203.0.113.{n + 1}"})
+    print(f"\n40 logins fallidos a la vez desde 40 IP: {dict(estados)}")
+    assert set(estados) == {401, 429} and estados[401] <= 20, dict(estados)  # LIMITE_LOGIN_CUENTA: 20 por hora
+
+
+def test_sin_proxy_de_confianza_x_forwarded_for_no_cambia_la_ip(tmp_path, request, redis_07):
+    url, proceso = gunicorn_de_la_solucion(tmp_path, request, {"REDIS_URL": REDIS_PRUEBAS, "REDIS_PREFIJO": redis_07})
+    esperar(url, proceso, tmp_path)
+    estados = a_la_vez(url, {"email": "ana@example.com", "password": "no-es-la-contraseña"}, 20,
+                       lambda n: {"X-Forwarded-For": f"198.51.100.{n + 1}"})
+    assert estados[401] <= 5, dict(estados)
+
+
+def test_con_dos_procesos_sin_redis_no_arranca(tmp_path, request):
+    url, proceso = gunicorn_de_la_solucion(tmp_path, request, {})
+    try:
+        proceso.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        pytest.fail("gunicorn arrancó con dos procesos y el contador de intentos en memoria")
+    assert proceso.returncode != 0
+    assert "ConfiguracionInsegura" in (tmp_path / "gunicorn.log").read_text(errors="replace")
+
+
+@pytest.mark.parametrize("caso", ["caido", "colgado"])
+def test_sin_redis_el_login_y_el_registro_dan_503(tmp_path, caso):
+    escucha = socket.socket()
+    escucha.bind(("127.0.0.1", 0))
+    escucha.listen(50)
+    url = "redis://127.0.0.1:1/0" if caso == "caido" else f"redis://127.0.0.1:{escucha.getsockname()[1]}/0"
+    try:
+        app = cargar_fabrica(SOLUCION_07 / "api")(config_de_prueba(tmp_path, "api.sqlite", REDIS_URL=url,
+                                                           PROPAGATE_EXCEPTIONS=False))
+        client = app.test_client()
+        for ruta, cuerpo in (("/auth/login", ANA), ("/auth/registro", {**ANA, "nombre": "Ana"})):
+            antes = time.perf_counter()
+            r = client.post(ruta, json=cuerpo)
+            assert time.perf_counter() - antes < 1
+            assert (r.status_code, r.get_json()["codigo"]) == (503, "SERVICE_UNAVAILABLE")
+    finally:
+        escucha.close()
+
+
+def test_flask_limiter_ya_guarda_el_limiter_en_la_app(tmp_path):
+    """Lo que el texto cuenta de Flask-Limiter 4: init_app guarda el Limiter en app.extensions["limiter"]."""
+    from flask_limiter import Limiter
+
+    app = cargar_fabrica(SOLUCION_07 / "api")(config_de_prueba(tmp_path, "api.sqlite", RATELIMIT_STORAGE_URI="memory://"))
+    (limitador,) = app.extensions["limiter"]
+    assert isinstance(limitador, Limiter)
+    assert "limitador" not in app.extensions
+
+
+def servir(app):
+    """La app en un servidor HTTP de verdad (Werkzeug, con un hilo por conexión) en 127.0.0.1."""
+    from werkzeug.serving import make_server
+
+    servidor = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=servidor.serve_forever, daemon=True).start()
+    return servidor, f"http://127.0.0.1:{servidor.server_port}"
+
+
+def test_la_demo_cuenta_los_intentos_a_la_vez(tmp_path):
+    servidor, url = servir(crear(tmp_path, BCRYPT_LOG_ROUNDS=10))
+    try:
+        estados = a_la_vez(url, {**ANA, "password": "otra-cosa"}, 20)
+    finally:
+        servidor.shutdown()
+    assert set(estados) == {401, 429} and estados[401] <= 5, dict(estados)
+
+
+def test_en_la_demo_los_tokens_de_una_cuenta_borrada_no_abren_la_siguiente(tmp_path):
+    app = crear(tmp_path)
+    client = app.test_client()
+    acceso, refresh = entrar(client)
+    assert client.delete("/api/perfil", headers=bearer(acceso)).status_code == 204
+    resultado = app.test_cli_runner().invoke(args=["crear-usuario", "bea@example.com", "--nombre", "Bea",
+                                                   "--password", "contraseña-de-bea"])
+    assert resultado.exit_code == 0 and "Usuario 2 creado" in resultado.output, resultado.output
+    assert client.get("/api/perfil", headers=bearer(acceso)).get_json()["codigo"] == "USER_NOT_FOUND"
+    assert client.post("/auth/refresh", headers=bearer(refresh)).get_json()["codigo"] == "USER_NOT_FOUND"
+
+
+def test_lo_que_no_llega_a_flask_no_lleva_el_sobre(tmp_path):
+    """El texto lo dice: una cabecera de más de 64 KB la corta el servidor (431 en HTML) antes de llegar a la app."""
+    app = crear(tmp_path)
+    larga = {"Authorization": "Bearer " + "a" * 70_000}
+    assert app.test_client().get("/api/perfil", headers=larga).get_json()["codigo"] == "TOKEN_INVALID"
+    servidor, url = servir(app)
+    try:
+        r = requests.get(f"{url}/api/perfil", headers=larga, timeout=5)
+    finally:
+        servidor.shutdown()
+    assert r.status_code == 431 and r.headers["Content-Type"].startswith("text/html")

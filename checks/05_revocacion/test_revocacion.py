@@ -13,6 +13,7 @@ TAREAS = {
     3: "Cerrar todas las sesiones (y al cambiar la contraseña)",
     4: "Redis con el TTL de cada token",
     5: "Si Redis no contesta: 503, nunca 500 ni 200",
+    6: "Lo de lecciones anteriores sigue funcionando",
 }
 
 ANA = {"email": "ana@example.com", "password": "contraseña-de-ana", "nombre": "Ana"}
@@ -251,6 +252,25 @@ def test_cambiar_la_password_cierra_las_otras_sesiones(client):
     espera_valido(client, "GET", "/api/perfil", cuerpo["access_token"], "el access token nuevo del cambio")
 
 
+@comprobacion(tarea=3, puntos=1)
+def test_tras_cambiar_la_password_el_logout_revoca_el_refresh_token_nuevo(client):
+    """Tras cambiar la contraseña, el logout (sin cuerpo) con el access token nuevo revoca también el refresh nuevo."""
+    registrar(client)
+    acceso, _ = sesion(client)
+    r = client.post("/api/perfil/password", headers=bearer(acceso),
+                    json={"password_actual": ANA["password"], "password_nueva": "otra-contraseña-larga"})
+    cuerpo = r.espera(200, ayuda="Tras cerrar las sesiones, responde 200 con access_token y refresh_token nuevos.")
+    cuerpo = cuerpo.espera_json()
+    nuevos = ("access_token", "refresh_token")
+    if not isinstance(cuerpo, dict) or not all(isinstance(cuerpo.get(c), str) for c in nuevos):
+        raise Falta('"access_token" y "refresh_token" nuevos', f"en la respuesta a {r.peticion}")
+    logout(client, cuerpo["access_token"])
+    espera_revocado(client, "POST", "/auth/refresh", cuerpo["refresh_token"],
+                    "el refresh token del cambio de contraseña tras el logout sin cuerpo",
+                    "Los tokens del cambio de contraseña son como los del login: el access token lleva la «sesion» "
+                    "de su refresh token (usa tokens_del_login). Si no, ese refresh token vive 30 días tras el logout.")
+
+
 # ── Tarea 4: Redis con el TTL de cada token ──────────────────────────────────
 
 
@@ -350,3 +370,38 @@ def test_con_redis_colgado_responde_503_en_menos_de_un_segundo(crear_app, redis_
     acceso, _ = sesion(client)
     antes = time.perf_counter()
     espera_503(client.get("/api/perfil", headers=bearer(acceso)), antes)
+
+
+# ── Tarea 6: lo de lecciones anteriores sigue funcionando ─────────────────────
+
+
+PISTA_ANTERIORES = ("Esto venía hecho de lecciones anteriores: si ahora falla, lo has roto al tocar otra cosa. "
+                    "Compara el módulo con el de la lección anterior (su primera línea dice de dónde sale).")
+
+
+@comprobacion(tarea=6, puntos=1)
+def test_anteriores_escribir_sin_token_da_401(client):
+    """Lo de antes: sin token, crear, cambiar o borrar un artículo da 401 (aunque no exista) y la lista da 200."""
+    client.get("/api/articulos").espera(200, ayuda=PISTA_ANTERIORES)
+    for metodo, ruta in (("POST", "/api/articulos"), ("PUT", "/api/articulos/999"), ("PATCH", "/api/articulos/999"),
+                         ("DELETE", "/api/articulos/999")):
+        client.peticion(metodo, ruta, json={"titulo": "Hola"}).espera(
+            401, ayuda="Primero «¿quién eres?» (401) y después «¿existe?» (404). " + PISTA_ANTERIORES)
+
+
+@comprobacion(tarea=6, puntos=1)
+def test_anteriores_registro_login_perfil_y_refresco(client):
+    """Lo de antes: registro, login, perfil y refresco funcionan, y un access token no sirve en /auth/refresh."""
+    usuario = {"email": "lola@example.com", "password": "contraseña-de-lola", "nombre": "Lola"}
+    client.post("/auth/registro", json=usuario).espera(201, ayuda=PISTA_ANTERIORES)
+    r = client.post("/auth/login", json={"email": usuario["email"], "password": usuario["password"]})
+    tokens = r.espera(200, ayuda=PISTA_ANTERIORES).espera_json()
+    dos = ("access_token", "refresh_token")
+    if not isinstance(tokens, dict) or not all(isinstance(tokens.get(c), str) for c in dos):
+        raise Falta('"access_token" y "refresh_token"', f"en la respuesta a {r.peticion}", PISTA_ANTERIORES)
+    perfil = client.get("/api/perfil", headers=bearer(tokens["access_token"])).espera(200, ayuda=PISTA_ANTERIORES)
+    if (perfil.espera_json() or {}).get("email") != usuario["email"]:
+        raise Desajuste(f'"email": "{usuario["email"]}"', perfil.contenido(), f"en {perfil.peticion}", PISTA_ANTERIORES)
+    client.post("/auth/refresh", headers=bearer(tokens["refresh_token"])).espera(200, ayuda=PISTA_ANTERIORES)
+    client.post("/auth/refresh", headers=bearer(tokens["access_token"])).espera(
+        401, 422, ayuda="Un access token en /auth/refresh se rechaza (lección 04). " + PISTA_ANTERIORES)

@@ -14,6 +14,7 @@ TAREAS = {
     3: "rol_requerido y la administración de usuarios",
     4: "Los artículos según el rol",
     5: "Los cambios de rol surten efecto al instante (y nunca sin admin)",
+    6: "Lo de lecciones anteriores sigue funcionando",
 }
 
 ANA = {"email": "ana@example.com", "password": "contraseña-de-ana", "nombre": "Ana"}  # usuario
@@ -428,3 +429,38 @@ def test_no_se_puede_degradar_al_ultimo_admin(client):
                          ayuda="Con otro admin, degradarse sí está permitido: 200.").espera_json()
     if cuerpo.get("rol") != "editor":
         raise Desajuste('"rol": "editor"', str(cuerpo), "al degradar a un admin que no es el último")
+
+
+# ── Tarea 6: lo de lecciones anteriores sigue funcionando ─────────────────────
+
+
+PISTA_ANTERIORES = ("Esto venía hecho de lecciones anteriores: si ahora falla, lo has roto al tocar otra cosa. "
+                    "Compara el módulo con el de la lección anterior (su primera línea dice de dónde sale).")
+
+
+@comprobacion(tarea=6, puntos=1)
+def test_anteriores_escribir_sin_token_da_401(client):
+    """Lo de antes: sin token, crear, cambiar o borrar un artículo da 401 (aunque no exista) y la lista da 200."""
+    client.get("/api/articulos").espera(200, ayuda=PISTA_ANTERIORES)
+    for metodo, ruta in (("POST", "/api/articulos"), ("PUT", "/api/articulos/999"), ("PATCH", "/api/articulos/999"),
+                         ("DELETE", "/api/articulos/999")):
+        client.peticion(metodo, ruta, json={"titulo": "Hola"}).espera(
+            401, ayuda="Primero «¿quién eres?» (401) y después «¿existe?» (404). " + PISTA_ANTERIORES)
+
+
+@comprobacion(tarea=6, puntos=1)
+def test_anteriores_registro_login_perfil_y_refresco(client):
+    """Lo de antes: registro, login, perfil y refresco funcionan, y un access token no sirve en /auth/refresh."""
+    usuario = {"email": "lola@example.com", "password": "contraseña-de-lola", "nombre": "Lola"}
+    client.post("/auth/registro", json=usuario).espera(201, ayuda=PISTA_ANTERIORES)
+    r = client.post("/auth/login", json={"email": usuario["email"], "password": usuario["password"]})
+    tokens = r.espera(200, ayuda=PISTA_ANTERIORES).espera_json()
+    dos = ("access_token", "refresh_token")
+    if not isinstance(tokens, dict) or not all(isinstance(tokens.get(c), str) for c in dos):
+        raise Falta('"access_token" y "refresh_token"', f"en la respuesta a {r.peticion}", PISTA_ANTERIORES)
+    perfil = client.get("/api/perfil", headers=bearer(tokens["access_token"])).espera(200, ayuda=PISTA_ANTERIORES)
+    if (perfil.espera_json() or {}).get("email") != usuario["email"]:
+        raise Desajuste(f'"email": "{usuario["email"]}"', perfil.contenido(), f"en {perfil.peticion}", PISTA_ANTERIORES)
+    client.post("/auth/refresh", headers=bearer(tokens["refresh_token"])).espera(200, ayuda=PISTA_ANTERIORES)
+    client.post("/auth/refresh", headers=bearer(tokens["access_token"])).espera(
+        401, 422, ayuda="Un access token en /auth/refresh se rechaza (lección 04). " + PISTA_ANTERIORES)

@@ -3,12 +3,15 @@
 import base64
 import json
 import secrets
+import threading
 import time
 import uuid
+from collections import Counter
 from datetime import timedelta
 
 import jwt
 import pytest
+import requests
 from werkzeug.http import HTTP_STATUS_CODES
 
 from taller.comprobaciones import Cliente, Desajuste, Fallo, Falta, bearer, comprobacion, mostrar_json
@@ -18,6 +21,7 @@ TAREAS = {
     2: "Los errores de JWT: 401, su código y WWW-Authenticate (RFC 6750)",
     3: "Ningún error HTTP en HTML: el sobre para todos",
     4: "Límite de intentos en el login y el registro (429 con Retry-After)",
+    5: "Lo de lecciones anteriores sigue funcionando",
 }
 
 ANA = {"email": "ana@example.com", "password": "contraseña-de-ana", "nombre": "Ana"}
@@ -33,8 +37,11 @@ PISTA_WWW = ('Todo 401 lleva WWW-Authenticate: sin token, «Bearer realm="api"»
 PISTA_HTTP = ("Un solo @bp.app_errorhandler(HTTPException), en api/errores.py, que responda con error(mensaje, e.code) "
               "para cualquier código (400, 404, 405, 413, 415, 429, 500…), con Allow en el 405.")
 PISTA_LIMITE = ("Crea un Limiter(get_remote_address, app=app) en init_app de api/limites.py y limita el blueprint "
-                "del login con limitador.limit(...) (5 por minuto) y el del registro (10 por minuto); "
-                "RATELIMIT_HEADERS_ENABLED=True añade Retry-After.")
+                "del login con limitador.limit(...) (5 por minuto por IP y LIMITE_LOGIN_CUENTA por cuenta) y el del "
+                "registro (10 por minuto); RATELIMIT_HEADERS_ENABLED=True añade Retry-After.")
+PISTA_A_LA_VEZ = ("Cuenta cada intento ANTES de comprobar la contraseña: limitador.limit(...) sin deduct_when. Con "
+                  "deduct_when el intento se apunta al responder, y los que llegan a la vez pasan todos.")
+REDIS_CERRADO = "redis://127.0.0.1:1/0"  # nadie escucha en el puerto 1
 MENSAJES_CRUDOS = ("utf-8", "codec", "Invalid header", "Not enough segments", "Signature verification",
                    "Only non-refresh", "Traceback", "msg")
 
@@ -158,7 +165,7 @@ def test_sin_token_401_token_missing(client):
 
 @comprobacion(tarea=2, puntos=3)
 def test_token_invalido_401_no_422(client):
-    """Un token basura, manipulado, de otra clave o con alg none da 401 "TOKEN_INVALID" (la librería daba 422)."""
+    """Un token basura, manipulado, de otra clave o con alg none da 401 "TOKEN_INVALID" (la biblioteca daba 422)."""
     registrar(client)
     acceso, _ = entrar(client)
     cabecera, carga, firma = acceso.split(".")
@@ -181,12 +188,33 @@ def test_token_caducado_401_token_expired(crear_app):
     client = Cliente(crear_app(**EN_MEMORIA, JWT_ACCESS_TOKEN_EXPIRES=timedelta(seconds=-1)))
     registrar(client)
     acceso, _ = entrar(client)
-    espera_401(client.get("/api/perfil", headers=bearer(acceso)), "TOKEN_EXPIRED")
+    r = client.get("/api/perfil", headers=bearer(acceso))
+    espera_401(r, "TOKEN_EXPIRED")
+    if "/auth/refresh" not in r.json["error"]:
+        raise Desajuste("un mensaje que diga que pida otro token en /auth/refresh", repr(r.json["error"]),
+                        f"con un access token caducado en {r.peticion}",
+                        "Un access token caducado se renueva con el refresh token: dilo en el mensaje. Mira "
+                        'datos["type"] en el expired_token_loader: ¿es un access o un refresh token?')
+
+
+@comprobacion(tarea=2, puntos=2)
+def test_refresh_token_caducado_401(crear_app):
+    """Un refresh token caducado en POST /auth/refresh da 401 "TOKEN_EXPIRED" y pide iniciar sesión de nuevo."""
+    client = Cliente(crear_app(**EN_MEMORIA, JWT_REFRESH_TOKEN_EXPIRES=timedelta(seconds=-1)))
+    registrar(client)
+    _, refresh = entrar(client)
+    r = client.post("/auth/refresh", headers=bearer(refresh))
+    espera_401(r, "TOKEN_EXPIRED")
+    if "/auth/refresh" in r.json["error"]:
+        raise Desajuste("un mensaje que pida iniciar sesión de nuevo", repr(r.json["error"]),
+                        f"con un refresh token caducado en {r.peticion}",
+                        "Con el refresh token caducado, /auth/refresh ya no sirve: el cliente debe volver a "
+                        'POST /auth/login. Distingue el caso con datos["type"] == "refresh".')
 
 
 @comprobacion(tarea=2, puntos=1)
 def test_refresh_token_como_access(client):
-    """Un refresh token en GET /api/perfil da 401 "TOKEN_INVALID" (la librería daba 422)."""
+    """Un refresh token en GET /api/perfil da 401 "TOKEN_INVALID" (la biblioteca daba 422)."""
     registrar(client)
     _, refresh = entrar(client)
     espera_401(client.get("/api/perfil", headers=bearer(refresh)), "TOKEN_INVALID")
@@ -212,12 +240,17 @@ def test_token_no_fresco_401(client):
 
 @comprobacion(tarea=2, puntos=1)
 def test_usuario_borrado_401(client):
-    """Con el token de un usuario que ya no existe, GET /api/perfil da 401 "USER_NOT_FOUND" (nunca 500)."""
+    """Con el token de una cuenta borrada (y otra creada después), GET /api/perfil da 401 "USER_NOT_FOUND"."""
     registrar(client)
     acceso, _ = entrar(client)
     otro, _ = entrar(client)
     client.delete("/api/perfil", headers=bearer(acceso)).espera(204, ayuda=PARA_EMPEZAR)
+    registrar(client, ADA)  # la cuenta siguiente: no debe heredar el id (ni los tokens) de la borrada
     r = client.get("/api/perfil", headers=bearer(otro))
+    if r.estado == 200:
+        raise Desajuste("401", f"200 ({r.contenido()})", f"con el token de una cuenta borrada en {r.peticion}",
+                        "SQLite reutiliza el id más alto borrado: el token viejo abre la cuenta siguiente. El "
+                        'modelo Usuario necesita __table_args__ = {"sqlite_autoincrement": True}.')
     if r.estado == 401 and (r.json or {}).get("codigo") == "TOKEN_REVOKED":
         return  # también vale: borrar la cuenta puede revocar sus tokens
     espera_401(r, "USER_NOT_FOUND")
@@ -235,7 +268,7 @@ def test_el_mensaje_de_la_libreria_no_se_filtra(client):
         for crudo in MENSAJES_CRUDOS:
             if crudo.lower() in r.texto.lower():
                 raise Fallo(f"La respuesta a {r.peticion} contiene «{crudo}»: {r.contenido()}. El mensaje de la "
-                            "librería es para el log, no para el cliente.",
+                            "biblioteca es para el log, no para el cliente.",
                             "En el invalid_token_loader, escribe el motivo con current_app.logger y responde con un "
                             "mensaje propio en español.")
         espera_401(r, "TOKEN_INVALID")
@@ -365,3 +398,129 @@ def test_el_limite_se_configura(crear_app):
         raise Desajuste("8 veces 401", str(estados), "con RATELIMIT_ENABLED=False",
                         "Crea el Limiter en init_app de api/limites.py (lo llama create_app) para que lea la "
                         "configuración de cada app.")
+
+
+def intentos_a_la_vez(url, cuerpo, veces):
+    """Los estados de ``veces`` POST /auth/login lanzados a la vez, cada uno en su hilo y su conexión."""
+    salida, estados = threading.Barrier(veces), []
+
+    def intento():
+        salida.wait()
+        try:
+            estados.append(requests.post(f"{url}/auth/login", json=cuerpo, timeout=8).status_code)
+        except requests.RequestException as e:
+            estados.append(type(e).__name__)
+
+    hilos = [threading.Thread(target=intento) for _ in range(veces)]
+    for hilo in hilos:
+        hilo.start()
+    for hilo in hilos:
+        hilo.join(10)
+    return Counter(estados)
+
+
+@comprobacion(tarea=4, puntos=2, limite=30)
+def test_intentos_a_la_vez_no_se_saltan_el_limite(crear_app):
+    """Veinte logins fallidos lanzados a la vez por HTTP: como mucho cinco llegan a mirar la contraseña."""
+    app = crear_app(**EN_MEMORIA, BCRYPT_LOG_ROUNDS=10)  # bcrypt tarda de verdad (~50 ms), como en producción
+    registrar(Cliente(app))
+    url = app.servir()
+    estados = intentos_a_la_vez(url, {"email": ANA["email"], "password": "no-es-la-contraseña"}, 20)
+    if set(estados) - {401, 429} or estados[401] > 5:
+        raise Desajuste("como mucho cinco 401 y el resto 429", str(dict(estados)),
+                        "con 20 logins fallidos a la vez contra el servidor", PISTA_A_LA_VEZ)
+
+
+@comprobacion(tarea=4, puntos=1)
+def test_limite_por_cuenta(crear_app):
+    """Con una IP distinta en cada intento (tras un proxy de confianza), el límite por cuenta corta al cuarto."""
+    client = Cliente(crear_app(**EN_MEMORIA, PROXIES_DE_CONFIANZA=1, LIMITE_LOGIN_CUENTA="3 per minute"))
+    registrar(client)
+    mala = {"email": ANA["email"], "password": "no-es-la-contraseña"}
+    estados = [client.post("/auth/login", json=mala, headers={"X-Forwarded-For": f"203.0.113.{n}"}).estado
+               for n in range(1, 5)]
+    otra = client.post("/auth/login", json={**mala, "email": ADA["email"]}, headers={"X-Forwarded-For": "203.0.113.9"})
+    if estados != [401, 401, 401, 429] or otra.estado != 401:
+        raise Desajuste("[401, 401, 401, 429] para ana y 401 para otra cuenta", f"{estados} y {otra.estado}",
+                        'con LIMITE_LOGIN_CUENTA="3 per minute" y una IP distinta en cada intento',
+                        "Añade al blueprint del login un segundo límite, LIMITE_LOGIN_CUENTA, con "
+                        "key_func=cuenta_del_login: quien prueba contraseñas desde mil IP también tiene tope.")
+
+
+@comprobacion(tarea=4, puntos=1)
+def test_x_forwarded_for_no_se_cree_por_defecto(client):
+    """Sin proxy de confianza configurado, cambiar X-Forwarded-For en cada intento no evita el 429."""
+    registrar(client)
+    mala = {"email": ANA["email"], "password": "no-es-la-contraseña"}
+    estados = [client.post("/auth/login", json=mala, headers={"X-Forwarded-For": f"198.51.100.{n}"}).estado
+               for n in range(1, 7)]
+    if estados[-1] != 429:
+        raise Desajuste("429 en el sexto intento", str(estados), "con un X-Forwarded-For distinto en cada intento",
+                        "X-Forwarded-For lo escribe cualquiera: créelo solo con ProxyFix y PROXIES_DE_CONFIANZA > 0.")
+
+
+@comprobacion(tarea=4, puntos=1)
+def test_con_varios_procesos_el_contador_en_memoria_no_arranca(crear_app):
+    """Con PROCESOS=2 y el contador en memory://, create_app se niega a arrancar y pide Redis."""
+    try:
+        crear_app(PROCESOS=2, RATELIMIT_STORAGE_URI="memory://")
+    except Exception as e:  # el error de carga trae el mensaje de la app
+        if "REDIS" not in str(e).upper():
+            raise Desajuste("un error que pida Redis (REDIS_URL)", str(e)[:300], "con PROCESOS=2 y memory://") from None
+        return
+    raise Fallo("create_app arrancó con PROCESOS=2 y RATELIMIT_STORAGE_URI=\"memory://\": cada proceso contaría "
+                "sus propios intentos y el límite se multiplicaría por el número de procesos.",
+                "En init_app de api/limites.py, lanza ConfiguracionInsegura en ese caso.")
+
+
+@comprobacion(tarea=4, puntos=2, limite=20)
+def test_sin_redis_el_login_y_el_registro_dan_503(crear_app, redis_colgado):
+    """Con el contador en un Redis caído o colgado, el login y el registro dan 503 en menos de 1 s (nunca 500)."""
+    for descripcion, url in (("caído", REDIS_CERRADO), ("colgado", redis_colgado)):
+        client = Cliente(crear_app(RATELIMIT_STORAGE_URI=url))
+        for ruta, cuerpo in (("/auth/login", {"email": ANA["email"], "password": ANA["password"]}),
+                             ("/auth/registro", ANA)):
+            antes = time.perf_counter()
+            r = client.post(ruta, json=cuerpo)
+            tardanza = time.perf_counter() - antes
+            espera_sobre(r, 503, "SERVICE_UNAVAILABLE",
+                         f"Sin contador (Redis {descripcion}) no se sabe si toca 429: responde 503 con "
+                         "app.register_error_handler(StorageError, …), nunca un 500 ni un intento sin contar.")
+            if tardanza > 1:
+                raise Fallo(f"{r.peticion} tardó {tardanza:.1f} s en responder 503 con Redis {descripcion}.",
+                            "RATELIMIT_STORAGE_OPTIONS con socket_connect_timeout, socket_timeout y sin reintentos.")
+
+
+# ── Tarea 5: lo de lecciones anteriores sigue funcionando ─────────────────────
+
+
+PISTA_ANTERIORES = ("Esto venía hecho de lecciones anteriores: si ahora falla, lo has roto al tocar otra cosa. "
+                    "Compara el módulo con el de la lección anterior (su primera línea dice de dónde sale).")
+
+
+@comprobacion(tarea=5, puntos=1)
+def test_anteriores_escribir_sin_token_da_401(client):
+    """Lo de antes: sin token, crear, cambiar o borrar un artículo da 401 (aunque no exista) y la lista da 200."""
+    client.get("/api/articulos").espera(200, ayuda=PISTA_ANTERIORES)
+    for metodo, ruta in (("POST", "/api/articulos"), ("PUT", "/api/articulos/999"), ("PATCH", "/api/articulos/999"),
+                         ("DELETE", "/api/articulos/999")):
+        client.peticion(metodo, ruta, json={"titulo": "Hola"}).espera(
+            401, ayuda="Primero «¿quién eres?» (401) y después «¿existe?» (404). " + PISTA_ANTERIORES)
+
+
+@comprobacion(tarea=5, puntos=1)
+def test_anteriores_registro_login_perfil_y_refresco(client):
+    """Lo de antes: registro, login, perfil y refresco funcionan, y un access token no sirve en /auth/refresh."""
+    usuario = {"email": "lola@example.com", "password": "contraseña-de-lola", "nombre": "Lola"}
+    client.post("/auth/registro", json=usuario).espera(201, ayuda=PISTA_ANTERIORES)
+    r = client.post("/auth/login", json={"email": usuario["email"], "password": usuario["password"]})
+    tokens = r.espera(200, ayuda=PISTA_ANTERIORES).espera_json()
+    dos = ("access_token", "refresh_token")
+    if not isinstance(tokens, dict) or not all(isinstance(tokens.get(c), str) for c in dos):
+        raise Falta('"access_token" y "refresh_token"', f"en la respuesta a {r.peticion}", PISTA_ANTERIORES)
+    perfil = client.get("/api/perfil", headers=bearer(tokens["access_token"])).espera(200, ayuda=PISTA_ANTERIORES)
+    if (perfil.espera_json() or {}).get("email") != usuario["email"]:
+        raise Desajuste(f'"email": "{usuario["email"]}"', perfil.contenido(), f"en {perfil.peticion}", PISTA_ANTERIORES)
+    client.post("/auth/refresh", headers=bearer(tokens["refresh_token"])).espera(200, ayuda=PISTA_ANTERIORES)
+    client.post("/auth/refresh", headers=bearer(tokens["access_token"])).espera(
+        401, 422, ayuda="Un access token en /auth/refresh se rechaza (lección 04). " + PISTA_ANTERIORES)

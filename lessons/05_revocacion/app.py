@@ -469,7 +469,7 @@ def create_app(config=None):
 
     @app.errorhandler(AlmacenNoDisponible)
     def almacen_no_disponible(e):
-        """Sin almacén no sabemos si el token está revocado: se falla cerrado, con un 503 en JSON."""
+        """Sin almacén no sabemos si el token está revocado: se falla de forma segura, con un 503 en JSON."""
         app.logger.error("El almacén de revocados no responde: %s", e.__cause__)
         respuesta, estado = error(NO_DISPONIBLE, 503)
         respuesta.headers["Retry-After"] = "5"

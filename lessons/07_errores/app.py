@@ -2,11 +2,11 @@
 
 La semilla («Manejo de Errores JWT») registraba cuatro cargadores: el del token
 caducado y el del token revocado respondían bien (401 con un ``codigo``), pero
-el del token inválido dejaba el 422 de la librería y devolvía al cliente el
+el del token inválido dejaba el 422 de la biblioteca y devolvía al cliente el
 mensaje crudo de PyJWT en ``"detalle"``. Aquí están los siete, todos con el
 mismo sobre ``{"error": "…", "codigo": "…"}``, 401 con ``WWW-Authenticate``
 (RFC 6750) y el motivo técnico solo en el log. Con ``MODO_ERRORES=libreria``
-la app no registra nada de esto y responde lo que responde la librería: así
+la app no registra nada de esto y responde lo que responde la biblioteca: así
 se comparan las dos respuestas. El login tiene un límite de intentos
 (Flask-Limiter).
 
@@ -81,6 +81,9 @@ class SecretoDebil(RuntimeError):
 
 
 class Usuario(db.Model):
+    # AUTOINCREMENT: SQLite no reutiliza el id de un usuario borrado (si no, sus tokens abrirían la cuenta siguiente).
+    __table_args__ = {"sqlite_autoincrement": True}
+
     id = db.Column(db.Integer, primary_key=True)
     email = db.Column(db.String(254), unique=True, nullable=False)
     nombre = db.Column(db.String(100), nullable=False)
@@ -111,13 +114,13 @@ def error(mensaje, estado, codigo=None):
 
 
 def falta_token(motivo):
-    """``unauthorized_loader``: no hay token. La librería: 401 ``{"msg": "Missing Authorization Header"}``."""
+    """``unauthorized_loader``: no hay token. La biblioteca: 401 ``{"msg": "Missing Authorization Header"}``."""
     current_app.logger.info("Sin token: %s", motivo)
     return error("Falta el token: envía la cabecera «Authorization: Bearer <token>».", 401, "TOKEN_MISSING")
 
 
 def token_invalido(motivo):
-    """``invalid_token_loader``: mal formado, manipulado, de otra clave, ``alg: none``, de otro tipo. La librería: 422.
+    """``invalid_token_loader``: mal formado, manipulado, de otra clave, ``alg: none`` u otro tipo. La biblioteca: 422.
 
     ``motivo`` es el texto de PyJWT («Signature verification failed», «Invalid
     header string: 'utf-8' codec can't decode…»): al log, nunca al cliente.
@@ -127,28 +130,31 @@ def token_invalido(motivo):
 
 
 def token_caducado(cabecera, datos):
-    """``expired_token_loader``: caducado. La librería: 401 ``{"msg": "Token has expired"}``."""
+    """``expired_token_loader``: caducado. La biblioteca: 401 ``{"msg": "Token has expired"}``."""
     return error("El token ha caducado: pide otro en /auth/refresh.", 401, "TOKEN_EXPIRED")
 
 
 def token_revocado(cabecera, datos):
-    """``revoked_token_loader``: revocado (logout). La librería: 401 ``{"msg": "Token has been revoked"}``."""
+    """``revoked_token_loader``: revocado (logout). La biblioteca: 401 ``{"msg": "Token has been revoked"}``."""
     return error("El token se revocó: inicia sesión de nuevo.", 401, "TOKEN_REVOKED")
 
 
 def necesita_token_fresco(cabecera, datos):
-    """``needs_fresh_token_loader``: la ruta pide un token del login. La librería: 401 ``{"msg": "Fresh token required"}``."""
+    """``needs_fresh_token_loader``: la ruta pide un token del login.
+
+    La biblioteca responde 401 ``{"msg": "Fresh token required"}``.
+    """
     return error("Esta operación necesita un token recién obtenido con tu contraseña: inicia sesión de nuevo.",
                  401, "FRESH_TOKEN_REQUIRED")
 
 
 def usuario_no_encontrado(cabecera, datos):
-    """``user_lookup_error_loader``: el usuario del token ya no existe. La librería: 401 «Error loading the user 7»."""
+    """``user_lookup_error_loader``: el usuario del token ya no existe (la biblioteca: «Error loading the user 7»)."""
     return error("El usuario del token ya no existe.", 401, "USER_NOT_FOUND")
 
 
 def verificacion_fallida(cabecera, datos):
-    """``token_verification_failed_loader``: lo rechazó el ``token_verification_loader``. La librería: 400."""
+    """``token_verification_failed_loader``: lo rechazó el ``token_verification_loader``. La biblioteca: 400."""
     return error("El token no es válido.", 401, "TOKEN_INVALID")
 
 
@@ -231,12 +237,12 @@ def create_app(config=None):
         JWT_SECRET_KEY=os.environ.get("JWT_SECRET_KEY"),
         JWT_ACCESS_TOKEN_EXPIRES=timedelta(minutes=15),
         BCRYPT_LOG_ROUNDS=12,
-        MODO_ERRORES=os.environ.get("MODO_ERRORES", "taller"),  # "taller" o "libreria" (lo que hace la librería)
+        MODO_ERRORES=os.environ.get("MODO_ERRORES", "taller"),  # "taller" o "libreria" (lo que hace la biblioteca)
         VERSION_DE_TOKENS=1,  # súbela y todos los tokens anteriores dejan de valer (token_verification_loader)
         RATELIMIT_ENABLED=True,
         RATELIMIT_HEADERS_ENABLED=True,  # Retry-After en el 429
         RATELIMIT_STORAGE_URI=os.environ.get("REDIS_URL") or "memory://",
-        LIMITE_LOGIN="5 per minute",  # logins fallidos por IP
+        LIMITE_LOGIN="5 per minute",  # intentos de login por IP (todos: se cuentan antes de mirar la contraseña)
     )
     if config:
         app.config.update(config)
@@ -278,12 +284,12 @@ def create_app(config=None):
             return jsonify(error=mensaje), estado
         return error(mensaje, estado, codigo)
 
-    limitador = Limiter(get_remote_address, app=app)
-    app.extensions["limitador"] = limitador  # Flask-Limiter solo guarda una referencia débil
+    limitador = Limiter(get_remote_address, app=app)  # init_app lo guarda en app.extensions["limiter"]…
+    app.extensions["limitador"] = limitador  # …salvo con RATELIMIT_ENABLED=False (ver el texto)
 
-    # Solo cuentan los logins fallidos (401); el límite sale de la configuración de esta app.
+    # Cada intento cuenta ANTES de mirar la contraseña (sin deduct_when); el límite sale de la configuración.
     @app.post("/auth/login")
-    @limitador.limit(lambda: current_app.config["LIMITE_LOGIN"], deduct_when=lambda r: r.status_code == 401)
+    @limitador.limit(lambda: current_app.config["LIMITE_LOGIN"])
     def login():
         datos = leer_json()
         if not isinstance(datos, dict) or not isinstance(datos.get("email"), str) \

@@ -39,8 +39,13 @@ def access_del_refresco(usuario, refresh_token=None):
 
 
 def tras_cambiar_password(usuario):
-    """Tras guardar la contraseña nueva: se cierran todas las sesiones y esta recibe dos tokens nuevos (200)."""
-    # TODO (tarea 3): cierra todas las sesiones y da dos tokens nuevos a esta (200).
+    """Tras guardar la contraseña nueva: se cierran todas las sesiones y esta recibe dos tokens nuevos (200).
+
+    Los tokens nuevos son los de un login (:func:`tokens_del_login`): el access
+    token lleva su «sesion», así que un logout posterior revoca también este
+    refresh token, que si no seguiría vivo 30 días.
+    """
+    # TODO (tarea 3): cierra todas las sesiones y da dos tokens nuevos a esta (200), ligados como los del login.
     return "", 204
 
 

@@ -2,7 +2,7 @@
 
 El ``codigo`` es estable (``"TOKEN_EXPIRED"``): el cliente decide con él, no
 con el texto. Cada error de Flask-JWT-Extended es un 401 con
-``WWW-Authenticate`` (RFC 6750) y nunca el mensaje crudo de la librería, y
+``WWW-Authenticate`` (RFC 6750) y nunca el mensaje crudo de la biblioteca, y
 ningún error HTTP sale en HTML.
 """
 
@@ -61,7 +61,7 @@ def error(mensaje, estado, codigo=None):
     """El sobre de error de toda la API: ``{"error": mensaje, "codigo": CÓDIGO}`` con su estado HTTP.
 
     Sin ``codigo``, el de ``CODIGOS_HTTP`` para ese estado. Un 401 lleva siempre
-    ``WWW-Authenticate`` (RFC 7235, sección 3.1).
+    ``WWW-Authenticate`` (RFC 9110, sección 15.5.2; la cabecera, en la 11.6.1).
     """
     # TODO (tarea 1): el sobre con "codigo" (el de CODIGOS_HTTP si no se da) y WWW-Authenticate en los 401.
     return jsonify(error=mensaje), estado
