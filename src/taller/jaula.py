@@ -579,3 +579,19 @@ def _entrar(raiz: Path | None, info: dict, puente: socket.socket, salida: int) -
     signal.set_wakeup_fd(-1)
     sys.stdout = open(1, "w", encoding="utf-8", errors="replace", buffering=1, closefd=False)
     sys.stderr = open(2, "w", encoding="utf-8", errors="replace", buffering=1, closefd=False)
+    _olvidar_el_registro()
+
+
+def _olvidar_el_registro() -> None:
+    """Quita los manejadores de ``logging`` heredados (los de pytest, si la fábrica nació de él).
+
+    Apuntaban a descriptores que ya se cerraron: al reutilizarse para un socket, una línea del
+    registro de werkzeug acababa dentro de una respuesta HTTP. Lo que registre la app va a stderr.
+    """
+    import logging
+
+    for nombre in [None, *list(logging.root.manager.loggerDict)]:
+        registrador = logging.getLogger(nombre)
+        for manejador in list(registrador.handlers):
+            registrador.removeHandler(manejador)
+    logging.basicConfig(stream=sys.stderr, level=logging.WARNING, force=True)

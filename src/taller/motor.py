@@ -32,7 +32,6 @@ MARGEN = 5.0  # segundos más allá del límite de una comprobación antes de de
 MAX_LANZAMIENTOS = 8  # procesos de comprobaciones que puede necesitar una entrega
 LIMITE_ARRANQUE = 60.0  # segundos hasta recibir la lista de comprobaciones
 LIMITE_ARCHIVOS = 64 * 1024 * 1024  # bytes que el hijo puede escribir en un archivo
-LIMITE_MEMORIA = 2 * 1024 * 1024 * 1024  # bytes de memoria virtual del hijo
 ESTRUCTURA = "test_estructura"
 FALLO_DEL_TALLER = (
     "No se pudieron cargar las comprobaciones de la lección. "
@@ -80,14 +79,15 @@ def servicios_de(carpeta):
 
 
 def poner_limites():
-    """Límites del proceso hijo (se ejecuta en el hijo justo antes de arrancar)."""
+    """Límites del proceso de las comprobaciones (se ejecuta en el hijo justo antes de arrancar).
+
+    Ese proceso ya no ejecuta código del estudiante (vive en su recinto, con sus propios límites):
+    solo se acota lo que escribe en un archivo. Sin límite de memoria virtual, porque un Chromium
+    de las comprobaciones de navegador reserva decenas de GB de memoria virtual al arrancar.
+    """
     import resource
 
     resource.setrlimit(resource.RLIMIT_FSIZE, (LIMITE_ARCHIVOS, LIMITE_ARCHIVOS))
-    from taller.jaula import memoria_actual
-
-    maximo = memoria_actual() + LIMITE_MEMORIA  # sobre lo que ya ocupa el proceso del que nace
-    resource.setrlimit(resource.RLIMIT_AS, (maximo, maximo))
 
 
 class ProcesoBifurcado:
