@@ -247,6 +247,17 @@ def test_un_formulario_de_otra_web_no_crea_nada(crear, servir, navegador):
     assert cuantos_articulos(app) == 0
 
 
+def test_samesite_lax_no_envia_la_cookie_a_otro_sitio(crear, servir, navegador):
+    """Desde http://localhost:… (otro sitio que 127.0.0.1) el navegador no manda la cookie, ni con CORS permitido."""
+    otra_web = servir(Buzon().wsgi).replace("127.0.0.1", "localhost")
+    api = servir(crear(ORIGENES_PERMITIDOS=[otra_web]))
+    pagina = navegador.pagina()
+    entrar(pagina, api)
+    pagina.goto(otra_web + "/")
+    r = pagina.evaluate(FETCH, [api + "/api/perfil", {"credentials": "include"}])
+    assert r["estado"] == 401 and json.loads(r["cuerpo"])["codigo"] == "TOKEN_MISSING"
+
+
 def test_un_articulo_con_script_es_inerte(crear, servir, navegador):
     api = servir(crear())
     pagina = navegador.pagina()
@@ -359,6 +370,23 @@ def test_otro_origen_no_lee_la_api_salvo_que_se_permita(crear, servir, navegador
 
 
 # ── Sin navegador: configuración, cabeceras y preflight ──────────────────────
+
+
+def test_un_token_en_la_url_no_vale(crear):
+    client = crear().test_client()
+    token = client.post("/auth/login", json=ANA).get_json()["access_token"]
+    for parametro in ("jwt", "access_token"):
+        r = client.get(f"/api/perfil?{parametro}={token}")
+        assert r.status_code == 401 and r.get_json()["codigo"] == "TOKEN_MISSING"
+
+
+def test_tojson_no_deja_cerrar_el_script(crear):
+    """Lo que la plantilla pasa al script con |tojson no puede cerrar el <script> ni abrir otro."""
+    from flask import render_template_string
+
+    with crear().test_request_context():
+        salida = render_template_string("{{ x|tojson }}", x="</script><script>alert(1)</script>")
+    assert "<" not in salida and json.loads(salida) == "</script><script>alert(1)</script>"
 
 
 def test_el_preflight_de_una_ruta_protegida(crear):

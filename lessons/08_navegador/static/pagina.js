@@ -37,7 +37,7 @@ async function api(ruta, opciones = {}, reintentar = true) {
     }
   }
   return r;
-}
+} // fin de api
 
 function mostrar(usuario) {
   document.getElementById("entrar").hidden = Boolean(usuario);
