@@ -13,6 +13,7 @@ import csv
 import json
 import os
 import re
+import secrets
 import subprocess
 import sys
 import sysconfig
@@ -35,6 +36,9 @@ MARCAS_PROHIBIDAS = [
     "CONECTADO-A-",  # un servicio de la máquina alcanzado desde el recinto
 ]
 
+# Los demonios de los ataques duermen este número de segundos (único en cada ejecución de la batería):
+# así se reconocen entre los procesos de la máquina aunque otra calificación corra a la vez.
+VIDA_DEL_DEMONIO = f"{600 + secrets.randbelow(10**6) / 10**6:.6f}"
 CABECERA = '''import os, sys, json, socket, glob, time, threading
 
 
@@ -128,9 +132,11 @@ for _ruta, _texto in [({str(LECCION.comprobaciones / "conftest.py")!r}, "raise S
         pass
 """,
     # Un demonio que sobrevive y reescribe las notas cuando la orden ha terminado.
-    "demonio": """
+    "demonio": f"""
 if os.fork() == 0:
     os.setsid()
+    if os.fork() == 0:
+        os.execv("/bin/sleep", ["sleep", "{VIDA_DEL_DEMONIO}"])
     if os.fork() == 0:
         for _ in range(100):
             for _ruta in glob.glob("/**/calificaciones.csv", recursive=True):
@@ -185,13 +191,12 @@ except MemoryError:
     print("SIN-MEMORIA")
 """,
     # Una bomba de procesos: el uid de la entrega no puede tener más de unos pocos.
-    "bomba_de_procesos": """
+    "bomba_de_procesos": f"""
 _hijos = 0
 for _ in range(500):
     try:
         if os.fork() == 0:
-            time.sleep(600)
-            os._exit(0)
+            os.execv("/bin/sleep", ["sleep", "{VIDA_DEL_DEMONIO}"])
         _hijos += 1
     except OSError:
         break
@@ -240,16 +245,20 @@ def taller(*argumentos, env=None, timeout=600):
     )
 
 
-def procesos_de_entregas():
-    """Los procesos vivos con un uid de entrega (no debe quedar ninguno)."""
+def procesos_de_los_ataques():
+    """Los procesos vivos que lanzaron los ataques de esta batería (no debe quedar ninguno).
+
+    En CI (nada más califica a la vez) cuenta además cualquier proceso con un uid de entrega.
+    """
     vivos = []
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
             uid = os.stat(f"/proc/{pid}").st_uid
+            orden = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
         except OSError:
             continue
-        if uid >= jaula.UID_BASE:
-            vivos.append((pid, uid))
+        if VIDA_DEL_DEMONIO in orden or (os.environ.get("CI") == "true" and uid >= jaula.UID_BASE):
+            vivos.append((pid, uid, orden))
     return vivos
 
 
@@ -355,7 +364,7 @@ def test_nada_sale_del_recinto_hacia_los_resultados(lote):
 def test_la_salida_no_cambia_despues_de_calificar_y_no_queda_ningun_proceso(lote):
     assert (lote["salida"] / "calificaciones.csv").read_bytes() == lote["csv"]
     assert "demonio,26" not in lote["csv"].decode()
-    assert procesos_de_entregas() == []
+    assert procesos_de_los_ataques() == []
 
 
 def test_checks_y_el_entorno_virtual_siguen_igual(lote):
@@ -504,3 +513,19 @@ def buscar_secreto():
     doc = json.loads((salida / "resultados" / "mallory.json").read_text(encoding="utf-8"))
     assert (doc["score"], doc["max_score"]) == (1, 3), "solo la comprobación pública"
     assert SECRETO not in (salida / "retroalimentacion" / "mallory.md").read_text(encoding="utf-8")
+
+
+def test_un_documento_raro_no_impide_escribir_las_demas_salidas(tmp_path):
+    """Un documento con campos que faltan o un estado desconocido no tumba al escritor: salen todas las salidas."""
+    from taller import calificar
+
+    bueno = {"version": 3, "status": "pass", "message": None, "score": 1, "max_score": 1,
+             "tests": [{"id": "t", "name": "T", "status": "pass", "message": None, "output": None, "task_id": 1,
+                        "score": 1, "max_score": 1}],
+             "tasks": [{"task_id": 1, "name": "Una", "score": 1, "max_score": 1}]}
+    raro = {"status": "quién sabe", "tests": [{"id": "t", "name": "T", "status": "rarísimo", "task_id": 1,
+                                              "score": 0, "max_score": 1, "message": "=1+1"}], "tasks": []}
+    calificar.escribir(tmp_path, LECCION, {"ana": bueno, "mallory": raro})
+    assert (tmp_path / "retroalimentacion" / "mallory.md").is_file()
+    assert (tmp_path / "resultados" / "ana.json").is_file()
+    assert "mallory" in (tmp_path / "calificaciones.csv").read_text(encoding="utf-8")

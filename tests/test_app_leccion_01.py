@@ -22,7 +22,7 @@ METODO_NO_PERMITIDO = {"error": "Método no permitido en esta ruta."}
 
 
 def no_existe(item_id):
-    return {"error": f"No existe ningún item con id {item_id}."}
+    return {"error": f"No existe ningún elemento con id {item_id}."}
 
 
 def crear(client, nombre):

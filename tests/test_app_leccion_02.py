@@ -288,7 +288,7 @@ def test_la_demo_y_la_solucion_conviven_en_un_proceso(tmp_path):
     (tmp_path / "demo").mkdir()
     (tmp_path / "solucion").mkdir()
     demo = cargar_app(APP_LECCION_02)(config_02(tmp_path / "demo"))
-    solucion = cargar_app("solutions/02_login_jwt/app.py")(config_02(tmp_path / "solucion"))
+    solucion = cargar_app("solutions/02_login_jwt/api")(config_02(tmp_path / "solucion"))
     assert demo.import_name != solucion.import_name
     assert "/api/login" in {r.rule for r in demo.url_map.iter_rules()}
     assert "/auth/login" in {r.rule for r in solucion.url_map.iter_rules()}

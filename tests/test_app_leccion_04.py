@@ -273,7 +273,7 @@ def test_la_demo_y_la_solucion_conviven_en_un_proceso(tmp_path):
     (tmp_path / "demo").mkdir()
     (tmp_path / "solucion").mkdir()
     demo = cargar_app(APP_LECCION_04)(config_04(tmp_path / "demo"))
-    solucion = cargar_app("solutions/04_refresh_tokens/app.py")(config_04(tmp_path / "solucion"))
+    solucion = cargar_app("solutions/04_refresh_tokens/api")(config_04(tmp_path / "solucion"))
     assert demo.import_name != solucion.import_name
     assert "/api/operacion-sensible" in {r.rule for r in demo.url_map.iter_rules()}
     assert "/api/perfil/password" in {r.rule for r in solucion.url_map.iter_rules()}

@@ -264,3 +264,15 @@ def test_calificar_usa_las_ocultas_sin_mostrar_su_mensaje_al_estudiante(taller_c
     assert oculta["hidden"] and SECRETO in oculta["message"]  # el docente sí lo ve
     retro = (salida / "retroalimentacion" / "ejercicio.md").read_text(encoding="utf-8")
     assert "GET /hola dice la palabra secreta. (comprobación oculta)" in retro and SECRETO not in retro
+
+
+def test_una_entrega_de_una_leccion_con_paquete_se_encuentra_a_cualquier_profundidad(tmp_path):
+    """Desde la lección 02 el ejercicio es el paquete api/: se busca api/__init__.py y se toma su carpeta."""
+    import shutil as _shutil
+
+    leccion = lecciones.buscar("02")
+    archivo = calificar.archivo_del_ejercicio(leccion)
+    assert archivo == "api/__init__.py"
+    _shutil.copytree(leccion.solucion, tmp_path / "ana" / "mi_proyecto" / "entrega")
+    (entrega,) = calificar.descubrir([tmp_path / "ana"], leccion, archivo, tmp_path)
+    assert entrega.problema is None and entrega.carpeta == tmp_path / "ana" / "mi_proyecto" / "entrega"

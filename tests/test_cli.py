@@ -153,3 +153,20 @@ def test_raiz_desde_una_subcarpeta(monkeypatch):
     monkeypatch.chdir(RAIZ / "lessons")
     assert lecciones.raiz() == RAIZ
     assert Path(lecciones.buscar("api_rest").carpeta).name == "01_api_rest"
+
+
+def test_sincronizar_lleva_un_arreglo_del_original_a_las_lecciones_que_lo_heredan(copia):
+    """Un módulo heredado copiado a mano no existe: se arregla el original y sincronizar lo lleva de la 02 a la 07."""
+    original = copia / "solutions" / "02_login_jwt" / "api" / "cuerpo.py"
+    original.write_text(original.read_text() + "\n# un arreglo común\n")
+    r = taller("sincronizar", "--verificar", raiz=copia)
+    assert r.returncode == 1
+    for leccion in ("04_refresh_tokens", "05_revocacion", "06_roles", "07_errores"):
+        assert f"desactualizado: solutions/{leccion}/api/cuerpo.py (heredado)" in r.stdout
+    assert taller("sincronizar", raiz=copia).returncode == 0
+    for carpeta in ("solutions/07_errores", "lessons/07_errores/ejercicio"):
+        assert (copia / carpeta / "api" / "cuerpo.py").read_text().endswith("# un arreglo común\n")
+    copia_a_mano = copia / "solutions" / "05_revocacion" / "api" / "cuerpo.py"
+    copia_a_mano.write_text(copia_a_mano.read_text() + "# retoque a mano\n")
+    r = taller("sincronizar", "--verificar", raiz=copia)
+    assert r.returncode == 1 and "desactualizado: solutions/05_revocacion/api/cuerpo.py (heredado)" in r.stdout

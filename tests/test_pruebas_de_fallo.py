@@ -13,6 +13,7 @@ import ast
 import pytest
 
 from taller import ejercicios, lecciones, motor, variantes
+from taller.cargador import entrada_del_objetivo
 
 LECCIONES = [l for l in lecciones.todas() if l.comprobaciones.is_dir()]
 POR_LECCION = pytest.mark.parametrize("leccion", LECCIONES, ids=[l.nombre for l in LECCIONES])
@@ -58,6 +59,43 @@ def test_la_solucion_saca_el_100(leccion, resultados):
 def test_el_ejercicio_publicado_esta_sincronizado_con_la_solucion(leccion):
     distintos = ejercicios.diferencias(leccion.solucion, leccion.ejercicio)
     assert not distintos, f"{distintos} no coinciden con lo generado desde la solución: ejecuta «taller sincronizar»"
+
+
+@POR_LECCION
+def test_los_modulos_heredados_coinciden_con_su_original(leccion):
+    """Lo que una lección hereda (hereda.toml) es una copia generada, nunca hecha a mano, y nada sobra."""
+    distintos = ejercicios.heredados_desactualizados(leccion.solucion)
+    assert not distintos, f"{distintos} no coinciden con su original: ejecuta «taller sincronizar»"
+    olvidados = ejercicios.olvidados(leccion.solucion)
+    assert not olvidados, f"{olvidados} están en la lección anterior pero esta ni los hereda ni los tiene"
+    sobran = ejercicios.sobrantes(leccion.solucion, leccion.ejercicio)
+    assert not sobran, f"{sobran} ya no se generan desde la solución: ejecuta «taller sincronizar»"
+
+
+@POR_LECCION
+def test_las_tareas_solo_estan_en_los_modulos_que_nombra_el_enunciado(leccion):
+    """Las marcas [solución] están solo en los módulos de la lección, y el ENUNCIADO los nombra todos."""
+    enunciado = (leccion.ejercicio / "ENUNCIADO.md").read_text(encoding="utf-8")
+    _, heredados = ejercicios.herencia(leccion.solucion)
+    con_tareas = [str(p.relative_to(leccion.solucion)) for p in ejercicios.archivos_de(leccion.solucion)
+                  if p.suffix == ".py" and "# [solución]" in p.read_text(encoding="utf-8")]
+    assert con_tareas, "la solución no marca ninguna tarea"
+    assert not set(con_tareas) & set(heredados), "un módulo heredado no puede tener tareas"
+    assert len(con_tareas) <= 3, f"las tareas deben estar en uno a tres módulos, no en {con_tareas}"
+    sin_nombrar = [m for m in con_tareas if m not in enunciado]
+    assert not sin_nombrar, f"el ENUNCIADO no nombra {sin_nombrar}, donde están las tareas"
+
+
+@POR_LECCION
+def test_el_ejercicio_no_manda_a_ejecutar_la_solucion(leccion):
+    """El estudiante arranca su propio ejercicio («taller ejecutar NN --ejercicio»), nunca la solución."""
+    textos = {p.name: p.read_text(encoding="utf-8") for p in ejercicios.archivos_de(leccion.ejercicio)
+              if p.suffix in (".py", ".md")}
+    malos = [nombre for nombre, texto in textos.items() if "--app solutions/" in texto]
+    assert not malos, f"{malos} mandan a ejecutar la solución (flask --app solutions/…)"
+    es_una_app = entrada_del_objetivo(leccion.ejercicio).exists()
+    assert not es_una_app or f"taller ejecutar {leccion.numero} --ejercicio" in textos.get("ENUNCIADO.md", ""), \
+        "el ENUNCIADO debe decir cómo arrancar el ejercicio: taller ejecutar NN --ejercicio"
 
 
 @POR_LECCION

@@ -139,7 +139,9 @@ def test_obtener_un_articulo(client):
 @comprobacion(tarea=2, puntos=1)
 def test_articulo_inexistente_da_404(client):
     """GET /api/articulos/<id> de un id que no existe responde 404 con un error en JSON."""
-    client.get("/api/articulos/9999").espera_error(404, ayuda="Si db.session.get(...) devuelve None, responde 404.")
+    client.get("/api/articulos/9999").espera_error(
+        404, ayuda='Si buscar(articulo_id) devuelve None, responde 404 con {"error": "…"}.'
+    )
     client.get(f"/api/articulos/{2**63}").espera_error(
         404, ayuda="SQLite no guarda enteros de más de 64 bits: un id mayor que 2**63 - 1 no puede existir "
                    "(db.session.get lanzaría OverflowError).",

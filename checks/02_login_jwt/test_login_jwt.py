@@ -118,7 +118,7 @@ def textos_de_la_base(base_de_datos, app):
 
 @comprobacion(tarea=None, puntos=0)
 def test_estructura(crear_app):
-    """app.py se importa y create_app(config) devuelve una aplicación Flask."""
+    """El paquete api se importa y create_app(config) devuelve una aplicación Flask."""
     crear_app()
 
 

@@ -25,7 +25,7 @@ PARA_EMPEZAR = "El registro y el login vienen hechos de la lección 05."
 PISTA_CLI = ('Escribe la orden crear-admin: con un email nuevo crea el usuario (--nombre, --password) con rol "admin"; '
              'con uno que ya existe, le da el rol "admin".')
 PISTA_DECORADOR = ("rol_requerido(*roles): verify_jwt_in_request() (sin token: 401) y, si current_user.rol no está en "
-                   "roles, 403 con {\"error\": \"…\"}. Ponlo debajo de @app.get/@app.post.")
+                   "roles, 403 con {\"error\": \"…\"}, en api/permisos.py. Ponlo debajo de @bp.get/@bp.post.")
 PISTA_AL_INSTANTE = ("Decide con el rol de la base de datos (current_user, cargado en cada petición por el "
                      "user_lookup_loader), no con el claim «rol» del token: el token es una foto del momento del login.")
 
@@ -102,7 +102,7 @@ def espera_estado(r, estado, quien, ayuda=None):
 
 @comprobacion(tarea=None, puntos=0)
 def test_estructura(crear_app):
-    """app.py se importa y create_app(config) devuelve una aplicación Flask."""
+    """El paquete api se importa y create_app(config) devuelve una aplicación Flask."""
     crear_app()
 
 

@@ -30,11 +30,11 @@ PISTA_JWT = ("Registra un cargador por cada error de Flask-JWT-Extended (unautho
              "codigo).")
 PISTA_WWW = ('Todo 401 lleva WWW-Authenticate: sin token, «Bearer realm="api"»; con un token que no vale, '
              '«Bearer realm="api", error="invalid_token", error_description="…"» (RFC 6750, sección 3).')
-PISTA_HTTP = ("Un solo @app.errorhandler(HTTPException) que responda con error(mensaje, e.code) para cualquier "
-              "código (400, 404, 405, 413, 415, 429, 500…), con Allow en el 405.")
-PISTA_LIMITE = ("Crea un Limiter(get_remote_address, app=app) en create_app y decora el login con "
-                "limitador.limit(...) (5 por minuto) y el registro (10 por minuto); RATELIMIT_HEADERS_ENABLED=True "
-                "añade Retry-After.")
+PISTA_HTTP = ("Un solo @bp.app_errorhandler(HTTPException), en api/errores.py, que responda con error(mensaje, e.code) "
+              "para cualquier código (400, 404, 405, 413, 415, 429, 500…), con Allow en el 405.")
+PISTA_LIMITE = ("Crea un Limiter(get_remote_address, app=app) en init_app de api/limites.py y limita el blueprint "
+                "del login con limitador.limit(...) (5 por minuto) y el del registro (10 por minuto); "
+                "RATELIMIT_HEADERS_ENABLED=True añade Retry-After.")
 MENSAJES_CRUDOS = ("utf-8", "codec", "Invalid header", "Not enough segments", "Signature verification",
                    "Only non-refresh", "Traceback", "msg")
 
@@ -103,7 +103,7 @@ def token_ajeno(**claims):
 
 @comprobacion(tarea=None, puntos=0)
 def test_estructura(crear_app):
-    """app.py se importa y create_app(config) devuelve una aplicación Flask."""
+    """El paquete api se importa y create_app(config) devuelve una aplicación Flask."""
     crear_app()
 
 
@@ -283,7 +283,8 @@ def test_500_sin_detalles(crear_app):
     app = crear_app(**EN_MEMORIA)
     app.ruta_de_prueba("/_comprobacion/fallo", "fallo", "detalle-secreto-de-la-base-de-datos")  # lanza RuntimeError
     r = Cliente(app).get("/_comprobacion/fallo")
-    espera_sobre(r, 500, "INTERNAL_ERROR", "El @app.errorhandler(Exception) responde error(\"Error interno…\", 500).")
+    espera_sobre(r, 500, "INTERNAL_ERROR",
+                 "El @bp.app_errorhandler(Exception) de api/errores.py responde error(\"Error interno…\", 500).")
     if "detalle-secreto" in r.texto or "Traceback" in r.texto:
         raise Fallo(f"La respuesta a {r.peticion} enseña el error interno: {r.contenido()}.",
                     "El detalle va al log (app.logger.exception); al cliente, un mensaje fijo.")
@@ -362,4 +363,5 @@ def test_el_limite_se_configura(crear_app):
     estados = [client.post("/auth/login", json=mala).estado for _ in range(8)]
     if estados != [401] * 8:
         raise Desajuste("8 veces 401", str(estados), "con RATELIMIT_ENABLED=False",
-                        "Crea el Limiter dentro de create_app (init_app) para que lea la configuración de cada app.")
+                        "Crea el Limiter en init_app de api/limites.py (lo llama create_app) para que lea la "
+                        "configuración de cada app.")

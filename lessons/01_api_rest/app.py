@@ -1,4 +1,4 @@
-"""Lección 01 · API REST con Flask: el CRUD de «items» de la semilla, bien hecho.
+"""Lección 01 · API REST con Flask: el CRUD de elementos («items») de la semilla, bien hecho.
 
 La semilla recreaba la lista en cada petición, así que nada de lo que se
 creaba, cambiaba o borraba sobrevivía a la petición siguiente. Aquí los datos
@@ -36,7 +36,7 @@ class Item(db.Model):
 
 
 def buscar_item(item_id):
-    """El item con ese id, o ``None`` (también si el id no cabe en la base de datos)."""
+    """El elemento con ese id, o ``None`` (también si el id no cabe en la base de datos)."""
     if item_id > MAX_ID:
         return None
     return db.session.get(Item, item_id)
@@ -117,7 +117,7 @@ def create_app(config=None):
     def obtener_item(item_id):
         item = buscar_item(item_id)
         if item is None:
-            return error(f"No existe ningún item con id {item_id}.", 404)
+            return error(f"No existe ningún elemento con id {item_id}.", 404)
         return jsonify(item.a_dict())
 
     @app.post("/api/items")
@@ -135,7 +135,7 @@ def create_app(config=None):
     def actualizar_item(item_id):
         item = buscar_item(item_id)
         if item is None:
-            return error(f"No existe ningún item con id {item_id}.", 404)
+            return error(f"No existe ningún elemento con id {item_id}.", 404)
         nombre, respuesta_error = leer_nombre()
         if respuesta_error:
             return respuesta_error
@@ -147,7 +147,7 @@ def create_app(config=None):
     def eliminar_item(item_id):
         item = buscar_item(item_id)
         if item is None:
-            return error(f"No existe ningún item con id {item_id}.", 404)
+            return error(f"No existe ningún elemento con id {item_id}.", 404)
         db.session.delete(item)
         db.session.commit()
         return "", 204

@@ -96,8 +96,9 @@ def buscar_ejercicio(carpeta, archivo, leccion, profundo):
             return candidata
     if not profundo:
         return None
+    niveles = len(Path(archivo).parts)  # «api/__init__.py»: la carpeta del ejercicio está dos niveles arriba
     encontrados = [
-        p.parent
+        p.parents[niveles - 1]
         for p in carpeta.rglob(archivo)
         if p.is_file() and not IGNORADAS.intersection(p.relative_to(carpeta).parts)
     ]
@@ -389,7 +390,9 @@ def gradescope(doc):
 
 
 def archivo_del_ejercicio(leccion):
-    """El archivo que debe tener una entrega: el primer .py del ejercicio (``app.py`` en casi todas)."""
+    """El archivo que debe tener una entrega: ``api/__init__.py`` (el paquete), ``app.py`` o el primer .py."""
+    if (leccion.ejercicio / "api" / "__init__.py").is_file():
+        return "api/__init__.py"
     archivos = sorted(p.name for p in leccion.ejercicio.glob("*.py"))
     return "app.py" if "app.py" in archivos or not archivos else archivos[0]
 

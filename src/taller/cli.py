@@ -203,7 +203,7 @@ def claves_de_desarrollo():
 @ayuda
 def orden_ejecutar(leccion, cual, puerto):
     """Sirve en 127.0.0.1 la app de ejemplo de la LECCION (o tu ejercicio, o la solución)."""
-    from taller.cargador import ErrorDeCarga, cargar_fabrica
+    from taller.cargador import ErrorDeCarga, cargar_fabrica, entrada_del_objetivo
 
     leccion = buscar_leccion(leccion)
     if not puerto.isdigit() or not 1 <= int(puerto) <= 65535:
@@ -212,12 +212,13 @@ def orden_ejecutar(leccion, cual, puerto):
     carpeta = {"ejercicio": leccion.ejercicio, "solucion": leccion.solucion}.get(cual, leccion.carpeta)
     if not puerto_libre(puerto):
         raise ErrorDeUso(f"el puerto {puerto} ya está en uso; prueba con --puerto {puerto + 1}")
-    if not (carpeta / "app.py").is_file():
-        raise ErrorDeUso(f"{mostrar_ruta(carpeta)} no tiene app.py: no es una app que se pueda servir "
-                         f"(prueba «taller ejecutar {leccion.numero}» o «taller comprobar {leccion.numero}»)")
+    entrada = entrada_del_objetivo(carpeta)
+    if not entrada.exists():
+        raise ErrorDeUso(f"{mostrar_ruta(carpeta)} no tiene app.py ni el paquete api/: no es una app que se pueda "
+                         f"servir (prueba «taller ejecutar {leccion.numero}» o «taller comprobar {leccion.numero}»)")
     generadas = claves_de_desarrollo()
     try:
-        app = cargar_fabrica(carpeta / "app.py")()
+        app = cargar_fabrica(entrada)()
     except ErrorDeCarga as e:
         click.echo(f"Error: {e}", err=True)
         return 1
@@ -225,7 +226,7 @@ def orden_ejecutar(leccion, cual, puerto):
         click.echo(f"Aviso: sin {' ni '.join(generadas)} en el entorno; uso claves aleatorias solo para esta "
                    "ejecución (los tokens dejan de valer al parar). Para fijarlas: "
                    "export JWT_SECRET_KEY=$(python -c \"import secrets; print(secrets.token_hex(32))\")")
-    click.echo(f"Lección {leccion.numero} · {leccion.titulo}: sirviendo {carpeta / 'app.py'}")
+    click.echo(f"Lección {leccion.numero} · {leccion.titulo}: sirviendo {entrada}")
     click.echo(f"Abre http://127.0.0.1:{puerto}/ · pulsa Ctrl+C para parar.\n")
     app.run(host="127.0.0.1", port=puerto, debug=False, load_dotenv=False)
     return 0
@@ -404,12 +405,30 @@ def orden_proveedor_oidc(puerto, redirect_uris, client_id, client_secret, clave,
 @click.option("--verificar", is_flag=True, help="No escribe nada: falla si algo está desactualizado.")
 @ayuda
 def orden_sincronizar(verificar):
-    """(Mantenimiento) Regenera los ejercicios desde las soluciones y el código de los README."""
+    """(Mantenimiento) Regenera los módulos heredados, los ejercicios y el código de los README."""
     from taller import fragmentos
 
     pendientes = []
     for leccion in lecciones.todas():
         if leccion.solucion.is_dir():
+            try:
+                heredados = ejercicios.heredados_desactualizados(leccion.solucion)
+            except (ejercicios.ErrorDeHerencia, ejercicios.ErrorDeMarcas, OSError, ValueError) as e:
+                raise click.ClickException(str(e)) from None
+            if heredados and not verificar:
+                ejercicios.escribir_heredados(leccion.solucion)
+            pendientes += [f"{leccion.solucion.relative_to(leccion.base)}/{h} (heredado)" for h in heredados]
+            olvidados = ejercicios.olvidados(leccion.solucion)
+            if olvidados:
+                raise click.ClickException(
+                    f"{leccion.solucion.relative_to(leccion.base)} no tiene ni hereda {', '.join(olvidados)}: "
+                    f"añádelos a su {ejercicios.HEREDA} o escríbelos"
+                )
+            sobran = ejercicios.sobrantes(leccion.solucion, leccion.ejercicio)
+            if sobran and not verificar:
+                for archivo in sobran:
+                    (leccion.ejercicio / archivo).unlink()
+            pendientes += [f"{leccion.ejercicio.relative_to(leccion.base)}/{s} (sobra)" for s in sobran]
             distintos = ejercicios.diferencias(leccion.solucion, leccion.ejercicio)
             if distintos and not verificar:
                 ejercicios.generar_ejercicio(leccion.solucion, leccion.ejercicio)

@@ -188,16 +188,15 @@ class Cliente:
 
     def peticion(self, metodo, ruta, json=SIN_CUERPO, data=None, headers=None, content_type=None):
         """Hace la petición y devuelve una ``Respuesta``."""
-        argumentos = {"headers": dict(headers or {})}
+        cabeceras = dict(headers or {})
         if content_type:
-            argumentos["headers"]["Content-Type"] = content_type
-        descripcion = describir_peticion(metodo, ruta, json, data, argumentos["headers"])
+            cabeceras["Content-Type"] = content_type
+        descripcion = describir_peticion(metodo, ruta, json, data, cabeceras)
+        cuerpo = data
         if json is not SIN_CUERPO:  # json=None envía "null" (el cliente de Flask no lo enviaría)
-            argumentos["data"] = jsonlib.dumps(json)
-            argumentos["headers"].setdefault("Content-Type", "application/json")
-        if data is not None:
-            argumentos["data"] = data
-        crudo, excepcion = self.crudo.open(ruta, method=metodo, **argumentos)
+            cuerpo = jsonlib.dumps(json)
+            cabeceras.setdefault("Content-Type", "application/json")
+        crudo, excepcion = self.crudo.open(ruta, method=metodo, headers=cabeceras, data=cuerpo)
         return Respuesta(crudo, descripcion, excepcion)
 
     def get(self, ruta, **kw):

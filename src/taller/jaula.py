@@ -449,20 +449,9 @@ def rutas_de_solo_lectura() -> list[Path]:
 
 
 def _construir_raiz(raiz: Path, caja: Path) -> None:
+    """La raíz del recinto. Primero /dev, /tmp y /proc propios; después, dentro, lo de solo lectura y la caja
+    (el taller o su entorno virtual pueden vivir bajo /tmp, como en un clon de CI: se montan encima)."""
     montar("tmpfs", raiz, "tmpfs", MS_NOSUID, "size=16m,mode=0755")
-    for ruta in rutas_de_solo_lectura():
-        if not os.path.lexists(ruta) or any(
-            ruta != otra and ruta.is_relative_to(otra) for otra in rutas_de_solo_lectura() if not otra.is_symlink()
-        ):
-            continue
-        destino = raiz / ruta.relative_to("/")
-        if ruta.is_symlink():
-            destino.parent.mkdir(parents=True, exist_ok=True)
-            os.symlink(os.readlink(ruta), destino)
-            continue
-        destino.mkdir(parents=True, exist_ok=True)
-        montar(ruta, destino, None, MS_BIND | MS_REC)
-        montar(None, destino, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID)
     dev = raiz / "dev"
     dev.mkdir()
     for nombre in ("null", "zero", "full", "random", "urandom"):
@@ -473,7 +462,21 @@ def _construir_raiz(raiz: Path, caja: Path) -> None:
         montar("tmpfs", carpeta, "tmpfs", MS_NOSUID | MS_NODEV, "size=64m,mode=1777")
     (raiz / "proc").mkdir()
     montar("proc", raiz / "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
-    destino = raiz / caja.relative_to("/")  # la caja, en la misma ruta que fuera (después de /dev/shm)
+    rutas = rutas_de_solo_lectura()
+    for ruta in rutas:
+        if not os.path.lexists(ruta) or any(
+            ruta != otra and ruta.is_relative_to(otra) for otra in rutas if not otra.is_symlink()
+        ):
+            continue
+        destino = raiz / ruta.relative_to("/")
+        if ruta.is_symlink():
+            destino.parent.mkdir(parents=True, exist_ok=True)
+            os.symlink(os.readlink(ruta), destino)
+            continue
+        destino.mkdir(parents=True, exist_ok=True)
+        montar(ruta, destino, None, MS_BIND | MS_REC)
+        montar(None, destino, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID)
+    destino = raiz / caja.relative_to("/")  # la caja, en la misma ruta que fuera
     destino.mkdir(parents=True, exist_ok=True)
     montar(caja, destino, None, MS_BIND)
 

@@ -23,7 +23,7 @@ from taller.puente import Espia, FabricaRemota, ModuloRemoto, Puente
 ESTRUCTURA = "test_estructura"
 LIMITE_POR_DEFECTO = 10.0  # segundos de una comprobación
 LIMITE_SALIDA = 1000  # caracteres de la salida del estudiante que se guardan por comprobación
-CLAVE_ESTADO = pytest.StashKey()
+CLAVE_ESTADO = pytest.StashKey["Estado"]()
 
 
 def pytest_addoption(parser):
@@ -200,7 +200,7 @@ def pytest_collection_finish(session):
     )
 
 
-_configuracion = []
+_configuracion: list[pytest.Config] = []
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -208,7 +208,7 @@ class Recinto:
             return original(*args, **kwargs)
 
         setattr(libreria, atributo, espia)
-        copias = []
+        copias: list[tuple[types.ModuleType, str]] = []
         self.originales[nombre] = (original, copias)
         for modulo in list(sys.modules.values()):
             archivo = getattr(modulo, "__file__", None)

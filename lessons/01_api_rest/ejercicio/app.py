@@ -1,8 +1,9 @@
 """API de artículos · lección 01: un CRUD con SQLite, validación y errores en JSON.
 
-Ejecútala con::
+Ejecuta tu ejercicio con ``taller ejecutar 01 --ejercicio`` (la solución, con ``--solucion``)
+o, desde su carpeta, con::
 
-    flask --app solutions/01_api_rest/app.py run
+    flask --app app.py run
 """
 
 import os

@@ -1,0 +1,79 @@
+"""Los usuarios: registro con bcrypt, el perfil y cómo se encuentra al usuario de un token."""
+
+import re
+
+import bcrypt
+from flask import Blueprint, current_app, jsonify
+from flask_jwt_extended import get_jwt_identity, jwt_required
+from sqlalchemy.exc import IntegrityError
+
+from .cuerpo import leer_json
+from .errores import error
+from .extensiones import db
+from .modelos import MAX_EMAIL, MAX_ID, MAX_NOMBRE, Usuario
+
+bp = Blueprint("usuarios", __name__)
+
+MIN_PASSWORD = 8  # caracteres
+MAX_PASSWORD_BYTES = 72  # bcrypt no admite más: bcrypt 5 lanza ValueError
+CAMPOS_REGISTRO = ("email", "password", "nombre")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def por_implementar():
+    """Respuesta provisional de lo que aún no has programado."""
+    return error("Por implementar.", 501)
+
+
+def cifrar(password):
+    """El hash bcrypt de ``password`` (un texto), con el coste de ``BCRYPT_LOG_ROUNDS``."""
+    # TODO (tarea 1): bcrypt.hashpw con una sal nueva (bcrypt.gensalt) del coste configurado.
+    raise NotImplementedError("Tarea 1: cifra la contraseña con bcrypt.")
+
+
+def problema_de_password(password, campo="password"):
+    """Por qué ``password`` no vale como contraseña nueva, o ``None`` si vale."""
+    if not isinstance(password, str):
+        return f"El campo «{campo}» debe ser un texto."
+    if len(password) < MIN_PASSWORD:
+        return f"La contraseña debe tener al menos {MIN_PASSWORD} caracteres."
+    if len(password.encode("utf-8")) > MAX_PASSWORD_BYTES:
+        return f"La contraseña admite como máximo {MAX_PASSWORD_BYTES} bytes (bcrypt no admite más)."
+    return None
+
+
+def validar_registro(datos):
+    """Valida el cuerpo de ``POST /auth/registro``.
+
+    Devuelve ``(campos, None)`` con el email normalizado (sin espacios, en
+    minúsculas) y el nombre sin espacios, o ``(None, mensaje)`` si no es válido.
+    """
+    # TODO (tarea 1): un objeto con email, password y nombre válidos, y nada más.
+    return datos, None
+
+
+def usuario_de(identidad):
+    """El ``Usuario`` cuyo id es ``identidad`` (el ``sub`` de un token: el id como texto, ``"7"``), o ``None``."""
+    # TODO (tarea 3): un sub que no es un id (o no cabe en la base de datos) no es de nadie.
+    return None
+
+
+def usuario_actual():
+    """El ``Usuario`` del token de la petición, o ``None`` si no hay token o su usuario ya no existe."""
+    return usuario_de(get_jwt_identity())
+
+
+def token_sin_usuario():
+    return error("El usuario del token ya no existe.", 401, "USER_NOT_FOUND")
+
+
+# TODO (tarea 1): registra al usuario con la contraseña cifrada y responde 201 (409 si el email existe).
+@bp.post("/auth/registro")
+def registro():
+    return por_implementar()
+
+
+# TODO (tarea 3): el usuario del token (401 si ya no existe).
+@bp.get("/api/perfil")
+def perfil():
+    return por_implementar()

@@ -1,0 +1,30 @@
+"""El límite de intentos por IP del login y del registro (Flask-Limiter: 429 con ``Retry-After``).
+
+Los límites se ponen a los blueprints enteros (``auth``: solo el login;
+``usuarios``: solo su ``POST``, el registro), así que ``auth.py`` y
+``usuarios.py`` no cambian.
+"""
+
+from flask import current_app
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+
+from . import auth, usuarios
+
+
+def ajustes():
+    """Los ajustes del límite de intentos (la fábrica se los pasa a ``configurar``)."""
+    return {
+        "RATELIMIT_ENABLED": True,  # Flask-Limiter; las pruebas pueden apagarlo
+        "RATELIMIT_HEADERS_ENABLED": True,  # Retry-After (y X-RateLimit-*) en las respuestas limitadas
+        "LIMITE_LOGIN": "5 per minute",  # logins fallidos por IP
+        "LIMITE_REGISTRO": "10 per minute",  # registros por IP
+    }
+
+
+def init_app(app):
+    """Un ``Limiter`` para esta app, con el contador en memoria (de este proceso) o en Redis (de todos)."""
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
+    app.config.setdefault("RATELIMIT_KEY_PREFIX", app.config["REDIS_PREFIJO"] + "limites")
+    # TODO (tarea 4): un Limiter por app (lee RATELIMIT_* de la configuración); solo cuentan los logins fallidos.
+    pass  # sin límite

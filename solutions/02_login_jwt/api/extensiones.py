@@ -1,0 +1,7 @@
+"""Las extensiones de Flask, creadas una vez sin app: la fábrica las inicia con ``init_app``."""
+
+from flask_jwt_extended import JWTManager
+from flask_sqlalchemy import SQLAlchemy
+
+db = SQLAlchemy()
+jwt = JWTManager()
