@@ -31,3 +31,17 @@ def test_la_fixture_abre_paginas_con_limite(navegador):
     pagina.set_content("<p id=hola>Hola</p>")
     assert pagina.text_content("#hola") == "Hola"
     assert navegador.limite_ms == 10_000
+
+
+def test_con_un_limite_de_memoria_virtual_que_no_se_puede_quitar_lo_explica(monkeypatch):
+    import resource
+
+    monkeypatch.setattr(resource, "getrlimit", lambda _: (2 * 1024**3, 2 * 1024**3))
+
+    def no_se_puede(*_):
+        raise ValueError("not allowed to raise maximum limit")
+
+    monkeypatch.setattr(resource, "setrlimit", no_se_puede)
+    with pytest.raises(ChromiumNoDisponible, match="RLIMIT_AS.*2.0 GB.*96 GB"):
+        with navegador.SinLimiteDeMemoria():
+            pass

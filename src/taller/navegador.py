@@ -53,6 +53,39 @@ def ruta_de_chromium():
     )
 
 
+class SinLimiteDeMemoria:
+    """Quita el límite de memoria virtual (``RLIMIT_AS``) mientras nacen Playwright y Chromium.
+
+    Chromium reserva al arrancar unos 96 GB de memoria virtual (las jaulas de V8 y de
+    PartitionAlloc; medido con Debian 13) y no arranca con un ``RLIMIT_AS`` menor, como
+    el que ``taller.motor`` pone al proceso de las comprobaciones. Esos procesos son de
+    confianza (no ejecutan código del estudiante): nacen sin límite y después este
+    proceso recupera el suyo. Quitar un límite duro exige ``CAP_SYS_RESOURCE``.
+    """
+
+    def __enter__(self):
+        import resource
+
+        self.antes = resource.getrlimit(resource.RLIMIT_AS)
+        if self.antes[0] == resource.RLIM_INFINITY:
+            return self
+        try:
+            resource.setrlimit(resource.RLIMIT_AS, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+        except (ValueError, OSError):
+            gb = self.antes[0] / 1024**3
+            raise ChromiumNoDisponible(
+                f"Este proceso tiene un límite de memoria virtual (RLIMIT_AS) de {gb:.1f} GB y Chromium necesita "
+                "reservar unos 96 GB al arrancar; sin CAP_SYS_RESOURCE no se puede quitar. Ejecuta estas pruebas "
+                "sin ese límite (ulimit -v unlimited)."
+            ) from None
+        return self
+
+    def __exit__(self, *excepcion):
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, self.antes)
+
+
 def lanzar(playwright):
     """Lanza Chromium sin interfaz con los argumentos que funcionan aquí (también como root y sin red)."""
     ruta = ruta_de_chromium()
@@ -102,12 +135,13 @@ def chromium_de_la_sesion(config):
         from playwright.sync_api import sync_playwright
 
         ruta_de_chromium()  # antes de arrancar Playwright: el mensaje claro si falta
-        playwright = sync_playwright().start()
-        try:
-            chromium = lanzar(playwright)
-        except BaseException:
-            playwright.stop()
-            raise
+        with SinLimiteDeMemoria():  # el proceso de Playwright y Chromium heredan los límites al nacer
+            playwright = sync_playwright().start()
+            try:
+                chromium = lanzar(playwright)
+            except BaseException:
+                playwright.stop()
+                raise
         config.stash[CLAVE_CHROMIUM] = chromium
 
         def cerrar():
