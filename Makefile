@@ -1,7 +1,7 @@
 # Las dos órdenes del taller. Ambas crean (o ponen al día) el entorno .venv la primera vez.
 #   make ejecutar            sirve la app de la lección 01 en http://127.0.0.1:5000
 #   make ejecutar LECCION=04 sirve la de otra lección
-#   make test                ejecuta todas las pruebas del taller
+#   make test                ejecuta todas las pruebas del taller (instala antes lo que falte en el sistema)
 #   make docs / make diagramas   la web en docs/_build/html / los .svg de los diagramas
 
 PYTHON ?= python3
@@ -23,6 +23,7 @@ ejecutar: $(INSTALADO)
 	$(BIN)/taller ejecutar $(LECCION)
 
 test: $(INSTALADO)
+	@bash .ci/preparar
 	$(BIN)/pytest
 
 docs: $(INSTALADO)

@@ -54,8 +54,13 @@ def main(argv=None):
 
     jm = cargar_solucion()
     clave = secrets.token_bytes(32)
-    payload = {"sub": "42", "rol": "editor", "iat": 1_700_000_000, "exp": 4_000_000_000,
-               "jti": "5f0c1a3e-9d2b-4c1e-8f7a-2b6d9e0c4a11"}
+    payload = {
+        "sub": "42",
+        "rol": "editor",
+        "iat": 1_700_000_000,
+        "exp": 4_000_000_000,
+        "jti": "5f0c1a3e-9d2b-4c1e-8f7a-2b6d9e0c4a11",
+    }
     token = jm.codificar(payload, clave)
     assert token == jwt.encode(payload, clave, algorithm="HS256"), "los tokens deberían ser idénticos"
     assert jm.decodificar(token, clave) == jwt.decode(token, clave, algorithms=["HS256"]) == payload
@@ -77,9 +82,11 @@ def main(argv=None):
         resultados[nombre] = mediana
         print(f"{nombre:32} {mejor:8.2f} {mediana:8.2f}")
     base = resultados["solo hmac.new(...).digest()"]
-    print(f"\nLa firma (HMAC) es {100 * base / resultados['decodificar · jwt_manual']:.0f} % de decodificar a mano "
-          f"y {100 * base / resultados['decodificar · PyJWT']:.0f} % de jwt.decode: el resto es base64, JSON y "
-          "comprobaciones.")
+    print(
+        f"\nLa firma (HMAC) es {100 * base / resultados['decodificar · jwt_manual']:.0f} % de decodificar a mano "
+        f"y {100 * base / resultados['decodificar · PyJWT']:.0f} % de jwt.decode: el resto es base64, JSON y "
+        "comprobaciones."
+    )
     return 0
 
 

@@ -324,7 +324,7 @@ def lote(tmp_path_factory, requiere_jaula):
 
 def filas(salida):
     with open(salida / "calificaciones.csv", encoding="utf-8") as f:
-        return {fila["estudiante"]: fila for fila in list(csv.DictReader(f))[1:]}
+        return {fila["estudiante"]: fila for fila in csv.DictReader(f)}  # sin fila de puntos posibles
 
 
 def todo_lo_escrito(salida):
@@ -503,12 +503,18 @@ def buscar_secreto():
             pass
     return ""
 """
-    (entrega / "app.py").write_text(buscar + APP.replace('return "hola"', 'return "hola " + buscar_secreto()'),
-                                    encoding="utf-8")
+    (entrega / "app.py").write_text(
+        buscar + APP.replace('return "hola"', 'return "hola " + buscar_secreto()'), encoding="utf-8"
+    )
     salida = tmp_path / "notas"
-    r = subprocess.run([sys.executable, "-m", "taller.cli", "calificar", "99", str(entrega), "--salida", str(salida)],
-                       capture_output=True, text=True, cwd=raiz, env={**os.environ, "TALLER_RAIZ": str(raiz)},
-                       timeout=300)
+    r = subprocess.run(
+        [sys.executable, "-m", "taller.cli", "calificar", "99", str(entrega), "--salida", str(salida)],
+        capture_output=True,
+        text=True,
+        cwd=raiz,
+        env={**os.environ, "TALLER_RAIZ": str(raiz)},
+        timeout=300,
+    )
     assert r.returncode == 0, r.stdout + r.stderr
     doc = json.loads((salida / "resultados" / "mallory.json").read_text(encoding="utf-8"))
     assert (doc["score"], doc["max_score"]) == (1, 3), "solo la comprobación pública"
@@ -519,12 +525,33 @@ def test_un_documento_raro_no_impide_escribir_las_demas_salidas(tmp_path):
     """Un documento con campos que faltan o un estado desconocido no tumba al escritor: salen todas las salidas."""
     from taller import calificar
 
-    bueno = {"version": 3, "status": "pass", "message": None, "score": 1, "max_score": 1,
-             "tests": [{"id": "t", "name": "T", "status": "pass", "message": None, "output": None, "task_id": 1,
-                        "score": 1, "max_score": 1}],
-             "tasks": [{"task_id": 1, "name": "Una", "score": 1, "max_score": 1}]}
-    raro = {"status": "quién sabe", "tests": [{"id": "t", "name": "T", "status": "rarísimo", "task_id": 1,
-                                              "score": 0, "max_score": 1, "message": "=1+1"}], "tasks": []}
+    bueno = {
+        "version": 3,
+        "status": "pass",
+        "message": None,
+        "score": 1,
+        "max_score": 1,
+        "tests": [
+            {
+                "id": "t",
+                "name": "T",
+                "status": "pass",
+                "message": None,
+                "output": None,
+                "task_id": 1,
+                "score": 1,
+                "max_score": 1,
+            }
+        ],
+        "tasks": [{"task_id": 1, "name": "Una", "score": 1, "max_score": 1}],
+    }
+    raro = {
+        "status": "quién sabe",
+        "tests": [
+            {"id": "t", "name": "T", "status": "rarísimo", "task_id": 1, "score": 0, "max_score": 1, "message": "=1+1"}
+        ],
+        "tasks": [],
+    }
     calificar.escribir(tmp_path, LECCION, {"ana": bueno, "mallory": raro})
     assert (tmp_path / "retroalimentacion" / "mallory.md").is_file()
     assert (tmp_path / "resultados" / "ana.json").is_file()

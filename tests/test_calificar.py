@@ -1,5 +1,6 @@
 """«taller calificar»: una clase entera, con entregas buenas, a medias y rotas de todas las formas."""
 
+import base64
 import csv
 import json
 import os
@@ -10,9 +11,9 @@ import zipfile
 
 import pytest
 import yaml
+from test_motor import validar_documento
 
 from taller import calificar, lecciones
-from test_motor import validar_documento
 
 RAIZ = lecciones.raiz()
 LECCION = lecciones.buscar("01")
@@ -23,15 +24,23 @@ ROTAS = {
     "sys_exit": ("db = SQLAlchemy()\n", "db = SQLAlchemy()\nimport sys\nsys.exit(1)\n"),
     "os_exit": ("db = SQLAlchemy()\n", "db = SQLAlchemy()\nimport os as _os\n_os._exit(3)\n"),
     "segfault": ("db = SQLAlchemy()\n", "db = SQLAlchemy()\nimport ctypes\nctypes.string_at(0)\n"),
-    "bucle": ("    def eliminar_articulo(articulo_id):\n",
-              "    def eliminar_articulo(articulo_id):\n        while True:\n            pass\n"),
+    "bucle": (
+        "    def eliminar_articulo(articulo_id):\n",
+        "    def eliminar_articulo(articulo_id):\n        while True:\n            pass\n",
+    ),
     "charlatan": ("    def listar_articulos():\n", "    def listar_articulos():\n        print('bla' * 2_000_000)\n"),
 }
 
 
 def taller(*argumentos, raiz=RAIZ):
-    return subprocess.run([sys.executable, "-m", "taller.cli", *argumentos], capture_output=True, text=True,
-                          cwd=raiz, timeout=300, env={**os.environ, "TALLER_RAIZ": str(raiz)})
+    return subprocess.run(
+        [sys.executable, "-m", "taller.cli", *argumentos],
+        capture_output=True,
+        text=True,
+        cwd=raiz,
+        timeout=300,
+        env={**os.environ, "TALLER_RAIZ": str(raiz)},
+    )
 
 
 def copiar(origen, destino, cambio=None):
@@ -59,8 +68,20 @@ def clase(tmp_path_factory):
     with zipfile.ZipFile(entregas / "dani.zip", "w") as z:  # un .zip con el proyecto dentro de una carpeta
         z.write(LECCION.solucion / "app.py", "mi_proyecto/src/app.py")
     salida = base / "notas"
-    proceso = taller("calificar", "01", str(entregas), "--clase", "--salida", str(salida), "--trabajos", "2",
-                     "--limite-tiempo", "3", "--formato", "gradescope")
+    proceso = taller(
+        "calificar",
+        "01",
+        str(entregas),
+        "--clase",
+        "--salida",
+        str(salida),
+        "--trabajos",
+        "2",
+        "--limite-tiempo",
+        "3",
+        "--formato",
+        "gradescope",
+    )
     return proceso, salida
 
 
@@ -80,11 +101,19 @@ def test_la_calificacion_termina_y_dice_que_hubo_entregas_sin_comprobar(clase):
 
 def test_cada_entrega_tiene_la_nota_esperada(clase):
     _, salida = clase
-    filas = {fila["estudiante"]: fila for fila in notas(salida)[1:]}
+    filas = {fila["estudiante"]: fila for fila in notas(salida)}
     total = {nombre: int(fila["total"]) for nombre, fila in filas.items()}
     assert total == {
-        "ana": 26, "beto": 0, "carla": 24, "dani": 26,
-        "sintaxis": 0, "sys_exit": 0, "os_exit": 0, "segfault": 0, "sin_app": 0, "zip_roto": 0,
+        "ana": 26,
+        "beto": 0,
+        "carla": 24,
+        "dani": 26,
+        "sintaxis": 0,
+        "sys_exit": 0,
+        "os_exit": 0,
+        "segfault": 0,
+        "sin_app": 0,
+        "zip_roto": 0,
         "bucle": 23,  # dos comprobaciones de DELETE se detienen (3 puntos)
         "charlatan": 26,  # escribir mucho no quita puntos: la salida se recorta
     }
@@ -99,23 +128,55 @@ def test_cada_entrega_tiene_la_nota_esperada(clase):
     assert motivos["zip_roto"].startswith("No se pudo abrir el .zip")
 
 
-def test_el_csv_tiene_una_columna_por_tarea_y_por_comprobacion_y_los_puntos_posibles(clase):
+TAREAS = [
+    "Crear artículos",
+    "Listar y leer artículos",
+    "Validar lo que llega",
+    "Actualizar con PUT y PATCH",
+    "Borrar artículos",
+    "Errores siempre en JSON",
+]
+
+
+def test_el_csv_para_programas_tiene_ids_estables_y_los_puntos_van_aparte(clase):
     _, salida = clase
     with open(salida / "calificaciones.csv", encoding="utf-8") as f:
-        cabecera, posibles = next(csv.reader(f)), next(csv.reader(f))
-    assert cabecera[0] == "estudiante"
-    assert cabecera[1:7] == [f"tarea {n}: {t}" for n, t in enumerate(
-        ["Crear artículos", "Listar y leer artículos", "Validar lo que llega", "Actualizar con PUT y PATCH",
-         "Borrar artículos", "Errores siempre en JSON"], start=1)]
-    assert cabecera[7] == "test_estructura" and len(cabecera) == 1 + 6 + 20 + 4
+        cabecera = next(csv.reader(f))
+    assert cabecera[0] == "estudiante" and cabecera[1:7] == [f"tarea_{n}" for n in range(1, 7)]
+    assert cabecera[7] == "test_crear_responde_201_con_location" and len(cabecera) == 1 + 6 + 19 + 4
+    assert "test_estructura" not in cabecera  # 0 puntos: lo que dice ya está en «estado»
     assert cabecera[-4:] == ["total", "porcentaje", "estado", "mensaje"]
-    assert posibles[0] == "(puntos posibles)" and posibles[-4] == "26"
-    assert sum(map(int, posibles[1:7])) == 26 == sum(map(int, posibles[7:27]))
+    assert not any(fila["estudiante"].startswith("(") for fila in notas(salida))  # ninguna fila que no sea alumno
+    with open(salida / "puntos_posibles.csv", encoding="utf-8") as f:
+        posibles = {fila["columna"]: fila for fila in csv.DictReader(f)}
+    assert list(posibles) == cabecera[1:-2]
+    assert posibles["tarea_1"]["nombre"] == "Tarea 1 · Crear artículos" and posibles["total"]["puntos posibles"] == "26"
+    assert sum(int(posibles[f"tarea_{n}"]["puntos posibles"]) for n in range(1, 7)) == 26
+    assert sum(int(posibles[c]["puntos posibles"]) for c in cabecera[7:26]) == 26
+
+
+def test_la_hoja_de_calculo_en_espanol_abre_en_columnas_con_tildes_y_coma_decimal(clase):
+    _, salida = clase
+    crudo = (salida / "calificaciones_hoja.csv").read_bytes()
+    assert crudo.startswith(b"\xef\xbb\xbf")  # UTF-8 con BOM: Excel lee bien las tildes
+    with open(salida / "calificaciones_hoja.csv", encoding="utf-8-sig", newline="") as f:
+        filas = list(csv.reader(f, delimiter=";"))
+    cabecera = filas[0]
+    assert cabecera[1:7] == [
+        f"Tarea {n} · {t} ({p} puntos)" for n, t, p in zip(range(1, 7), TAREAS, [4, 6, 6, 5, 3, 2])
+    ]
+    assert cabecera[7].startswith("1 · POST /api/articulos crea el artículo") and cabecera[7].endswith("(2 puntos)")
+    carla = next(f for f in filas if f[0] == "carla")
+    assert carla[-3] == "92,3" and carla[-4] == "24"
+    with open(salida / "notas_lms.csv", encoding="utf-8") as f:
+        lms = {fila["estudiante"]: fila for fila in csv.DictReader(f)}
+    assert lms["carla"] == {"estudiante": "carla", "nota": "24", "nota_maxima": "26", "porcentaje": "92.3"}
+    assert lms["sintaxis"]["nota_maxima"] == "26"
 
 
 def test_cada_entrega_tiene_su_documento_su_retroalimentacion_y_su_gradescope(clase):
     _, salida = clase
-    estudiantes = {fila["estudiante"] for fila in notas(salida)[1:]}
+    estudiantes = {fila["estudiante"] for fila in notas(salida)}
     for estudiante in estudiantes:
         doc = json.loads((salida / "resultados" / f"{estudiante}.json").read_text(encoding="utf-8"))
         validar_documento(doc)
@@ -125,8 +186,13 @@ def test_cada_entrega_tiene_su_documento_su_retroalimentacion_y_su_gradescope(cl
         gradescope = json.loads((salida / "gradescope" / estudiante / "results.json").read_text(encoding="utf-8"))
         assert gradescope["score"] == doc["score"]
         assert all(t["status"] in ("passed", "failed") for t in gradescope["tests"])
+        assert (
+            (salida / "retroalimentacion" / f"{estudiante}.html")
+            .read_text(encoding="utf-8")
+            .startswith("<!DOCTYPE html>")
+        )
     carla = (salida / "retroalimentacion" / "carla.md").read_text(encoding="utf-8")
-    assert "- ✘ PATCH /api/articulos/<id> cambia solo los campos enviados" in carla
+    assert "- ✘ PATCH /api/articulos/&lt;id&gt; cambia solo los campos enviados" in carla
     assert "  Se esperaba 200, se obtuvo 400" in carla  # el mensaje va en un bloque de código
 
 
@@ -161,7 +227,9 @@ def test_una_descarga_de_moodle_es_una_entrega_por_carpeta(tmp_path):
         z.write(LECCION.ejercicio / "app.py", "Beto Ruiz_2_assignsubmission_file_/entrega/app.py")
     entregas = calificar.descubrir([moodle], LECCION, "app.py", tmp_path, clase=True)
     assert [(e.estudiante, e.carpeta.name, e.problema) for e in entregas] == [
-        ("Ana López_1", "Ana López_1_assignsubmission_file_", None), ("Beto Ruiz_2", "entrega", None)]
+        ("Ana López_1", "Ana López_1_assignsubmission_file_", None),
+        ("Beto Ruiz_2", "entrega", None),
+    ]
 
 
 def test_errores_de_uso_de_calificar():
@@ -172,6 +240,7 @@ def test_errores_de_uso_de_calificar():
 
 
 def test_el_flujo_de_github_classroom_es_yaml_valido_con_los_pasos_esperados(tmp_path):
+    (tmp_path / "pyproject.toml").write_text("", encoding="utf-8")
     destino = tmp_path / ".github" / "workflows" / "classroom.yml"
     r = taller("classroom", "01", "--salida", str(destino))
     assert r.returncode == 0, r.stderr
@@ -180,11 +249,77 @@ def test_el_flujo_de_github_classroom_es_yaml_valido_con_los_pasos_esperados(tmp
     pasos = flujo["jobs"]["calificar"]["steps"]
     usos = [p.get("uses", "") for p in pasos]
     assert usos[0].startswith("actions/checkout@") and "classroom-resources/autograding-grading-reporter@v1" in usos
-    comprobar = next(p for p in pasos if p.get("id") == "leccion01")
-    assert "taller comprobar 01 --formato json" in comprobar["run"]
-    informe = pasos[-1]
-    assert informe["with"]["runners"] == "leccion01"
-    assert informe["env"]["LECCION01_RESULTS"] == "${{ steps.leccion01.outputs.result }}"
+    ordenes = [p.get("run", "") for p in pasos]
+    comprobar = next(i for i, o in enumerate(ordenes) if "taller comprobar 01 --formato json" in o)
+    informe = next(i for i, o in enumerate(ordenes) if "python -m taller.classroom informe resultados.json 01" in o)
+    assert comprobar < informe < usos.index("classroom-resources/autograding-grading-reporter@v1")
+    reporter = pasos[-1]
+    corredores = reporter["with"]["runners"].split(",")
+    assert corredores[:2] == ["c01", "c02"] and len(corredores) == 19  # sin la de estructura (0 puntos)
+    assert reporter["env"]["C01_RESULTS"] == "${{ steps.resultados.outputs.c01 }}"
+    assert "test_crear_responde_201_con_location=2" in ordenes[informe + 1]
+
+
+def test_classroom_se_niega_fuera_de_la_raiz_del_taller(tmp_path):
+    r = taller("classroom", "01", "--salida", str(tmp_path / ".github" / "workflows" / "classroom.yml"))
+    assert r.returncode == 2 and "no es la raíz del taller (no tiene pyproject.toml)" in r.stderr
+    assert not (tmp_path / ".github").exists()
+
+
+def registro_y_aviso_del_reporter(corredores):
+    """Las dos cuentas de autograding-grading-reporter@v1 (dist/main.js, d13b591).
+
+    Registro (ConsoleResults): por corredor, aprobadas / pruebas × max_score; «- line N» si line_no !== 0.
+    Aviso que guarda Classroom (NotifyClassroom): suma de tests[].score y de max_score (si max_score).
+    """
+    lineas, total_registro = [], 0
+    for nombre, r in corredores.items():
+        aprobadas = sum(t["status"] == "pass" for t in r["tests"])
+        puntos = aprobadas / len(r["tests"]) * (r.get("max_score") or 0)
+        total_registro += puntos
+        for t in r["tests"]:
+            sufijo = f" - line {t['line_no']}" if t.get("line_no", None) != 0 else ""
+            lineas.append(("✅ " if t["status"] == "pass" else "❌ ") + t["name"] + sufijo)
+        assert r["max_score"] != 0, f"{nombre}: un corredor de 0 puntos"
+    puntos_aviso = sum(t["score"] for r in corredores.values() if r.get("max_score") for t in r["tests"])
+    maximo_aviso = sum(r["max_score"] for r in corredores.values() if r.get("max_score"))
+    return lineas, total_registro, (puntos_aviso, maximo_aviso)
+
+
+@pytest.mark.parametrize("estudiante", ["beto", "carla", "sintaxis", "ana"])
+def test_el_registro_del_reporter_de_classroom_coincide_con_su_aviso(clase, estudiante):
+    from taller import classroom
+
+    _, salida = clase
+    doc = json.loads((salida / "resultados" / f"{estudiante}.json").read_text(encoding="utf-8"))
+    modelo = json.loads((salida / "resultados" / "ana.json").read_text(encoding="utf-8"))
+    corredores = classroom.resultados_por_corredor(doc, classroom.puntuables(modelo))
+    lineas, registro, aviso = registro_y_aviso_del_reporter(corredores)
+    assert aviso == (doc["score"], 26) and registro == doc["score"]
+    assert not any("line undefined" in linea for linea in lineas)
+    if estudiante == "sintaxis":  # el error de sintaxis cita su línea
+        linea_del_error = 1 + (LECCION.solucion / "app.py").read_text(encoding="utf-8").splitlines().index(
+            "db = SQLAlchemy()"
+        )
+        assert all(linea.endswith(f" - line {linea_del_error}") for linea in lineas), lineas[:2]
+
+
+def test_las_salidas_para_el_reporter_son_base64_de_json(tmp_path):
+    from taller import classroom
+
+    doc = {"status": "error", "message": "No se encontró app.py.", "tests": []}
+    (tmp_path / "r.json").write_text(json.dumps(doc), encoding="utf-8")
+    r = subprocess.run(
+        [sys.executable, "-m", "taller.classroom", "salidas", str(tmp_path / "r.json"), "a=2", "b=1"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    salidas = dict(linea.split("=", 1) for linea in r.stdout.splitlines())
+    assert list(salidas) == ["c01", "c02"]
+    primero = json.loads(base64.b64decode(salidas["c01"]))
+    assert primero["max_score"] == 2 and primero["tests"][0]["score"] == 0 and primero["status"] == "fail"
+    assert classroom.main(["nada"]) == 2
 
 
 # ── Comprobaciones ocultas ───────────────────────────────────────────────────
@@ -217,7 +352,7 @@ def test_saluda_en_secreto(client):
         raise Desajuste("{SECRETO}", repr(texto))
 '''
 
-APP = '''
+APP = """
 from flask import Flask
 
 
@@ -229,7 +364,7 @@ def create_app(config=None):
         return "hola"
 
     return app
-'''
+"""
 
 
 @pytest.fixture
@@ -255,8 +390,14 @@ def test_comprobar_no_ejecuta_ni_revela_las_ocultas(taller_con_oculta):
 
 def test_calificar_usa_las_ocultas_sin_mostrar_su_mensaje_al_estudiante(taller_con_oculta):
     salida = taller_con_oculta / "notas"
-    r = taller("calificar", "99", str(taller_con_oculta / "lessons" / "99_prueba" / "ejercicio"),
-               "--salida", str(salida), raiz=taller_con_oculta)
+    r = taller(
+        "calificar",
+        "99",
+        str(taller_con_oculta / "lessons" / "99_prueba" / "ejercicio"),
+        "--salida",
+        str(salida),
+        raiz=taller_con_oculta,
+    )
     assert r.returncode == 0, r.stdout + r.stderr
     doc = json.loads((salida / "resultados" / "ejercicio.json").read_text(encoding="utf-8"))
     assert (doc["score"], doc["max_score"]) == (1, 3)

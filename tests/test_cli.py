@@ -1,6 +1,7 @@
 """La orden ``taller``: lo que ve un estudiante en la terminal."""
 
 import json
+import re
 import os
 import shutil
 import subprocess
@@ -144,7 +145,8 @@ def test_ejecutar_sirve_la_leccion_en_127_0_0_1(copia):
     finally:
         proceso.terminate()
         salida = proceso.communicate(timeout=10)[0]
-    assert f"http://127.0.0.1:{puerto}/" in salida
+    assert f"En http://127.0.0.1:{puerto} responden estas rutas" in salida
+    assert re.search(r"GET, POST\s+/api/items\n", salida), salida  # las rutas de la app, no una raíz que da 404
     assert (copia / "lessons" / "01_api_rest" / "instance" / "items.sqlite").is_file()
 
 

@@ -252,10 +252,13 @@ def test_las_diferencias_comparan_modulos_y_plantillas_archivo_por_archivo(tmp_p
 def test_cada_leccion_muestra_que_cambia_respecto_a_la_anterior(web):
     pagina = (web / "lecciones" / "04_refresh_tokens.html").read_text(encoding="utf-8")
     assert "Qué cambia respecto a la lección anterior" in pagina
-    assert '<details class="diferencias"><summary>app.py:' in pagina
+    assert '<details class="diferencias"><summary>api/tokens.py:' in pagina
     assert 'class="highlight-diff' in pagina, "El diff no se resalta como diff"
     texto = texto_de_html(pagina)
-    assert "--- solutions/02_login_jwt/app.py" in texto and "+++ lessons/04_refresh_tokens/ejercicio/app.py" in texto
+    assert "--- solutions/02_login_jwt/api/tokens.py" in texto
+    assert "+++ lessons/04_refresh_tokens/ejercicio/api/tokens.py" in texto
+    # Los módulos heredados sin cambios no salen como diff (su primera línea solo dice de dónde vienen).
+    assert "<summary>api/config.py" not in pagina and "api/config.py" in texto
     assert "empieza aquí" in texto_de(web / "lecciones" / "03_anatomia_jwt.html")
 
 

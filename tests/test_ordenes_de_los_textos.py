@@ -60,7 +60,7 @@ def compara_http(esperado, obtenido):
     estado_esp, *lineas_esp = cab_esp.splitlines()
     estado_obt, *lineas_obt = cab_obt.splitlines()
     assert estado_obt == estado_esp
-    obtenidas = {n.lower(): v for n, _, v in (l.partition(": ") for l in lineas_obt)}
+    obtenidas = {n.lower(): v for n, _, v in (linea.partition(": ") for linea in lineas_obt)}
     for linea in lineas_esp:
         nombre, _, valor = linea.partition(": ")
         actual = obtenidas.get(nombre.lower())
@@ -74,10 +74,15 @@ def compara_http(esperado, obtenido):
 @pytest.fixture
 def servidor(tmp_path, request):
     """Sirve en 127.0.0.1 la app de ``request.param`` con una base vacía; devuelve su puerto."""
-    app = cargar_fabrica(request.param)({
-        "TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'textos.sqlite'}",
-        "SECRET_KEY": secrets.token_hex(32), "JWT_SECRET_KEY": secrets.token_hex(32), "BCRYPT_LOG_ROUNDS": 4,
-    })
+    app = cargar_fabrica(request.param)(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'textos.sqlite'}",
+            "SECRET_KEY": secrets.token_hex(32),
+            "JWT_SECRET_KEY": secrets.token_hex(32),
+            "BCRYPT_LOG_ROUNDS": 4,
+        }
+    )
     servidor = make_server("127.0.0.1", 0, app, threaded=True)
     hilo = threading.Thread(target=servidor.serve_forever, daemon=True)
     hilo.start()
@@ -88,8 +93,9 @@ def servidor(tmp_path, request):
 @pytest.mark.parametrize(("servidor", "bloque"), list(bloques()), indirect=["servidor"])
 def test_cada_orden_imprime_lo_que_dice_el_texto(servidor, bloque):
     pares = ordenes_y_salidas(bloque)
-    guion = "\n".join(f"{orden.replace('127.0.0.1:5000', f'127.0.0.1:{servidor}')}\necho\necho {SEPARADOR}"
-                      for orden, _ in pares)
+    guion = "\n".join(
+        f"{orden.replace('127.0.0.1:5000', f'127.0.0.1:{servidor}')}\necho\necho {SEPARADOR}" for orden, _ in pares
+    )
     r = subprocess.run(["bash", "-c", guion], capture_output=True, text=True, timeout=60)
     salidas = [s.strip("\n") for s in r.stdout.split(SEPARADOR)[:-1]]
     assert len(salidas) == len(pares), r.stderr

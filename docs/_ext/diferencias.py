@@ -19,7 +19,7 @@ from docutils.parsers.rst import directives
 from sphinx.errors import ExtensionError
 from sphinx.util.docutils import SphinxDirective
 
-from taller import lecciones
+from taller import ejercicios, lecciones
 
 SUFIJOS = {".py", ".html", ".jinja", ".jinja2", ".j2"}
 IGNORADAS = {"__pycache__", "instance", ".ipynb_checkpoints"}
@@ -79,13 +79,29 @@ def archivos(carpeta):
     return encontrados
 
 
+CABECERAS_GENERADAS = ("# Generado por «taller sincronizar»", "# Viene de la solución de la lección")
+
+
+def lineas_de(ruta, es_solucion=False):
+    """Las líneas de un archivo, sin la primera si solo dice de dónde lo copió «taller sincronizar».
+
+    De la solución se toma el código sin las marcas ``# [solución]``/``# [ejercicio]``/``# [fin]``:
+    es lo que hereda la lección siguiente.
+    """
+    texto = ruta.read_text(encoding="utf-8")
+    if es_solucion and ruta.suffix == ".py":
+        texto = ejercicios.quitar_marcas(texto, str(ruta))
+    lineas = texto.splitlines(keepends=True)
+    return lineas[1:] if lineas and lineas[0].startswith(CABECERAS_GENERADAS) else lineas
+
+
 def comparar(origen, destino, base):
     """Los cambios de cada archivo de ``origen`` (solución anterior) a ``destino`` (punto de partida)."""
     antes, despues = archivos(origen), archivos(destino)
     cambios = []
     for ruta in sorted(antes.keys() | despues.keys()):
-        viejo = antes[ruta].read_text(encoding="utf-8").splitlines(keepends=True) if ruta in antes else []
-        nuevo = despues[ruta].read_text(encoding="utf-8").splitlines(keepends=True) if ruta in despues else []
+        viejo = lineas_de(antes[ruta], es_solucion=True) if ruta in antes else []
+        nuevo = lineas_de(despues[ruta]) if ruta in despues else []
         desde = (origen / ruta).relative_to(base).as_posix() if ruta in antes else "/dev/null"
         hasta = (destino / ruta).relative_to(base).as_posix() if ruta in despues else "/dev/null"
         lineas = list(difflib.unified_diff(viejo, nuevo, desde, hasta, n=3))

@@ -16,7 +16,7 @@ import binascii
 import json
 import re
 import warnings
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import jwt
 from flask import Flask, jsonify, render_template, request
@@ -38,9 +38,13 @@ def b64url_a_bytes(segmento, parte):
     if not BASE64URL.fullmatch(segmento) or len(segmento) % 4 == 1:
         raise TokenIlegible(f"{parte} no está en base64url: solo admite A-Z, a-z, 0-9, «-» y «_», sin «=».")
     try:
-        return base64.urlsafe_b64decode(segmento + "=" * (-len(segmento) % 4))
+        datos = base64.urlsafe_b64decode(segmento + "=" * (-len(segmento) % 4))
     except (binascii.Error, ValueError):
         raise TokenIlegible(f"{parte} no está en base64url.") from None
+    if base64.urlsafe_b64encode(datos).rstrip(b"=").decode("ascii") != segmento:
+        # RFC 4648 §3.5: los bits que sobran en el último carácter son cero; si no, dos textos dan los mismos bytes.
+        raise TokenIlegible(f"{parte} no está en base64url canónico: su último carácter lleva bits de más.")
+    return datos
 
 
 def objeto_json(segmento, parte):
@@ -51,8 +55,14 @@ def objeto_json(segmento, parte):
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise TokenIlegible(f"{parte} no es JSON válido (en UTF-8).") from None
     if not isinstance(valor, dict):
-        tipo = {list: "una lista", str: "un texto", int: "un número", float: "un número",
-                bool: "un booleano", type(None): "null"}.get(type(valor), type(valor).__name__)
+        tipo = {
+            list: "una lista",
+            str: "un texto",
+            int: "un número",
+            float: "un número",
+            bool: "un booleano",
+            type(None): "null",
+        }.get(type(valor), type(valor).__name__)
         raise TokenIlegible(f"{parte} debe ser un objeto JSON ({{…}}), y es {tipo}.")
     return valor
 
@@ -62,7 +72,7 @@ def fecha_legible(valor):
     if isinstance(valor, bool) or not isinstance(valor, (int, float)):
         return f"no es un número ({json.dumps(valor, ensure_ascii=False)[:40]}): no es una fecha válida"
     try:
-        return datetime.fromtimestamp(valor, timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+        return datetime.fromtimestamp(valor, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
     except (OverflowError, OSError, ValueError):
         return "fuera del rango de fechas representable"
 
@@ -92,47 +102,74 @@ def leer_token(token):
     return cabecera, payload, firma
 
 
+def motivo_de_cabecera(cabecera):
+    """Por qué la cabecera ya basta para rechazar el token (``None`` si no basta), antes de mirar la firma."""
+    alg = cabecera.get("alg")
+    if alg == "none":
+        return (
+            "«alg»: «none» significa «sin firma» (RFC 7518 §3.6): cualquiera puede fabricar ese token. Nunca se acepta."
+        )
+    if alg != "HS256":
+        return (
+            f"El algoritmo {json.dumps(alg, ensure_ascii=False)} no está permitido: este inspector solo "
+            "verifica HS256. El algoritmo lo fija quien verifica, no el token (RFC 8725 §3.1)."
+        )
+    if "b64" in cabecera:
+        return (
+            "La cabecera lleva «b64» (RFC 7797): con «b64»: false, lo firmado no es el payload en base64url. "
+            "Un JWT nunca puede usarlo («JWTs MUST NOT use the unencoded payload option», RFC 7797), así que "
+            "este inspector no lo verifica."
+        )
+    if "crit" in cabecera:
+        return (
+            f"La cabecera exige entender las extensiones críticas {json.dumps(cabecera['crit'], ensure_ascii=False)}"
+            " (RFC 7515 §4.1.11); este inspector no entiende ninguna, así que el token no es válido."
+        )
+    return None
+
+
 def verificar(token, cabecera, payload, clave):
     """Verifica con PyJWT fijando HS256. Devuelve ``{"estado", "motivo", "avisos"}`` en español."""
     avisos = []
     n = len(clave.encode("utf-8"))
     if n < MIN_CLAVE_HS256:
-        avisos.append(f"La clave tiene {n} bytes; RFC 7518 §3.2 pide al menos {MIN_CLAVE_HS256} para HS256. "
-                      "Una clave corta o de diccionario se adivina probando palabras (RFC 8725 §3.5).")
-    alg = cabecera.get("alg")
-    if alg != "HS256":
-        motivo = (f"El algoritmo {json.dumps(alg, ensure_ascii=False)} no está permitido: este inspector solo "
-                  "verifica HS256. El algoritmo lo fija quien verifica, no el token (RFC 8725 §3.1).")
-        if alg == "none":
-            motivo = ('«alg»: «none» significa «sin firma» (RFC 7518 §3.6): cualquiera puede fabricar ese token. '
-                      "Nunca se acepta.")
+        avisos.append(
+            f"La clave tiene {n} bytes; RFC 7518 §3.2 pide al menos {MIN_CLAVE_HS256} para HS256. "
+            "Una clave corta o de diccionario se adivina probando palabras (RFC 8725 §3.5)."
+        )
+    motivo = motivo_de_cabecera(cabecera)
+    if motivo:
         return {"estado": "invalida", "motivo": motivo, "avisos": avisos}
-    try:
-        with warnings.catch_warnings():
-            # La clave la escribe quien usa el inspector: su longitud ya se avisa arriba, en español.
-            warnings.simplefilter("ignore", jwt.InsecureKeyLengthWarning)
-            jwt.decode(token, clave, algorithms=["HS256"],
-                       options={"verify_aud": False, "verify_iss": False})
-    except jwt.InvalidSignatureError:
-        motivo = "La firma no coincide: el token se ha modificado o se firmó con otra clave."
-    except jwt.ExpiredSignatureError:
-        motivo = f"La firma es correcta, pero el token caducó: exp = {fecha_legible(payload.get('exp'))}."
-    except jwt.ImmatureSignatureError:
-        motivo = "La firma es correcta, pero el token todavía no es válido (nbf o iat están en el futuro)."
-    except jwt.exceptions.InvalidSubjectError:
-        motivo = "La firma es correcta, pero «sub» debe ser un texto (RFC 7519 §4.1.2), por ejemplo \"42\" y no 42."
-    except jwt.exceptions.InvalidJTIError:
-        motivo = "La firma es correcta, pero «jti» debe ser un texto (RFC 7519 §4.1.7)."
-    except jwt.InvalidIssuedAtError:
-        motivo = "La firma es correcta, pero «iat» debe ser un número (segundos desde 1970)."
-    except jwt.DecodeError as e:
-        motivo = f"La firma es correcta, pero una fecha no es un número: {e}"
-    except jwt.InvalidTokenError as e:
-        motivo = f"El token no es válido ({type(e).__name__}: {e})."
-    else:
-        return {"estado": "valida", "motivo": "La firma es correcta y el token está dentro de su plazo.",
-                "avisos": avisos}
-    return {"estado": "invalida", "motivo": motivo, "avisos": avisos}
+    with warnings.catch_warnings():
+        # La clave la escribe quien usa el inspector: su longitud ya se avisa arriba, en español.
+        warnings.simplefilter("ignore", jwt.InsecureKeyLengthWarning)
+        try:  # primero la firma, y solo la firma: así, «La firma es correcta» siempre es verdad
+            jwt.api_jws.decode_complete(token, clave, algorithms=["HS256"])
+        except jwt.InvalidSignatureError:
+            motivo = "La firma no coincide: el token se ha modificado o se firmó con otra clave."
+        except jwt.InvalidTokenError as e:
+            motivo = f"No se ha podido comprobar la firma ({type(e).__name__}: {e})."
+        if motivo:
+            return {"estado": "invalida", "motivo": motivo, "avisos": avisos}
+        try:  # la firma es buena: ahora las fechas y los claims
+            jwt.decode(token, clave, algorithms=["HS256"], options={"verify_aud": False, "verify_iss": False})
+        except jwt.ExpiredSignatureError:
+            motivo = f"La firma es correcta, pero el token caducó: exp = {fecha_legible(payload.get('exp'))}."
+        except jwt.ImmatureSignatureError:
+            motivo = "La firma es correcta, pero el token todavía no es válido (nbf o iat están en el futuro)."
+        except jwt.exceptions.InvalidSubjectError:
+            motivo = 'La firma es correcta, pero «sub» debe ser un texto (RFC 7519 §4.1.2), por ejemplo "42" y no 42.'
+        except jwt.exceptions.InvalidJTIError:
+            motivo = "La firma es correcta, pero «jti» debe ser un texto (RFC 7519 §4.1.7)."
+        except jwt.InvalidIssuedAtError:
+            motivo = "La firma es correcta, pero «iat» debe ser un número (segundos desde 1970)."
+        except jwt.DecodeError as e:
+            motivo = f"La firma es correcta, pero una fecha no es un número válido: {e}"
+        except jwt.InvalidTokenError as e:
+            motivo = f"La firma es correcta, pero el token no es válido ({type(e).__name__}: {e})."
+    if motivo:
+        return {"estado": "invalida", "motivo": motivo, "avisos": avisos}
+    return {"estado": "valida", "motivo": "La firma es correcta y el token está dentro de su plazo.", "avisos": avisos}
 
 
 def inspeccionar(token, clave=None):
@@ -206,8 +243,9 @@ def create_app(config=None):
         try:
             resultado = inspeccionar(*leer_entrada({"token": token, "clave": clave}))
         except TokenIlegible as e:
-            return render_template("inspector.html", token=token[:MAX_TOKEN], clave="", resultado=None,
-                                   error=str(e)), 400
+            return render_template(
+                "inspector.html", token=token[:MAX_TOKEN], clave="", resultado=None, error=str(e)
+            ), 400
         # La clave no se devuelve en la página: no queda en el HTML ni en la caché del navegador.
         return render_template("inspector.html", token=token, clave="", resultado=resultado, error=None)
 
@@ -215,7 +253,9 @@ def create_app(config=None):
     def inspeccionar_api():
         datos = leer_json()
         if not isinstance(datos, dict):
-            return jsonify(error='El cuerpo debe ser un objeto JSON: {"token": "…", "clave": "…"} (clave opcional).'), 400
+            return jsonify(
+                error='El cuerpo debe ser un objeto JSON: {"token": "…", "clave": "…"} (clave opcional).'
+            ), 400
         try:
             return jsonify(inspeccionar(*leer_entrada(datos)))
         except TokenIlegible as e:

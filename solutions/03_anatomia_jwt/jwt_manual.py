@@ -21,12 +21,14 @@ import base64
 import hashlib
 import hmac
 import json
+import math
 import re
 import time
 
 CABECERA = {"alg": "HS256", "typ": "JWT"}
 ALGORITMO = "HS256"
 BASE64URL = re.compile(r"[A-Za-z0-9_-]*")  # el alfabeto de RFC 4648 §5, sin «=»
+MIN_CLAVE = 32  # bytes: RFC 7518 §3.2 pide para HS256 una clave de 256 bits o más
 
 
 class ErrorDeToken(Exception):
@@ -34,7 +36,8 @@ class ErrorDeToken(Exception):
 
 
 class TokenMalFormado(ErrorDeToken):
-    """No son tres trozos en base64url, o la cabecera o el payload no son un objeto JSON."""
+    """No son tres trozos en base64url canónico, la cabecera o el payload no son un objeto JSON,
+    la cabecera pide extensiones críticas (``crit``) o ``exp``/``nbf`` no son un número finito."""
 
 
 class AlgoritmoNoPermitido(ErrorDeToken):
@@ -67,10 +70,15 @@ def b64url_codificar(datos: bytes) -> str:
 
 def b64url_decodificar(texto: str) -> bytes:
     """Los bytes de un texto base64url sin relleno; ``TokenMalFormado`` si no lo es."""
-    # [solución] tarea 1: solo el alfabeto base64url, sin «=»; repón el relleno y decodifica.
+    # [solución] tarea 1: solo el alfabeto base64url, sin «=»; repón el relleno, decodifica y exige la forma canónica.
     if not isinstance(texto, str) or not BASE64URL.fullmatch(texto) or len(texto) % 4 == 1:
         raise TokenMalFormado(f"«{str(texto)[:40]}» no es base64url sin relleno (solo A-Z, a-z, 0-9, «-» y «_»).")
-    return base64.urlsafe_b64decode(texto + "=" * (-len(texto) % 4))
+    datos = base64.urlsafe_b64decode(texto + "=" * (-len(texto) % 4))
+    # Los bits que sobran en el último carácter deben ser cero (RFC 4648 §3.5): si no, otro texto
+    # daría los mismos bytes, y un mismo token tendría varias formas válidas.
+    if base64.urlsafe_b64encode(datos).rstrip(b"=").decode("ascii") != texto:
+        raise TokenMalFormado(f"«{texto[-40:]}» no es base64url canónico: el último carácter lleva bits de más.")
+    return datos
     # [ejercicio]
     # raise NotImplementedError("por implementar: b64url_decodificar (tarea 1)")
     # [fin]
@@ -80,14 +88,16 @@ def b64url_decodificar(texto: str) -> bytes:
 
 
 def clave_en_bytes(clave) -> bytes:
-    """La clave como bytes (un texto se codifica en UTF-8). Rechaza claves vacías o de otro tipo."""
-    # [solución] tarea 2: acepta str o bytes no vacíos; TypeError o ValueError si no.
+    """La clave como bytes (un texto se codifica en UTF-8). Rechaza claves de otro tipo o de menos de 32 bytes."""
+    # [solución] tarea 2: acepta str o bytes de MIN_CLAVE bytes o más; TypeError o ValueError si no.
     if isinstance(clave, str):
         clave = clave.encode("utf-8")
     if not isinstance(clave, bytes):
         raise TypeError(f"La clave debe ser un texto o bytes, no {type(clave).__name__}.")
     if not clave:
         raise ValueError("La clave no puede estar vacía.")
+    if len(clave) < MIN_CLAVE:
+        raise ValueError(f"La clave tiene {len(clave)} bytes; HS256 pide al menos {MIN_CLAVE} (RFC 7518 §3.2).")
     return clave
     # [ejercicio]
     # raise NotImplementedError("por implementar: clave_en_bytes (tarea 2)")
@@ -159,11 +169,16 @@ def separar(token: str):
 
 
 def comprobar_algoritmo(cabecera: dict) -> None:
-    """``AlgoritmoNoPermitido`` si la cabecera no dice exactamente ``"alg": "HS256"``."""
-    # [solución] tarea 3: el algoritmo lo fija el servidor; la cabecera solo puede coincidir.
+    """``AlgoritmoNoPermitido`` si la cabecera no dice exactamente ``"alg": "HS256"``;
+    ``TokenMalFormado`` si pide extensiones críticas (``crit``), que este módulo no entiende."""
+    # [solución] tarea 3: el algoritmo lo fija el servidor; la cabecera solo puede coincidir. Y ningún «crit».
     alg = cabecera.get("alg")
     if alg != ALGORITMO:
         raise AlgoritmoNoPermitido(f"Algoritmo {alg!r} no permitido: solo se acepta {ALGORITMO}.")
+    # RFC 7515 §4.1.11: si quien verifica no entiende una extensión de «crit», el token no es válido.
+    # Este módulo no entiende ninguna (tampoco «b64» de RFC 7797, que los JWT no pueden usar).
+    if "crit" in cabecera:
+        raise TokenMalFormado(f"La cabecera pide extensiones críticas que no se admiten: crit = {cabecera['crit']!r}.")
     # [ejercicio]
     # raise NotImplementedError("por implementar: comprobar_algoritmo (tarea 3)")
     # [fin]
@@ -173,10 +188,14 @@ def comprobar_algoritmo(cabecera: dict) -> None:
 
 
 def instante(payload: dict, claim: str):
-    """El valor numérico de ``exp`` o ``nbf`` (``None`` si no está); ``TokenMalFormado`` si no es un número."""
+    """El valor numérico de ``exp`` o ``nbf`` (``None`` si no está); ``TokenMalFormado`` si no es un número finito."""
     valor = payload.get(claim)
     if valor is not None and (isinstance(valor, bool) or not isinstance(valor, (int, float))):
         raise TokenMalFormado(f"«{claim}» debe ser un número (segundos desde 1970), no {valor!r}.")
+    # [solución] tarea 5: json.loads acepta NaN, Infinity y 1e400 (→ inf); ninguno es una fecha.
+    if isinstance(valor, float) and not math.isfinite(valor):
+        raise TokenMalFormado(f"«{claim}» debe ser un número finito (segundos desde 1970), no {valor!r}.")
+    # [fin]
     return valor
 
 

@@ -10,9 +10,12 @@ Cada entrega se comprueba en su propia jaula (``taller.jaula``), con un presupue
 (``taller.motor``). Nada de lo que haga una entrega detiene la calificación de las demás ni
 llega a la carpeta de salida: todo lo que se escribe sale de los documentos de resultados,
 con el texto del estudiante neutralizado (caracteres de control, Markdown, fórmulas de CSV).
+
+Lo que se escribe vive en módulos propios: ``taller.libro`` (los CSV), ``taller.retro`` (la
+retroalimentación en Markdown y HTML), ``taller.moodle`` (la hoja de calificación y el .zip de
+retroalimentación que importa Moodle) y ``taller.parecidos`` (las señales de copia).
 """
 
-import csv
 import json
 import os
 import re
@@ -24,7 +27,7 @@ from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
 
-from taller import motor
+from taller import libro, moodle, motor, parecidos, retro
 
 IGNORADAS = {"__MACOSX", ".git", "__pycache__", ".venv", "venv", "node_modules", "instance", ".pytest_cache"}
 MAX_BYTES_ZIP = 100 * 1024 * 1024  # también el máximo de una carpeta
@@ -39,6 +42,7 @@ class Entrega:
     carpeta: Path | None = None
     problema: str | None = None
     aviso: str | None = None
+    origen: str = ""  # el nombre de la carpeta o .zip tal cual (en Moodle lleva el ID de participante)
 
 
 # ── Encontrar las entregas ───────────────────────────────────────────────────
@@ -142,13 +146,12 @@ def descubrir(rutas, leccion, archivo, temporal, clase=False):
         elif not clase:
             entregas.append(entrega_de_estudiante(ruta, leccion, archivo, temporal))
         elif ruta.is_dir():
-            for hija in sorted(ruta.iterdir()):
-                if (
-                    hija.name in IGNORADAS
-                    or hija.name.startswith(".")
-                    or not (hija.is_dir() or hija.suffix.lower() == ".zip")
-                ):
-                    continue
+            hijas = [
+                h
+                for h in sorted(ruta.iterdir())
+                if h.name not in IGNORADAS and not h.name.startswith(".") and (h.is_dir() or h.suffix.lower() == ".zip")
+            ]
+            for hija in sin_texto_repetido(hijas):
                 entregas.append(entrega_de_estudiante(hija, leccion, archivo, temporal))
         else:  # un .zip con la clase entera
             carpeta, problema = abrir(ruta, temporal)
@@ -159,9 +162,26 @@ def descubrir(rutas, leccion, archivo, temporal, clase=False):
     return nombres_unicos(entregas)
 
 
+def sin_texto_repetido(hijas):
+    """Las carpetas de una clase sin las ``_onlinetext_`` de quien también entregó archivos (Moodle hace las dos)."""
+    con_archivos = {p[1] for p in (moodle.participante(h.name) for h in hijas) if p and p[2] != "onlinetext"}
+
+    def repetida(hija):
+        datos = moodle.participante(hija.name)
+        return bool(datos) and datos[2] == "onlinetext" and datos[1] in con_archivos
+
+    return [h for h in hijas if not repetida(h)]
+
+
 def entrega_de_estudiante(ruta, leccion, archivo, temporal):
     """La entrega de un estudiante: su carpeta o su .zip (y, dentro, un .zip más como mucho)."""
     estudiante = nombre_de_estudiante(ruta.name)
+    entrega = preparar(ruta, estudiante, leccion, archivo, temporal)
+    entrega.origen = ruta.name
+    return entrega
+
+
+def preparar(ruta, estudiante, leccion, archivo, temporal):
     carpeta, problema = abrir(ruta, temporal)
     if problema:
         return Entrega(estudiante, problema=problema)
@@ -174,6 +194,8 @@ def entrega_de_estudiante(ruta, leccion, archivo, temporal):
             ejercicio = buscar_ejercicio(dentro, archivo, leccion, profundo=True)
             if ejercicio:
                 break
+    if ejercicio is None and "_assignsubmission_onlinetext" in ruta.name:
+        return Entrega(estudiante, problema=f"Solo hay texto en línea, sin archivos: no se encontró {archivo}.")
     if ejercicio is None:
         return Entrega(estudiante, problema=f"No se encontró {archivo} en la entrega.")
     return Entrega(estudiante, ejercicio)
@@ -240,135 +262,79 @@ def calificar(
 # ── Lo que se escribe en --salida ────────────────────────────────────────────
 
 
-def escribir(salida, leccion, resultados, formato="taller"):
-    """Escribe calificaciones.csv, resultados/*.json, retroalimentacion/*.md (y gradescope/*/results.json)."""
+def completar(resultados, modelo=None):
+    """Da a las entregas que no se pudieron cargar el máximo real y las comprobaciones de la lección.
+
+    Sin esto una entrega rota saldría con «0/0». El modelo es otro documento con comprobaciones
+    (de esta clase o, si ninguna cargó, el del punto de partida); el formato no cambia: las
+    comprobaciones aparecen como no ejecutadas (``skip``) y las tareas con 0 puntos.
+    """
+    modelo = modelo or libro.modelo(resultados)
+    if modelo is None:
+        return resultados
+    for doc in resultados.values():
+        if doc.get("tests") or doc.get("status") != "error":
+            continue
+        motivo = "No se ejecutó porque no se pudo cargar tu entrega."
+        doc["tests"] = [{**p, "status": "skip", "score": 0, "message": motivo, "output": None} for p in modelo["tests"]]
+        doc["tasks"] = [{**t, "score": 0} for t in modelo.get("tasks", [])]
+        doc["max_score"] = modelo["max_score"]
+    return resultados
+
+
+def escribir(
+    salida, leccion, resultados, formato="taller", hoja="es", entregas=(), moodle_hoja=None, moodle_maxima=100
+):
+    """Escribe los CSV, resultados/*.json, retroalimentacion/*.md y *.html (y gradescope/, y moodle/).
+
+    Devuelve los avisos para el docente.
+    """
     salida = Path(salida)
+    avisos = []
     for carpeta in ("resultados", "retroalimentacion"):
         (salida / carpeta).mkdir(parents=True, exist_ok=True)
+    paginas = {}
     for estudiante, doc in resultados.items():
         (salida / "resultados" / f"{estudiante}.json").write_text(
             json.dumps(doc, ensure_ascii=False, indent=2), encoding="utf-8"
         )
         (salida / "retroalimentacion" / f"{estudiante}.md").write_text(
-            retroalimentacion(leccion, estudiante, doc), encoding="utf-8"
+            retro.retroalimentacion(leccion, estudiante, doc), encoding="utf-8"
         )
+        paginas[estudiante] = retro.pagina_html(leccion, estudiante, doc)
+        (salida / "retroalimentacion" / f"{estudiante}.html").write_text(paginas[estudiante], encoding="utf-8")
         if formato == "gradescope":
             destino = salida / "gradescope" / estudiante
             destino.mkdir(parents=True, exist_ok=True)
             (destino / "results.json").write_text(
                 json.dumps(gradescope(doc), ensure_ascii=False, indent=2), encoding="utf-8"
             )
-    escribir_csv(salida / "calificaciones.csv", resultados)
+    libro.escribir(salida, resultados, hoja)
+    ids = {}
+    for entrega in entregas:
+        datos = moodle.participante(entrega.origen)
+        if datos:
+            ids[entrega.estudiante] = (datos[0], datos[1])
+    if ids or moodle_hoja:
+        (salida / "moodle").mkdir(exist_ok=True)
+        texto, avisos_moodle = moodle.hoja(resultados, ids, Path(moodle_hoja) if moodle_hoja else None, moodle_maxima)
+        (salida / "moodle" / "hoja_de_calificacion.csv").write_text(texto, encoding="utf-8")
+        moodle.zip_de_retroalimentacion(salida / "moodle" / "retroalimentacion.zip", paginas, ids)
+        avisos += avisos_moodle
+    return avisos
 
 
-def modelo_de_columnas(resultados):
-    """Las tareas y comprobaciones de la lección, del primer documento que las tenga."""
-    for doc in resultados.values():
-        if doc.get("tests"):
-            return doc.get("tasks", []), [(p["id"], p["max_score"]) for p in doc["tests"]]
-    return [], []
+def escribir_parecidos(salida, leccion, entregas):
+    """El informe de entregas parecidas (para el docente): parecidos.md. Devuelve los pares."""
+    carpetas = {e.estudiante: e.carpeta for e in entregas if e.carpeta is not None}
+    pares = parecidos.comparar(carpetas, leccion.solucion, leccion.ejercicio)
+    Path(salida, "parecidos.md").write_text(parecidos.informe(pares, len(carpetas)), encoding="utf-8")
+    return pares
 
 
-def porcentaje(doc):
-    return round(100 * doc["score"] / doc["max_score"], 1) if doc.get("max_score") else 0.0
-
-
-def celda(valor):
-    """Una celda de CSV que ninguna hoja de cálculo ejecuta como fórmula (OWASP «CSV injection»)."""
-    if not isinstance(valor, str):
-        return valor
-    valor = motor.limpiar(valor)
-    return "'" + valor if valor[:1] in ("=", "+", "-", "@", "\t", "\r") else valor
-
-
-def escribir_csv(archivo, resultados):
-    """Una fila por estudiante; la primera fila de datos tiene los puntos posibles."""
-    tareas, pruebas = modelo_de_columnas(resultados)
-    maximo = sum(t["max_score"] for t in tareas)
-    cabecera = [
-        "estudiante",
-        *[f"tarea {t['task_id']}: {t['name']}" for t in tareas],
-        *[p for p, _ in pruebas],
-        "total",
-        "porcentaje",
-        "estado",
-        "mensaje",
-    ]
-    with open(archivo, "w", newline="", encoding="utf-8") as f:
-        escritor = csv.writer(f)
-        escritor.writerow([celda(c) for c in cabecera])
-        escritor.writerow(
-            ["(puntos posibles)", *[t["max_score"] for t in tareas], *[m for _, m in pruebas], maximo, 100.0, "", ""]
-        )
-        for estudiante in sorted(resultados):
-            doc = resultados[estudiante]
-            por_tarea = {t.get("task_id"): t.get("score", 0) for t in doc.get("tasks", [])}
-            por_prueba = {p.get("id"): p.get("score", 0) for p in doc.get("tests", [])}
-            escritor.writerow(
-                [
-                    celda(c)
-                    for c in [
-                        estudiante,
-                        *[por_tarea.get(t["task_id"], 0) for t in tareas],
-                        *[por_prueba.get(p, 0) for p, _ in pruebas],
-                        doc.get("score", 0),
-                        porcentaje(doc),
-                        ESTADOS.get(doc.get("status"), "desconocido"),
-                        primera_linea(doc.get("message")),
-                    ]
-                ]
-            )
-
-
-def primera_linea(texto):
-    return (texto or "").strip().split("\n", 1)[0]
-
-
-ESTADOS = {"pass": "todo correcto", "fail": "con fallos", "error": "no se pudo comprobar"}
-SIMBOLOS = {"pass": "✔", "fail": "✘", "error": "✘", "skip": "–"}
-
-
-def codigo_md(texto):
-    """``texto`` (que viene del estudiante) como código en línea de Markdown: nunca se interpreta."""
-    texto = motor.limpiar(texto or "").replace("\n", " ")
-    comillas = "`" * (max((len(m) for m in re.findall(r"`+", texto)), default=0) + 1)
-    relleno = " " if texto.startswith("`") or texto.endswith("`") or not texto.strip() else ""
-    return f"{comillas}{relleno}{texto}{relleno}{comillas}"
-
-
-def bloque_md(texto, sangria=""):
-    """``texto`` como bloque de código cercado: ni Markdown ni HTML de la entrega llegan vivos al lector."""
-    texto = motor.limpiar(texto or "")
-    cerca = "`" * max(3, max((len(m) for m in re.findall(r"`+", texto)), default=0) + 1)
-    return [f"{sangria}{cerca}text", *[f"{sangria}{linea}" for linea in texto.splitlines()], f"{sangria}{cerca}"]
-
-
-def retroalimentacion(leccion, estudiante, doc):
-    """La retroalimentación en Markdown que puede leer el estudiante (lo que viene de su código, como código)."""
-    lineas = [
-        f"# Lección {leccion.numero} · {leccion.titulo}",
-        "",
-        f"Estudiante: {codigo_md(estudiante)}",
-        "",
-        f"**Nota: {doc.get('score', 0)}/{doc.get('max_score', 0)} puntos ({porcentaje(doc):g} %)**",
-        "",
-    ]
-    if doc.get("status") == "error":
-        lineas += ["No se pudo comprobar tu entrega:", "", *bloque_md(doc.get("message")), ""]
-    for tarea in doc.get("tasks", []):
-        lineas += [f"## Tarea {tarea['task_id']} · {tarea['name']} ({tarea['score']}/{tarea['max_score']})", ""]
-        for prueba in (p for p in doc.get("tests", []) if p.get("task_id") == tarea["task_id"]):
-            oculta = " (comprobación oculta)" if prueba.get("hidden") else ""
-            lineas.append(
-                f"- {SIMBOLOS.get(prueba.get('status'), '?')} {prueba['name']}{oculta} "
-                f"[{prueba['score']}/{prueba['max_score']}]"
-            )
-            if prueba.get("status") != "pass" and prueba.get("message") and not prueba.get("hidden"):
-                lineas += ["", *bloque_md(prueba["message"], "  "), ""]
-        lineas.append("")
-    if doc.get("status") == "pass":
-        lineas.append("¡Todo correcto!")
-    return "\n".join(lineas) + "\n"
+# Lo que otros módulos ya usaban desde aquí.
+celda, codigo_md, bloque_md = libro.celda, retro.codigo_md, retro.bloque_md
+primera_linea, porcentaje, retroalimentacion = libro.primera_linea, retro.porcentaje, retro.retroalimentacion
 
 
 def gradescope(doc):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from taller import calificar, classroom, ejercicios, informe, lecciones, motor
+from taller import calificar, classroom, ejercicios, informe, lecciones, moodle, motor
 
 FORMATOS = ("texto", "json")
 
@@ -168,7 +168,10 @@ def orden_lecciones():
     todas = lecciones.todas()
     for leccion in todas:
         click.echo(f"{leccion.numero}  {leccion.titulo:<32} {situacion(leccion, estado)}")
-    click.echo(f"\n{len(todas)} {'lección' if len(todas) == 1 else 'lecciones'}. Empieza con «taller ejecutar 01» y «taller comprobar 01».")
+    click.echo(
+        f"\n{len(todas)} {'lección' if len(todas) == 1 else 'lecciones'}. "
+        "Empieza con «taller ejecutar 01» y «taller comprobar 01»."
+    )
 
 
 def puerto_libre(puerto):
@@ -195,6 +198,15 @@ def claves_de_desarrollo():
     return faltan
 
 
+def rutas_de(app):
+    """«GET, POST /api/articulos»: las rutas de la app, sin las de Flask (static)."""
+    metodos: dict[str, set[str]] = {}
+    for regla in app.url_map.iter_rules():
+        if regla.endpoint != "static":
+            metodos.setdefault(regla.rule, set()).update(regla.methods - {"HEAD", "OPTIONS"})
+    return [f"{', '.join(sorted(m)):<24} {ruta}" for ruta, m in sorted(metodos.items())]
+
+
 @taller.command("ejecutar")
 @click.argument("leccion", metavar="LECCION")
 @click.option("--ejercicio", "cual", flag_value="ejercicio", help="Tu ejercicio (lessons/NN_*/ejercicio).")
@@ -214,8 +226,10 @@ def orden_ejecutar(leccion, cual, puerto):
         raise ErrorDeUso(f"el puerto {puerto} ya está en uso; prueba con --puerto {puerto + 1}")
     entrada = entrada_del_objetivo(carpeta)
     if not entrada.exists():
-        raise ErrorDeUso(f"{mostrar_ruta(carpeta)} no tiene app.py ni el paquete api/: no es una app que se pueda "
-                         f"servir (prueba «taller ejecutar {leccion.numero}» o «taller comprobar {leccion.numero}»)")
+        raise ErrorDeUso(
+            f"{mostrar_ruta(carpeta)} no tiene app.py ni el paquete api/: no es una app que se pueda "
+            f"servir (prueba «taller ejecutar {leccion.numero}» o «taller comprobar {leccion.numero}»)"
+        )
     generadas = claves_de_desarrollo()
     try:
         app = cargar_fabrica(entrada)()
@@ -223,11 +237,16 @@ def orden_ejecutar(leccion, cual, puerto):
         click.echo(f"Error: {e}", err=True)
         return 1
     if generadas and "flask-jwt-extended" in app.extensions:
-        click.echo(f"Aviso: sin {' ni '.join(generadas)} en el entorno; uso claves aleatorias solo para esta "
-                   "ejecución (los tokens dejan de valer al parar). Para fijarlas: "
-                   "export JWT_SECRET_KEY=$(python -c \"import secrets; print(secrets.token_hex(32))\")")
+        click.echo(
+            f"Aviso: sin {' ni '.join(generadas)} en el entorno; uso claves aleatorias solo para esta "
+            "ejecución (los tokens dejan de valer al parar). Para fijarlas: "
+            'export JWT_SECRET_KEY=$(python -c "import secrets; print(secrets.token_hex(32))")'
+        )
     click.echo(f"Lección {leccion.numero} · {leccion.titulo}: sirviendo {entrada}")
-    click.echo(f"Abre http://127.0.0.1:{puerto}/ · pulsa Ctrl+C para parar.\n")
+    click.echo(f"En http://127.0.0.1:{puerto} responden estas rutas (pulsa Ctrl+C para parar):")
+    for ruta in rutas_de(app):
+        click.echo(f"  {ruta}")
+    click.echo()
     app.run(host="127.0.0.1", port=puerto, debug=False, load_dotenv=False)
     return 0
 
@@ -235,7 +254,9 @@ def orden_ejecutar(leccion, cual, puerto):
 @taller.command("comprobar")
 @click.argument("leccion", metavar="LECCION")
 @click.option("--objetivo", metavar="CARPETA", help="Carpeta con el app.py a comprobar (por defecto, tu ejercicio).")
-@click.option("--formato", default="texto", metavar="texto|json", help="texto (por defecto) o json (documento de resultados).")
+@click.option(
+    "--formato", default="texto", metavar="texto|json", help="texto (por defecto) o json (documento de resultados)."
+)
 @ayuda
 def orden_comprobar(leccion, objetivo, formato):
     """Comprueba tu ejercicio de la LECCION y muestra qué pasa y qué falla."""
@@ -248,8 +269,11 @@ def orden_comprobar(leccion, objetivo, formato):
     from taller import jaula
 
     if formato == "texto" and not jaula.jaula_disponible():
-        click.echo("Aislamiento: tu código corre en un proceso aparte (la jaula completa solo existe como root "
-                   "en Linux, al calificar).", err=True)
+        click.echo(
+            "Aislamiento: tu código corre en un proceso aparte (la jaula completa solo existe como root "
+            "en Linux, al calificar).",
+            err=True,
+        )
     documento = motor.comprobar(leccion.comprobaciones, carpeta, ocultas=False)
     if objetivo is None:
         guardar_resultado(leccion, documento)
@@ -271,23 +295,80 @@ def mostrar_ruta(carpeta):
 @click.argument("leccion", metavar="LECCION")
 @click.argument("entregas", nargs=-1, metavar="ENTREGA...")
 @click.option("--salida", metavar="CARPETA", help="Dónde escribir las notas (obligatoria).")
-@click.option("--trabajos", default=str(calificar.trabajos_por_defecto()), metavar="N",
-              help="Entregas que se comprueban a la vez (por defecto, los núcleos, hasta 4).")
-@click.option("--limite-tiempo", default=str(int(motor.LIMITE_POR_COMPROBACION)), metavar="S",
-              help="Segundos que puede durar cada comprobación (por defecto, 10).")
-@click.option("--comprobaciones", metavar="CARPETA",
-              help="Otra carpeta de comprobaciones (por ejemplo, la tuya con comprobaciones ocultas).")
-@click.option("--formato", default="taller", metavar="taller|gradescope",
-              help="gradescope: escribe además el results.json de Gradescope de cada entrega.")
-@click.option("--clase", is_flag=True,
-              help="Cada ENTREGA es una clase (p. ej. la descarga de Moodle): cada carpeta o .zip de dentro, un estudiante.")
-@click.option("--presupuesto", default=str(int(motor.PRESUPUESTO)), metavar="S",
-              help="Segundos de reloj para todas las comprobaciones de una entrega (por defecto, 60).")
-@click.option("--sin-aislamiento", is_flag=True,
-              help="Califica aunque no haya jaula (sin root en Linux). Solo con entregas de confianza.")
+@click.option(
+    "--trabajos",
+    default=str(calificar.trabajos_por_defecto()),
+    metavar="N",
+    help="Entregas que se comprueban a la vez (por defecto, los núcleos, hasta 4).",
+)
+@click.option(
+    "--limite-tiempo",
+    default=str(int(motor.LIMITE_POR_COMPROBACION)),
+    metavar="S",
+    help="Segundos que puede durar cada comprobación (por defecto, 10).",
+)
+@click.option(
+    "--comprobaciones",
+    metavar="CARPETA",
+    help="Otra carpeta de comprobaciones (por ejemplo, la tuya con comprobaciones ocultas).",
+)
+@click.option(
+    "--formato",
+    default="taller",
+    metavar="taller|gradescope",
+    help="gradescope: escribe además el results.json de Gradescope de cada entrega.",
+)
+@click.option(
+    "--clase",
+    is_flag=True,
+    help="Cada ENTREGA es una clase (p. ej. la descarga de Moodle): cada carpeta o .zip de dentro, un estudiante.",
+)
+@click.option(
+    "--presupuesto",
+    default=str(int(motor.PRESUPUESTO)),
+    metavar="S",
+    help="Segundos de reloj para todas las comprobaciones de una entrega (por defecto, 60).",
+)
+@click.option(
+    "--sin-aislamiento",
+    is_flag=True,
+    help="Califica aunque no haya jaula (sin root en Linux). Solo con entregas de confianza.",
+)
+@click.option(
+    "--hoja",
+    default="es",
+    metavar="es|en",
+    help="calificaciones_hoja.csv para una hoja de cálculo en español (punto y coma, coma decimal; por "
+    "defecto) o en inglés (comas).",
+)
+@click.option(
+    "--moodle",
+    "moodle_hoja",
+    metavar="HOJA.csv",
+    help="La hoja de calificación que descargaste de Moodle: se devuelve rellena (nota y comentario).",
+)
+@click.option(
+    "--nota-maxima",
+    default="100",
+    metavar="N",
+    help="La calificación máxima de la tarea en Moodle si no das --moodle (por defecto, 100).",
+)
 @ayuda
-def orden_calificar(leccion, entregas, salida, trabajos, limite_tiempo, comprobaciones, formato, clase,
-                    presupuesto, sin_aislamiento):
+def orden_calificar(
+    leccion,
+    entregas,
+    salida,
+    trabajos,
+    limite_tiempo,
+    comprobaciones,
+    formato,
+    clase,
+    presupuesto,
+    sin_aislamiento,
+    hoja,
+    moodle_hoja,
+    nota_maxima,
+):
     """Califica todas las ENTREGA (carpetas o .zip) de la LECCION: cada una, un estudiante (o una clase con --clase)."""
     import tempfile
     import time
@@ -315,10 +396,27 @@ def orden_calificar(leccion, entregas, salida, trabajos, limite_tiempo, comproba
         presupuesto_s = 0
     if presupuesto_s <= 0:
         raise ErrorDeUso(f"--presupuesto debe ser un número de segundos positivo, no «{presupuesto}»")
+    if hoja not in ("es", "en"):
+        raise ErrorDeUso(f"--hoja debe ser es o en, no «{hoja}»")
+    if moodle_hoja and not Path(moodle_hoja).is_file():
+        raise ErrorDeUso(f"no existe la hoja de Moodle {moodle_hoja}")
+    if moodle_hoja:
+        try:
+            moodle.leer_hoja(Path(moodle_hoja))
+        except (ValueError, UnicodeError, OSError) as e:
+            raise ErrorDeUso(str(e)) from None
+    try:
+        maxima = float(nota_maxima.replace(",", "."))
+    except ValueError:
+        maxima = 0
+    if maxima <= 0:
+        raise ErrorDeUso(f"--nota-maxima debe ser un número positivo, no «{nota_maxima}»")
     if not jaula.jaula_disponible() and not sin_aislamiento:
-        raise ErrorDeUso("sin root en Linux no hay jaula para el código de los estudiantes, que podría leer o "
-                         "cambiar lo que puedes leer o cambiar tú; ejecútalo como root (un servidor, CI) o añade "
-                         "--sin-aislamiento si confías en las entregas")
+        raise ErrorDeUso(
+            "sin root en Linux no hay jaula para el código de los estudiantes, que podría leer o "
+            "cambiar lo que puedes leer o cambiar tú; ejecútalo como root (un servidor, CI) o añade "
+            "--sin-aislamiento si confías en las entregas"
+        )
     carpeta_comprobaciones = Path(comprobaciones).resolve() if comprobaciones else leccion.comprobaciones
     if not carpeta_comprobaciones.is_dir():
         raise ErrorDeUso(f"la carpeta de comprobaciones {comprobaciones} no existe")
@@ -335,50 +433,111 @@ def orden_calificar(leccion, entregas, salida, trabajos, limite_tiempo, comproba
         for entrega in lista:
             if entrega.aviso:
                 click.echo(f"Aviso: {entrega.aviso}", err=True)
-        with click.progressbar(length=len(lista), label=f"Calificando {len(lista)} entregas", file=sys.stderr,
-                               item_show_func=lambda e: e) as barra:
+        with click.progressbar(
+            length=len(lista), label=f"Calificando {len(lista)} entregas", file=sys.stderr, item_show_func=lambda e: e
+        ) as barra:
+
             def al_terminar(entrega, doc):
                 barra.update(1, f"{entrega.estudiante}: {doc['score']}/{doc['max_score']}")
 
-            resultados = calificar.calificar(lista, carpeta_comprobaciones, int(trabajos), limite, al_terminar,
-                                             presupuesto_s)
-    calificar.escribir(salida, leccion, resultados, formato)
+            resultados = calificar.calificar(
+                lista, carpeta_comprobaciones, int(trabajos), limite, al_terminar, presupuesto_s
+            )
+        modelo = None
+        if not any(d.get("tests") for d in resultados.values()):  # ninguna cargó: el máximo, del punto de partida
+            modelo = calificar.calificar_una(
+                calificar.Entrega("punto de partida", leccion.ejercicio), carpeta_comprobaciones, limite, presupuesto_s
+            )
+        calificar.completar(resultados, modelo if modelo and modelo.get("tests") else None)
+        Path(salida).mkdir(parents=True, exist_ok=True)
+        pares = calificar.escribir_parecidos(salida, leccion, lista)
+    avisos = calificar.escribir(salida, leccion, resultados, formato, hoja, lista, moodle_hoja, maxima)
+    for aviso in avisos:
+        click.echo(f"Aviso: {motor.limpiar(aviso)}", err=True)
 
     errores = sorted(e for e, d in resultados.items() if d["status"] == "error")
     completas = sum(d["status"] == "pass" for d in resultados.values())
-    click.echo(f"Calificadas {len(resultados)} entregas en {time.monotonic() - inicio:.1f} s: {completas} con todo "
-               f"correcto, {len(resultados) - completas - len(errores)} con fallos, {len(errores)} sin poder comprobar.")
+    click.echo(
+        f"Calificadas {len(resultados)} entregas en {time.monotonic() - inicio:.1f} s: {completas} con todo "
+        f"correcto, {len(resultados) - completas - len(errores)} con fallos, {len(errores)} sin poder comprobar."
+    )
     for estudiante in errores:
         click.echo(f"  ✘ {estudiante}: {motor.limpiar(calificar.primera_linea(resultados[estudiante]['message']))}")
-    click.echo(f"Notas en {Path(salida) / 'calificaciones.csv'}; detalles en resultados/ y retroalimentacion/.")
+    click.echo(
+        f"Notas en {Path(salida) / 'calificaciones.csv'} (y calificaciones_hoja.csv para una hoja de "
+        "cálculo); detalles en resultados/ y retroalimentacion/."
+    )
+    if (Path(salida) / "moodle").is_dir():
+        click.echo(
+            f"Para Moodle: {Path(salida) / 'moodle' / 'hoja_de_calificacion.csv'} («Subir hoja de "
+            f"calificación») y {Path(salida) / 'moodle' / 'retroalimentacion.zip'} («Subir varios archivos "
+            "de retroalimentación en un zip»)."
+        )
+    click.echo(
+        f"Entregas parecidas (solo para ti, no cambia ninguna nota): {len(pares)} pares en "
+        f"{Path(salida) / 'parecidos.md'}."
+    )
     return 1 if errores else 0
 
 
 @taller.command("classroom")
 @click.argument("leccion", metavar="LECCION")
-@click.option("--salida", default=".github/workflows/classroom.yml", metavar="ARCHIVO",
-              help="Dónde escribir el flujo (por defecto, .github/workflows/classroom.yml).")
+@click.option(
+    "--salida",
+    default=".github/workflows/classroom.yml",
+    metavar="ARCHIVO",
+    help="Dónde escribir el flujo (por defecto, .github/workflows/classroom.yml).",
+)
 @ayuda
 def orden_classroom(leccion, salida):
     """Escribe el flujo de GitHub Classroom que califica la LECCION en cada push."""
     leccion = buscar_leccion(leccion)
-    destino = Path(salida)
+    destino = Path(salida).resolve()
+    en_github = destino.parent.name == "workflows" and destino.parent.parent.name == ".github"
+    raiz = destino.parent.parent.parent if en_github else Path.cwd()
+    if not (raiz / "pyproject.toml").is_file():
+        raise ErrorDeUso(
+            f"{mostrar_ruta(raiz)} no es la raíz del taller (no tiene pyproject.toml): el flujo instala "
+            "el taller con «pip install -e .» desde la raíz del repositorio; ejecuta «taller classroom» "
+            "allí o da --salida RAIZ/.github/workflows/classroom.yml"
+        )
+    documento = motor.comprobar(leccion.comprobaciones, leccion.solucion, ocultas=False)
+    if not classroom.puntuables(documento):
+        raise ErrorDeUso(
+            f"no se pudieron leer las comprobaciones de la lección {leccion.numero}: "
+            f"{motor.limpiar(documento.get('message') or '')}"
+        )
     destino.parent.mkdir(parents=True, exist_ok=True)
-    destino.write_text(classroom.flujo(leccion), encoding="utf-8")
+    destino.write_text(classroom.flujo(leccion, documento), encoding="utf-8")
     click.echo(f"Escrito {destino}: GitHub Classroom calificará la lección {leccion.numero} en cada push.")
     return 0
 
 
 @taller.command("proveedor-oidc")
-@click.option("--puerto", default="9000", metavar="PUERTO",
-              help="Puerto en 127.0.0.1 (por defecto, 9000; 0 elige uno libre).")
-@click.option("--redirect-uri", "redirect_uris", multiple=True, metavar="URI",
-              help="Dirección de retorno del cliente; se repite para registrar varias y se compara exacta "
-                   "(por defecto, http://127.0.0.1:5000/auth/oidc/callback).")
-@click.option("--client-id", default="taller-demo", envvar="PROVEEDOR_OIDC_CLIENT_ID", metavar="ID",
-              help="client_id del cliente (por defecto, taller-demo; o PROVEEDOR_OIDC_CLIENT_ID).")
-@click.option("--client-secret", envvar="PROVEEDOR_OIDC_CLIENT_SECRET", metavar="SECRETO",
-              help="Su secreto, de 32 caracteres o más (o PROVEEDOR_OIDC_CLIENT_SECRET; si falta, uno aleatorio).")
+@click.option(
+    "--puerto", default="9000", metavar="PUERTO", help="Puerto en 127.0.0.1 (por defecto, 9000; 0 elige uno libre)."
+)
+@click.option(
+    "--redirect-uri",
+    "redirect_uris",
+    multiple=True,
+    metavar="URI",
+    help="Dirección de retorno del cliente; se repite para registrar varias y se compara exacta "
+    "(por defecto, http://127.0.0.1:5000/auth/oidc/callback).",
+)
+@click.option(
+    "--client-id",
+    default="taller-demo",
+    envvar="PROVEEDOR_OIDC_CLIENT_ID",
+    metavar="ID",
+    help="client_id del cliente (por defecto, taller-demo; o PROVEEDOR_OIDC_CLIENT_ID).",
+)
+@click.option(
+    "--client-secret",
+    envvar="PROVEEDOR_OIDC_CLIENT_SECRET",
+    metavar="SECRETO",
+    help="Su secreto, de 32 caracteres o más (o PROVEEDOR_OIDC_CLIENT_SECRET; si falta, uno aleatorio).",
+)
 @click.option("--clave", metavar="ARCHIVO", help="Clave RSA privada en PEM para firmar (si falta, una nueva cada vez).")
 @click.option("--solo-sub", is_flag=True, help="El id_token solo lleva «sub»; el email y el nombre, solo en userinfo.")
 @ayuda

@@ -59,9 +59,14 @@ def fabrica():
     from taller import jaula
 
     if _fabrica is None:
-        _fabrica = jaula.Fabrica()
+        nueva = _fabrica = jaula.Fabrica()
         creador = os.getpid()
-        atexit.register(lambda: os.getpid() == creador and _fabrica.cerrar())
+
+        def cerrar() -> None:  # solo en el proceso que la creó, no en los hijos bifurcados que salen
+            if os.getpid() == creador:
+                nueva.cerrar()
+
+        atexit.register(cerrar)
     return _fabrica
 
 
@@ -177,7 +182,7 @@ def lanzar_hijo(carpeta, objetivo, ids, previos, temporal, entorno_extra, bifurc
                 codigo = int(ejecutor.main(argumentos))
             finally:
                 os._exit(codigo)
-        proceso = ProcesoBifurcado(pid)
+        proceso: ProcesoBifurcado | subprocess.Popen[bytes] = ProcesoBifurcado(pid)
     else:
         proceso = subprocess.Popen(
             [sys.executable, "-m", "taller.ejecutor", *argumentos],
@@ -283,6 +288,59 @@ def cola_del_registro(registro, caracteres=1500):
     return registro.read().decode("utf-8", "replace")[-caracteres:]
 
 
+class Ejecucion:
+    """Lo que se sabe de las comprobaciones de una entrega mientras se ejecutan (uno o varios intentos)."""
+
+    def __init__(self, limite: float, presupuesto: float) -> None:
+        self.limite, self.presupuesto = limite, presupuesto
+        self.fin_del_presupuesto = time.monotonic() + presupuesto
+        self.comprobaciones: dict[str, dict] = {}  # id → metadatos (vacío hasta el evento «coleccion»)
+        self.tareas: dict[str, str] = {}
+        self.ocultas_sin_ejecutar = 0
+        self.resultados: dict[str, dict] = {}
+
+    def limite_de(self, id_: str | None) -> float:
+        return self.comprobaciones.get(id_ or "", {}).get("limite") or self.limite
+
+    def previos(self) -> dict[str, dict]:
+        """Lo ya comprobado, para que un proceso nuevo no lo repita (y respete las dependencias)."""
+        return {
+            i: {"estado": r["estado"], "descripcion": self.comprobaciones[i]["descripcion"]}
+            for i, r in self.resultados.items()
+        }
+
+    def anotar(self, id_: str, estado: str, mensaje: str) -> None:
+        self.resultados[id_] = {"estado": estado, "mensaje": mensaje, "salida": ""}
+
+    def agotar_presupuesto(self, actual: str | None) -> None:
+        """Se acabó el tiempo de la entrega: la que estaba en marcha es un error; las demás, no ejecutadas."""
+        if actual in self.comprobaciones:
+            self.anotar(
+                actual,
+                "error",
+                f"La comprobación seguía en marcha cuando se agotó el tiempo total ({self.presupuesto:g} s).",
+            )
+        motivo = (
+            f"No se ejecutó: se agotó el tiempo total para tu entrega ({self.presupuesto:g} s). ¿Se cuelgan tus rutas?"
+        )
+        for i in self.comprobaciones:
+            self.resultados.setdefault(i, {"estado": "skip", "mensaje": motivo, "salida": ""})
+
+    def interrumpida(self, actual: str, ultimo: dict) -> None:
+        """La comprobación ``actual`` no envió su resultado: se pasó de tiempo o el proceso murió."""
+        if ultimo["evento"] == "tiempo":
+            mensaje = (
+                f"La comprobación no terminó en {self.limite_de(actual):g} s y se detuvo. "
+                "¿Hay un bucle infinito o una espera sin fin en tu código?"
+            )
+        else:
+            mensaje = causa_de_salida(ultimo.get("codigo"))
+        self.anotar(actual, "error", mensaje)
+
+    def pendientes(self) -> list[str]:
+        return [i for i in self.comprobaciones if i not in self.resultados]
+
+
 def comprobar(carpeta, objetivo, limite=LIMITE_POR_COMPROBACION, ocultas=True, bifurcar=False, presupuesto=PRESUPUESTO):
     """Ejecuta las comprobaciones de ``carpeta`` contra ``objetivo`` y devuelve el documento de resultados.
 
@@ -291,8 +349,7 @@ def comprobar(carpeta, objetivo, limite=LIMITE_POR_COMPROBACION, ocultas=True, b
     ``presupuesto``: segundos de reloj para toda la entrega.
     """
     carpeta, objetivo = Path(carpeta).resolve(), Path(objetivo).resolve()
-    comprobaciones, tareas, resultados, sin_ejecutar = None, {}, {}, 0
-    fin_del_presupuesto = time.monotonic() + presupuesto
+    ejecucion = Ejecucion(limite, presupuesto)
     try:
         sesion = fabrica().sesion(objetivo, servicios_de(carpeta))
     except OSError as e:
@@ -305,78 +362,53 @@ def comprobar(carpeta, objetivo, limite=LIMITE_POR_COMPROBACION, ocultas=True, b
     if not ocultas:
         entorno["TALLER_SIN_OCULTAS"] = "1"
 
-    def limites(id_):
-        propio = comprobaciones.get(id_, {}).get("limite") if comprobaciones else None
-        return propio or limite
-
     with sesion.conexion, tempfile.TemporaryDirectory(prefix="taller-", dir=carpeta_temporal()) as temporal:
-        ids = []
+        ids: list[str] = []
         for _ in range(MAX_LANZAMIENTOS):
-            previos = {
-                i: {"estado": r["estado"], "descripcion": comprobaciones[i]["descripcion"]}
-                for i, r in resultados.items()
-            }
             proceso, lectura, registro = lanzar_hijo(
-                carpeta, objetivo, ids, previos, temporal, entorno, bifurcar, heredar=(sesion.conexion.fileno(),)
+                carpeta,
+                objetivo,
+                ids,
+                ejecucion.previos(),
+                temporal,
+                entorno,
+                bifurcar,
+                heredar=(sesion.conexion.fileno(),),
             )
             with registro:
-                actual, ultimo = None, None
-                for evento in eventos(proceso, lectura, limites, fin_del_presupuesto):
+                actual, ultimo = None, {"evento": "fin", "codigo": None}
+                for evento in eventos(proceso, lectura, ejecucion.limite_de, ejecucion.fin_del_presupuesto):
                     ultimo = evento
-                    if evento["evento"] == "coleccion" and comprobaciones is None:
+                    if evento["evento"] == "coleccion" and not ejecucion.comprobaciones:
                         if evento.get("errores") or not evento.get("comprobaciones"):
                             return documento_de_error(FALLO_DEL_TALLER + "\n".join(evento.get("errores") or []))
-                        comprobaciones = {c["id"]: c for c in evento["comprobaciones"]}
-                        tareas, sin_ejecutar = evento["tareas"], evento["ocultas_sin_ejecutar"]
+                        ejecucion.comprobaciones = {c["id"]: c for c in evento["comprobaciones"]}
+                        ejecucion.tareas = evento["tareas"]
+                        ejecucion.ocultas_sin_ejecutar = evento["ocultas_sin_ejecutar"]
                     elif evento["evento"] == "inicio":
                         actual = evento["id"]
-                    elif evento["evento"] == "resultado" and comprobaciones and evento["id"] in comprobaciones:
-                        resultados[evento["id"]] = evento
+                    elif evento["evento"] == "resultado" and evento["id"] in ejecucion.comprobaciones:
+                        ejecucion.resultados[evento["id"]] = evento
                         actual = None
-                if comprobaciones is None:
-                    if ultimo and ultimo["evento"] == "presupuesto":
+                if not ejecucion.comprobaciones:
+                    if ultimo["evento"] == "presupuesto":
                         return documento_de_error(f"Se agotó el tiempo total ({presupuesto:g} s) antes de empezar.")
                     return documento_de_error(FALLO_DEL_TALLER + cola_del_registro(registro))
                 if ultimo["evento"] == "presupuesto":
-                    motivo = (
-                        f"No se ejecutó: se agotó el tiempo total para tu entrega ({presupuesto:g} s). "
-                        "¿Se cuelgan tus rutas?"
-                    )
-                    if actual in comprobaciones:
-                        resultados[actual] = {
-                            "estado": "error",
-                            "salida": "",
-                            "mensaje": (
-                                f"La comprobación seguía en marcha cuando se agotó el tiempo total ({presupuesto:g} s)."
-                            ),
-                        }
-                    for i in comprobaciones:
-                        resultados.setdefault(i, {"estado": "skip", "mensaje": motivo, "salida": ""})
+                    ejecucion.agotar_presupuesto(actual)
                     break
-                if actual is not None and actual in comprobaciones:
-                    if ultimo["evento"] == "tiempo":
-                        mensaje = (
-                            f"La comprobación no terminó en {limites(actual):g} s y se detuvo. "
-                            "¿Hay un bucle infinito o una espera sin fin en tu código?"
-                        )
-                    else:
-                        mensaje = causa_de_salida(ultimo.get("codigo"))
-                    resultados[actual] = {"estado": "error", "mensaje": mensaje, "salida": ""}
-            faltan = [i for i in comprobaciones if i not in resultados]
-            if not faltan:
+                if actual is not None and actual in ejecucion.comprobaciones:
+                    ejecucion.interrumpida(actual, ultimo)
+            ids = ejecucion.pendientes()
+            if not ids:
                 break
             if actual is None:  # el hijo terminó sin estar en ninguna comprobación: no insistir
-                for i in faltan:
-                    resultados[i] = {
-                        "estado": "error",
-                        "salida": "",
-                        "mensaje": "No llegó a ejecutarse: el proceso de comprobación terminó antes.",
-                    }
+                for i in ids:
+                    ejecucion.anotar(i, "error", "No llegó a ejecutarse: el proceso de comprobación terminó antes.")
                 break
-            ids = faltan
-        for i in comprobaciones or {}:
-            resultados.setdefault(i, {"estado": "error", "salida": "", "mensaje": "No llegó a ejecutarse."})
-    return documento(comprobaciones, tareas, resultados, sin_ejecutar)
+        for i in ejecucion.pendientes():
+            ejecucion.anotar(i, "error", "No llegó a ejecutarse.")
+    return documento(ejecucion.comprobaciones, ejecucion.tareas, ejecucion.resultados, ejecucion.ocultas_sin_ejecutar)
 
 
 CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")

@@ -21,12 +21,14 @@ import base64
 import hashlib
 import hmac
 import json
+import math
 import re
 import time
 
 CABECERA = {"alg": "HS256", "typ": "JWT"}
 ALGORITMO = "HS256"
 BASE64URL = re.compile(r"[A-Za-z0-9_-]*")  # el alfabeto de RFC 4648 §5, sin «=»
+MIN_CLAVE = 32  # bytes: RFC 7518 §3.2 pide para HS256 una clave de 256 bits o más
 
 
 class ErrorDeToken(Exception):
@@ -34,7 +36,8 @@ class ErrorDeToken(Exception):
 
 
 class TokenMalFormado(ErrorDeToken):
-    """No son tres trozos en base64url, o la cabecera o el payload no son un objeto JSON."""
+    """No son tres trozos en base64url canónico, la cabecera o el payload no son un objeto JSON,
+    la cabecera pide extensiones críticas (``crit``) o ``exp``/``nbf`` no son un número finito."""
 
 
 class AlgoritmoNoPermitido(ErrorDeToken):
@@ -64,7 +67,7 @@ def b64url_codificar(datos: bytes) -> str:
 
 def b64url_decodificar(texto: str) -> bytes:
     """Los bytes de un texto base64url sin relleno; ``TokenMalFormado`` si no lo es."""
-    # TODO (tarea 1): solo el alfabeto base64url, sin «=»; repón el relleno y decodifica.
+    # TODO (tarea 1): solo el alfabeto base64url, sin «=»; repón el relleno, decodifica y exige la forma canónica.
     raise NotImplementedError("por implementar: b64url_decodificar (tarea 1)")
 
 
@@ -72,8 +75,8 @@ def b64url_decodificar(texto: str) -> bytes:
 
 
 def clave_en_bytes(clave) -> bytes:
-    """La clave como bytes (un texto se codifica en UTF-8). Rechaza claves vacías o de otro tipo."""
-    # TODO (tarea 2): acepta str o bytes no vacíos; TypeError o ValueError si no.
+    """La clave como bytes (un texto se codifica en UTF-8). Rechaza claves de otro tipo o de menos de 32 bytes."""
+    # TODO (tarea 2): acepta str o bytes de MIN_CLAVE bytes o más; TypeError o ValueError si no.
     raise NotImplementedError("por implementar: clave_en_bytes (tarea 2)")
 
 
@@ -120,8 +123,9 @@ def separar(token: str):
 
 
 def comprobar_algoritmo(cabecera: dict) -> None:
-    """``AlgoritmoNoPermitido`` si la cabecera no dice exactamente ``"alg": "HS256"``."""
-    # TODO (tarea 3): el algoritmo lo fija el servidor; la cabecera solo puede coincidir.
+    """``AlgoritmoNoPermitido`` si la cabecera no dice exactamente ``"alg": "HS256"``;
+    ``TokenMalFormado`` si pide extensiones críticas (``crit``), que este módulo no entiende."""
+    # TODO (tarea 3): el algoritmo lo fija el servidor; la cabecera solo puede coincidir. Y ningún «crit».
     raise NotImplementedError("por implementar: comprobar_algoritmo (tarea 3)")
 
 
@@ -129,10 +133,11 @@ def comprobar_algoritmo(cabecera: dict) -> None:
 
 
 def instante(payload: dict, claim: str):
-    """El valor numérico de ``exp`` o ``nbf`` (``None`` si no está); ``TokenMalFormado`` si no es un número."""
+    """El valor numérico de ``exp`` o ``nbf`` (``None`` si no está); ``TokenMalFormado`` si no es un número finito."""
     valor = payload.get(claim)
     if valor is not None and (isinstance(valor, bool) or not isinstance(valor, (int, float))):
         raise TokenMalFormado(f"«{claim}» debe ser un número (segundos desde 1970), no {valor!r}.")
+    # TODO (tarea 5): json.loads acepta NaN, Infinity y 1e400 (→ inf); ninguno es una fecha.
     return valor
 
 
