@@ -17,6 +17,7 @@ from taller import cargador, jaula, protocolo
 from taller.cargador import ErrorDeCarga, linea_del_error
 from taller.comprobaciones import Cliente, FalloDeComprobacion
 from taller.jaula import Sesion
+from taller.navegador import navegador  # noqa: F401  (fixture)
 from taller.puente import Espia, FabricaRemota, ModuloRemoto, Puente
 
 ESTRUCTURA = "test_estructura"

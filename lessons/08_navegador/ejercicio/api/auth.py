@@ -1,0 +1,70 @@
+# Viene de la solución de la lección 02 (solutions/02_login_jwt/api/auth.py): no hace falta que lo cambies.
+"""Las sesiones: login con JWT, con un secreto fuerte y el mismo tiempo para un email desconocido."""
+
+import secrets
+
+import bcrypt
+from flask import Blueprint, current_app, jsonify
+
+from .cuerpo import leer_json
+from .errores import error
+from .extensiones import db
+from .modelos import Usuario
+from .tokens import tokens_del_login
+from .usuarios import MAX_PASSWORD_BYTES, cifrar
+
+bp = Blueprint("auth", __name__)
+
+MIN_BYTES_SECRETO = 32  # HS256: la clave debe tener al menos 32 bytes (RFC 7518, sección 3.2)
+CLAVES_PUBLICAS = {"mi_clave_secreta", "super-secret-key-cambiar-en-produccion"}  # las de las semillas
+COMO_GENERAR = 'export JWT_SECRET_KEY=$(python -c "import secrets; print(secrets.token_hex(32))")'
+
+
+class SecretoDebil(RuntimeError):
+    """La app no arranca sin un JWT_SECRET_KEY fuerte."""
+
+
+def comprobar_secreto(app):
+    """Exige un ``JWT_SECRET_KEY`` fuerte. Sin ninguno, solo en depuración o en pruebas se usa uno aleatorio.
+
+    Fuera de depuración y pruebas, sin clave, con una de menos de 32 bytes o con
+    una de ejemplo, lanza ``SecretoDebil``: la app se niega a arrancar.
+    """
+    clave = app.config.get("JWT_SECRET_KEY")
+    if not clave:
+        if app.debug or app.testing:
+            app.config["JWT_SECRET_KEY"] = secrets.token_hex(32)  # solo para esta ejecución
+            return
+        raise SecretoDebil(f"Falta JWT_SECRET_KEY en el entorno. Genera una clave con:\n    {COMO_GENERAR}")
+    if len(str(clave).encode("utf-8")) < MIN_BYTES_SECRETO or clave in CLAVES_PUBLICAS:
+        raise SecretoDebil(
+            f"JWT_SECRET_KEY es débil: necesita al menos {MIN_BYTES_SECRETO} bytes aleatorios y no puede ser "
+            f"una clave de ejemplo. Genera una con:\n    {COMO_GENERAR}"
+        )
+
+
+@bp.record_once
+def preparar(estado):
+    """Al registrar el blueprint: exige un secreto fuerte y calcula un hash bcrypt que no es de nadie."""
+    comprobar_secreto(estado.app)
+    with estado.app.app_context():
+        estado.app.extensions["hash_ficticio"] = cifrar(secrets.token_urlsafe(16)).encode("ascii")
+
+
+@bp.post("/auth/login")
+def login():
+    datos = leer_json()
+    if not isinstance(datos, dict):
+        return error('El cuerpo debe ser un objeto JSON: {"email": "…", "password": "…"}.', 400)
+    email, password = datos.get("email"), datos.get("password")
+    if not isinstance(email, str) or not isinstance(password, str):
+        return error("Los campos «email» y «password» son obligatorios y deben ser textos.", 400)
+    if len(password.encode("utf-8")) > MAX_PASSWORD_BYTES:
+        return error(f"La contraseña admite como máximo {MAX_PASSWORD_BYTES} bytes.", 400)
+    usuario = db.session.scalar(db.select(Usuario).filter_by(email=email.strip().lower()))
+    # Siempre una llamada a checkpw: un email desconocido tarda lo mismo que una contraseña mala.
+    guardado = usuario.password_hash.encode("ascii") if usuario else current_app.extensions["hash_ficticio"]
+    correcta = bcrypt.checkpw(password.encode("utf-8"), guardado)
+    if usuario is None or not correcta:
+        return error("Email o contraseña incorrectos.", 401, "INVALID_CREDENTIALS")
+    return jsonify(tokens_del_login(usuario))

@@ -1,0 +1,99 @@
+"""Las páginas: la lista de artículos con el login, crear un artículo con ``fetch`` y cerrar sesión.
+
+El navegador nunca ve un token: ``/web/login`` los pone en cookies HttpOnly,
+``/web/refresh`` renueva el access token en su cookie y ``/web/logout`` revoca
+los dos y borra las cookies. Los artículos se pintan con Jinja, que escapa su
+texto: un ``<script>`` en un artículo es solo texto.
+"""
+
+from flask import Blueprint, g, jsonify, render_template
+from flask_jwt_extended import (
+    decode_token,
+    get_jwt,
+    jwt_required,
+    set_access_cookies,
+    set_refresh_cookies,
+    unset_jwt_cookies,
+)
+
+from . import auth
+from .errores import error  # noqa: F401 (lo usa el punto de partida del estudiante)
+from .extensiones import db
+from .modelos import Articulo
+from .revocacion import almacen
+from .tokens import access_del_refresco
+from .usuarios import token_sin_usuario, usuario_actual, usuario_de
+
+bp = Blueprint("paginas", __name__)
+
+# Lo que el script de la página necesita saber (va a la plantilla con |tojson). Nunca un token.
+RUTAS = {
+    "perfil": "/api/perfil",
+    "articulos": "/api/articulos",
+    "login": "/web/login",
+    "refresh": "/web/refresh",
+    "logout": "/web/logout",
+}
+
+
+@bp.get("/")
+def inicio():
+    """La página: los artículos publicados (Jinja los escapa) y el formulario de login o el de publicar."""
+    # [solución] tarea 3: render_template con los artículos publicados y los datos del script.
+    articulos = db.session.scalars(db.select(Articulo).where(Articulo.publicado).order_by(Articulo.id)).all()
+    return render_template("inicio.html", articulos=articulos, datos={"rutas": RUTAS})
+    # [ejercicio]
+    # return error("La página aún no está hecha.", 501, "NOT_IMPLEMENTED")
+    # [fin]
+
+
+@bp.post("/web/login")
+def login_web():
+    """El login de la página: el de ``/auth/login``, con los tokens en cookies y el usuario en el cuerpo."""
+    # [solución] tarea 1: set_access_cookies y set_refresh_cookies; el cuerpo, sin tokens.
+    respuesta = auth.login()
+    if respuesta.status_code != 200:
+        return respuesta
+    tokens = respuesta.get_json()
+    usuario = usuario_de(decode_token(tokens["access_token"])["sub"])
+    respuesta = jsonify(usuario=usuario.a_dict())
+    set_access_cookies(respuesta, tokens["access_token"])
+    set_refresh_cookies(respuesta, tokens["refresh_token"])
+    return respuesta
+    # [ejercicio]
+    # return error("El login de la página aún no está hecho.", 501, "NOT_IMPLEMENTED")
+    # [fin]
+
+
+@bp.post("/web/refresh")
+@jwt_required(refresh=True, locations=["cookies"])
+def refrescar_web():
+    """Un access token nuevo en su cookie, con el refresh token de la cookie (que solo viaja a esta ruta)."""
+    # [solución] tarea 4: el access token nuevo, a la cookie; el cuerpo, sin él.
+    usuario = usuario_actual()
+    if usuario is None:
+        return token_sin_usuario()
+    respuesta = jsonify(mensaje="Sesión renovada.")
+    set_access_cookies(respuesta, access_del_refresco(usuario))
+    return respuesta
+    # [ejercicio]
+    # return error("La renovación aún no está hecha.", 501, "NOT_IMPLEMENTED")
+    # [fin]
+
+
+@bp.post("/web/logout")
+@jwt_required(locations=["cookies"])
+def logout_web():
+    """Cierra la sesión del navegador: revoca los dos tokens (como ``/auth/logout``) y borra las cookies."""
+    # [solución] tarea 5: revocar el access token y el refresh token de su «sesion», y unset_jwt_cookies.
+    datos = get_jwt()
+    almacen().revocar(datos["jti"], datos["exp"])
+    if sesion := datos.get("sesion"):
+        almacen().revocar(sesion["jti"], sesion["exp"])
+    g.sin_renovar = True  # que la renovación implícita no ponga otra cookie en esta respuesta
+    respuesta = jsonify(mensaje="Sesión cerrada.")
+    unset_jwt_cookies(respuesta)
+    return respuesta
+    # [ejercicio]
+    # return error("El logout de la página aún no está hecho.", 501, "NOT_IMPLEMENTED")
+    # [fin]
