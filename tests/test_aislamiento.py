@@ -33,6 +33,7 @@ MARCAS_PROHIBIDAS = [
     "if parcial and not datos:",  # una línea de la solución de referencia
     SECRETO_DEL_ENTORNO,
     "CONECTADO-A-",  # un servicio de la máquina alcanzado desde el recinto
+    "ENTORNO-EN-MEMORIA",  # el entorno del docente, encontrado en la memoria del recinto
 ]
 
 CABECERA = '''import os, sys, json, socket, glob, time, threading
@@ -211,6 +212,42 @@ def _process_response(self, respuesta):
     return respuesta
 flask.Flask.process_response = _process_response
 """,
+    # Buscar el entorno del docente en la memoria heredada (la pila guarda el bloque de entorno original).
+    "entorno_en_memoria": r"""
+import ctypes, re
+def _buscar_entorno():
+    for _linea in open("/proc/self/maps"):
+        _partes = _linea.split()
+        _nombre = _partes[5] if len(_partes) > 5 else ""
+        if not _partes[1].startswith("rw") or (_nombre and not _nombre.startswith("[")) or _nombre == "[vvar]":
+            continue
+        _inicio, _fin = (int(x, 16) for x in _partes[0].split("-"))
+        if _fin - _inicio < 256 * 2**20:
+            for _m in re.finditer(rb"TALLER_SECRET[O]=[^\x00]{1,60}", ctypes.string_at(_inicio, _fin - _inicio)):
+                print("ENTORNO-EN-MEMORIA", _nombre or "anónima", _m.group().decode("utf-8", "replace"))
+_buscar_entorno()
+""",
+    # La salida del recinto debe contar en su caja: se llena la caja y luego se escribe en stdout.
+    "salida_sin_limite": """
+_escrito = 0
+try:
+    for _i in range(8):  # archivos de 60 MB (cada uno, por debajo del límite de un archivo) hasta llenar la caja
+        with open(f"relleno-{_i}.bin", "wb") as _f:
+            for _ in range(60):
+                _f.write(b"x" * 2**20)
+                _f.flush()
+except OSError:
+    pass
+try:
+    for _ in range(16):
+        _escrito += os.write(1, b"y" * 2**20)
+except OSError:
+    pass
+for _ruta in glob.glob("relleno-*.bin"):
+    os.remove(_ruta)
+print()
+print("SALIDA-CON-LA-CAJA-LLENA", _escrito // 2**20)
+""",
 }
 
 
@@ -375,6 +412,9 @@ def test_la_caja_y_los_procesos_tienen_limite(lote):
     assert "SIN-MEMORIA" in salida_de(lote, "memoria")
     procesos = int(re.search(r"PROCESOS-CREADOS (\d+)", salida_de(lote, "bomba_de_procesos"))[1])
     assert procesos < jaula.LIMITE_PROCESOS
+    # La salida del recinto vive en su caja: llena la caja, no cabe ni un MB más (fuera, serían 64 MB por recinto).
+    fuera = int(re.search(r"SALIDA-CON-LA-CAJA-LLENA (\d+)", salida_de(lote, "salida_sin_limite"))[1])
+    assert fuera == 0, f"con la caja llena, el recinto escribió {fuera} MB de salida fuera de ella"
 
 
 def test_los_enlaces_simbolicos_se_rechazan(lote):
@@ -494,12 +534,18 @@ def buscar_secreto():
             pass
     return ""
 """
-    (entrega / "app.py").write_text(buscar + APP.replace('return "hola"', 'return "hola " + buscar_secreto()'),
-                                    encoding="utf-8")
+    (entrega / "app.py").write_text(
+        buscar + APP.replace('return "hola"', 'return "hola " + buscar_secreto()'), encoding="utf-8"
+    )
     salida = tmp_path / "notas"
-    r = subprocess.run([sys.executable, "-m", "taller.cli", "calificar", "99", str(entrega), "--salida", str(salida)],
-                       capture_output=True, text=True, cwd=raiz, env={**os.environ, "TALLER_RAIZ": str(raiz)},
-                       timeout=300)
+    r = subprocess.run(
+        [sys.executable, "-m", "taller.cli", "calificar", "99", str(entrega), "--salida", str(salida)],
+        capture_output=True,
+        text=True,
+        cwd=raiz,
+        env={**os.environ, "TALLER_RAIZ": str(raiz)},
+        timeout=300,
+    )
     assert r.returncode == 0, r.stdout + r.stderr
     doc = json.loads((salida / "resultados" / "mallory.json").read_text(encoding="utf-8"))
     assert (doc["score"], doc["max_score"]) == (1, 3), "solo la comprobación pública"

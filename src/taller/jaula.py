@@ -170,6 +170,7 @@ class Fabrica:
             try:
                 prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
                 signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                olvidar_entorno()
                 _fabrica(escucha, self.jaula)
             except BaseException:
                 codigo = 1
@@ -194,6 +195,32 @@ class Fabrica:
         except (ProcessLookupError, ChildProcessError):
             pass
         shutil.rmtree(self.carpeta, ignore_errors=True)
+
+
+def olvidar_entorno() -> None:
+    """Borra de la memoria de este proceso (y de lo que se bifurque de él) el entorno de quien califica.
+
+    Vaciar ``os.environ`` no basta: el bloque de entorno con que arrancó el proceso sigue en su
+    pila y cada recinto, bifurcado de aquí, la hereda; un estudiante la lee con ``ctypes`` y
+    encuentra las variables del docente (medido: ``TALLER_SECRETO=…`` en ``[stack]``). Se ponen a
+    cero ese bloque y las copias que guarda ``os.environ``, y queda el entorno mínimo.
+    """
+    datos = getattr(os.environ, "_data", {})
+    desplazamiento = bytes.__basicsize__ - 1  # dónde empiezan los bytes de un objeto bytes
+    for clave, valor in list(datos.items()):
+        for bloque in (clave, valor):
+            if isinstance(bloque, bytes) and len(bloque) > 1:  # b"" y los de un carácter son compartidos
+                ctypes.memset(id(bloque) + desplazamiento, 0, len(bloque))
+    datos.clear()  # sin unsetenv: las entradas apuntan al bloque que se borra abajo
+    try:
+        campos = Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()
+        inicio, fin = int(campos[47]), int(campos[48])  # env_start y env_end (campos 50 y 51 de proc(5))
+    except (OSError, ValueError, IndexError):
+        inicio = fin = 0
+    _libc.clearenv()  # environ vacío: nadie apunta ya al bloque original
+    if 0 < inicio < fin:
+        ctypes.memset(inicio, 0, fin - inicio)
+    os.environ.update(ENTORNO)
 
 
 @dataclass
@@ -307,7 +334,7 @@ def _nuevo_recinto(base: Path, info: dict) -> tuple[int, tuple[int, ...]]:
     """Crea init + recinto; devuelve el pid del init y (puente, salvavidas, salida) para las comprobaciones."""
     puente_fuera, puente_dentro = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
     salvavidas_dentro, salvavidas_fuera = os.pipe()
-    salida = os.open(base / f"salida-{time.monotonic_ns()}.log", os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
+    salida = _archivo_de_salida(base)
     lectura_salida = os.open(f"/proc/self/fd/{salida}", os.O_RDONLY)
     listo_lectura, listo_escritura = os.pipe()
     pid = os.fork()
@@ -334,6 +361,23 @@ def _nuevo_recinto(base: Path, info: dict) -> tuple[int, tuple[int, ...]]:
     fds = (os.dup(puente_fuera.fileno()), salvavidas_fuera, lectura_salida)
     puente_fuera.close()
     return pid_init if pid_init > 0 else pid, fds
+
+
+def _archivo_de_salida(base: Path) -> int:
+    """El archivo (sin nombre) donde escribe el recinto su stdout y stderr, dentro de su caja.
+
+    Fuera de la caja (en /dev/shm), cada recinto podía escribir 64 MB de salida sin que contaran
+    en los 256 MB de la caja, y hasta 25 recintos por entrega: más de 1,5 GB de memoria de la
+    máquina. Con ``O_TMPFILE`` el archivo ocupa sitio en la caja, no tiene nombre que el recinto
+    pueda cambiar y se libera al cerrarse su último descriptor.
+    """
+    try:
+        return os.open(base / "caja", os.O_TMPFILE | os.O_RDWR | os.O_APPEND, 0o600)
+    except OSError:  # un sistema de archivos sin O_TMPFILE (sin jaula, fuera de /dev/shm)
+        ruta = base / f"salida-{time.monotonic_ns()}.log"
+        salida = os.open(ruta, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o600)
+        ruta.unlink()
+        return salida
 
 
 def _arrancar(base: Path, info: dict, puente: socket.socket, salvavidas: int, salida: int, listo: int) -> int:
@@ -410,7 +454,10 @@ def _init(base: Path, info: dict, puente: socket.socket, salvavidas: int, salida
             os.read(despertador_r, 512)
             terminado, estado = os.waitpid(pid, os.WNOHANG)
             if terminado:
-                os.write(salida, f"\n{MARCA_FIN}{os.waitstatus_to_exitcode(estado)}\n".encode())
+                try:
+                    os.write(salida, f"\n{MARCA_FIN}{os.waitstatus_to_exitcode(estado)}\n".encode())
+                except OSError:  # la caja, llena: el puente no sabrá el código, pero el init termina bien
+                    pass
                 break
             _recoger()
         if salvavidas in listos and not os.read(salvavidas, 512):
