@@ -550,3 +550,38 @@ def buscar_secreto():
     doc = json.loads((salida / "resultados" / "mallory.json").read_text(encoding="utf-8"))
     assert (doc["score"], doc["max_score"]) == (1, 3), "solo la comprobación pública"
     assert SECRETO not in (salida / "retroalimentacion" / "mallory.md").read_text(encoding="utf-8")
+
+
+ORDENES_DE_REDIS_PROHIBIDAS = [
+    ["CONFIG", "SET", "maxmemory", "0"],  # sin límite de memoria: el Redis crece hasta tumbar la máquina
+    ["CONFIG", "SET", "client-output-buffer-limit", "normal 0 0 0"],
+    ["SAVE"],  # escribe el volcado fuera de la caja
+    ["BGSAVE"],
+    ["BGREWRITEAOF"],
+    ["REPLICAOF", "127.0.0.1", "9"],
+    ["MODULE", "LOAD", "/tmp/x.so"],
+    ["DEBUG", "SLEEP", "0"],
+]
+
+
+def test_el_redis_de_la_entrega_no_acepta_ordenes_de_administracion(tmp_path, requiere_jaula):
+    """El Redis propio de la lección 05: nada de quitarle el límite de memoria ni de escribir fuera de la caja."""
+    leccion = lecciones.buscar("05")
+    ataque = f"""
+def _administrar():
+    import redis
+    _r = redis.Redis(host="127.0.0.1", port=6379, socket_timeout=2)
+    for _orden in {ORDENES_DE_REDIS_PROHIBIDAS!r}:
+        try:
+            _r.execute_command(*_orden)
+            print("REDIS-ACEPTÓ", " ".join(_orden))
+        except redis.RedisError as _e:
+            print("REDIS-RECHAZÓ", _orden[0], type(_e).__name__)
+_administrar()
+"""
+    objetivo = con_ataque(tmp_path / "redis", ataque, base=leccion.ejercicio)
+    r = taller("comprobar", "05", "--objetivo", str(objetivo), "--formato", "json")
+    doc = json.loads(r.stdout)
+    salida = "\n".join(p["output"] or "" for p in doc["tests"])
+    assert "REDIS-RECHAZÓ CONFIG ResponseError" in salida, salida  # el Redis contesta: está vivo
+    assert "REDIS-ACEPTÓ" not in salida, salida

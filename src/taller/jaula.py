@@ -54,6 +54,23 @@ LIMITE_PROCESOS = 64  # procesos del uid de la entrega
 LIMITE_CPU = 300  # segundos de CPU de un recinto
 UID_BASE = 2_000_000  # uids de las entregas: UID_BASE + 2·pid de su sesión (+1, su Redis)
 PUERTO_REDIS, PUERTO_COLGADO = 6379, 6399
+LIMITE_MEMORIA_REDIS = 512 * 1024**2  # bytes de memoria virtual del Redis de una entrega
+ORDENES_DE_REDIS_DESACTIVADAS = (
+    "CONFIG",
+    "SAVE",
+    "BGSAVE",
+    "BGREWRITEAOF",
+    "REPLICAOF",
+    "SLAVEOF",
+    "MODULE",
+    "DEBUG",
+    "SHUTDOWN",
+    "MIGRATE",
+    "ACL",
+    "FAILOVER",
+    "SYNC",
+    "PSYNC",
+)
 MARCA_FIN = "\x00taller-fin:"  # la línea con que el init anota en la salida cómo terminó el recinto
 ENTORNO = {
     "PATH": "/usr/local/bin:/usr/bin:/bin",
@@ -533,10 +550,21 @@ def _arrancar_redis(info: dict, base: Path) -> None:
     servicios = base / "servicios"
 
     def como_redis() -> None:
+        # El Redis vive fuera del recinto y sin sus límites: el estudiante le manda lo que quiera
+        # (respuestas enormes sin leerlas, scripts Lua…). Memoria y archivos acotados aquí.
+        for limite, valor in (
+            (resource.RLIMIT_AS, LIMITE_MEMORIA_REDIS),
+            (resource.RLIMIT_FSIZE, LIMITE_ARCHIVO),
+            (resource.RLIMIT_CORE, 0),
+        ):
+            resource.setrlimit(limite, (valor, valor))
         os.setgroups([])
         os.setresgid(uid, uid, uid)
         os.setresuid(uid, uid, uid)
 
+    # Órdenes de administración que el recinto no debe poder usar: CONFIG quitaba el límite de
+    # memoria (CONFIG SET maxmemory 0), SAVE y compañía escriben el volcado fuera de la caja.
+    desactivadas = [a for orden in ORDENES_DE_REDIS_DESACTIVADAS for a in ("--rename-command", orden, "")]
     ejecutable = shutil.which("redis-server") or "redis-server"
     subprocess.Popen(
         [
@@ -561,6 +589,9 @@ def _arrancar_redis(info: dict, base: Path) -> None:
             "64mb",
             "--loglevel",
             "warning",
+            "--client-output-buffer-limit",
+            "normal 32mb 16mb 10",
+            *desactivadas,
         ],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
