@@ -585,3 +585,36 @@ _administrar()
     salida = "\n".join(p["output"] or "" for p in doc["tests"])
     assert "REDIS-RECHAZÓ CONFIG ResponseError" in salida, salida  # el Redis contesta: está vivo
     assert "REDIS-ACEPTÓ" not in salida, salida
+
+
+def test_la_copia_de_la_base_de_datos_no_sale_de_la_caja_ni_se_bloquea(tmp_path):
+    """Lo que deja el recinto donde las comprobaciones leen su base: un enlace a otra carpeta y un FIFO."""
+    import threading
+
+    from taller.puente import Puente
+
+    caja, fuera = tmp_path / "caja", tmp_path / "fuera"
+    for carpeta in (caja, fuera, caja / "comprobacion-002", caja / "comprobacion-003"):
+        carpeta.mkdir()
+    (fuera / "comprobacion.sqlite").write_bytes(b"de otro")
+    os.symlink(fuera, caja / "comprobacion-001")  # la carpeta de la comprobación, cambiada por un enlace
+    os.mkfifo(caja / "comprobacion-002" / "comprobacion.sqlite")  # abrirlo para leer espera a quien escriba
+    (caja / "comprobacion-003" / "comprobacion.sqlite").write_bytes(b"propia")
+    puente = Puente(None, {"caja": str(caja), "jaula": False, "uid": os.getuid()}, "app", caja / "app.py")
+    copias = {}
+
+    def copiar(numero):
+        ruta = caja / f"comprobacion-{numero:03d}" / "comprobacion.sqlite"
+        copias[numero] = puente.copia_segura(ruta, tmp_path / f"copia-{numero}")
+
+    hilo = threading.Thread(target=copiar, args=(2,), daemon=True)
+    hilo.start()
+    hilo.join(3)
+    if hilo.is_alive():  # desbloquear la lectura para que el hilo termine
+        os.close(os.open(caja / "comprobacion-002" / "comprobacion.sqlite", os.O_WRONLY | os.O_NONBLOCK))
+        hilo.join(3)
+        pytest.fail("copiar un FIFO de la caja bloqueó a las comprobaciones")
+    copiar(1)
+    copiar(3)
+    assert copias[1] is None and copias[2] is None, copias
+    assert copias[3] is not None and copias[3].read_bytes() == b"propia"

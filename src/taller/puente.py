@@ -176,15 +176,44 @@ class Puente:
         carpeta = Path(self.info["caja"]) / f"comprobacion-{self.carpetas:03d}"
         carpeta.mkdir()
         if self.info["jaula"]:
-            os.chown(carpeta, self.info["uid"], self.info["uid"])
+            # Sin seguir enlaces: la caja es del estudiante, que puede cambiar la carpeta recién creada
+            # por un enlace a cualquier sitio antes del chown (que se hace como root).
+            fd = os.open(carpeta, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+            try:
+                os.fchown(fd, self.info["uid"], self.info["uid"])
+            finally:
+                os.close(fd)
         return carpeta
 
     def copia_segura(self, ruta: str | Path, destino: Path) -> Path | None:
-        """Copia un archivo que escribió el recinto sin seguir enlaces (podría apuntar a cualquier sitio)."""
+        """Copia un archivo que escribió el recinto sin salir de su caja, sin seguir enlaces y sin bloquearse.
+
+        Todo lo que hay en la caja es del estudiante: cualquier carpeta del camino puede ser un
+        enlace (que, seguido como root, lee fuera de la caja) y el archivo, un FIFO (que deja
+        la apertura esperando para siempre). Se baja carpeta a carpeta con ``O_NOFOLLOW`` desde
+        la caja, y el archivo se abre con ``O_NONBLOCK`` y solo se copia si es un archivo normal.
+        """
+        caja = Path(self.info["caja"])
         try:
-            fd = os.open(ruta, os.O_RDONLY | os.O_NOFOLLOW)
+            partes = Path(os.path.normpath(ruta)).relative_to(caja).parts
+        except ValueError:
+            return None
+        if not partes or ".." in partes:
+            return None
+        try:
+            carpeta = os.open(caja, os.O_RDONLY | os.O_DIRECTORY)
         except OSError:
             return None
+        try:
+            for parte in partes[:-1]:
+                siguiente = os.open(parte, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=carpeta)
+                os.close(carpeta)
+                carpeta = siguiente
+            fd = os.open(partes[-1], os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=carpeta)
+        except OSError:
+            return None
+        finally:
+            os.close(carpeta)
         with os.fdopen(fd, "rb") as origen:
             if not stat.S_ISREG(os.fstat(origen.fileno()).st_mode):
                 return None
