@@ -618,3 +618,29 @@ def test_la_copia_de_la_base_de_datos_no_sale_de_la_caja_ni_se_bloquea(tmp_path)
     copiar(3)
     assert copias[1] is None and copias[2] is None, copias
     assert copias[3] is not None and copias[3].read_bytes() == b"propia"
+
+
+@pytest.mark.parametrize(
+    "cuerpo",
+    [
+        b'{"valor": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",  # más anidado de lo que aguanta json
+        b'{"valor": ' + b"9" * 5000 + b"}",  # un entero de más dígitos de los que Python convierte
+        b'{"valor": "\\ud800"}',  # un sustituto suelto
+    ],
+    ids=["anidado", "entero_enorme", "sustituto"],
+)
+def test_una_respuesta_mal_formada_del_recinto_es_un_error_del_recinto(cuerpo):
+    """Lo que escriba el recinto en el puente solo puede acabar en ErrorDelRecinto, nunca en otra excepción."""
+    import socket
+
+    from taller import protocolo
+
+    fuera, dentro = socket.socketpair()
+    with fuera, dentro:
+        dentro.sendall(protocolo.CABECERA.pack(len(cuerpo)) + cuerpo)
+        try:
+            mensaje = protocolo.recibir(fuera, time.monotonic() + 5)
+        except protocolo.ErrorDelRecinto:
+            return
+        valor = protocolo.decodificar(mensaje["valor"])  # si llegó, decodificarlo tampoco puede lanzar otra cosa
+        json.dumps(valor, ensure_ascii=False).encode("utf-8")  # y cabe en el informe (UTF-8)
