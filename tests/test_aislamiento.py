@@ -13,6 +13,7 @@ import csv
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -644,3 +645,18 @@ def test_una_respuesta_mal_formada_del_recinto_es_un_error_del_recinto(cuerpo):
             return
         valor = protocolo.decodificar(mensaje["valor"])  # si llegó, decodificarlo tampoco puede lanzar otra cosa
         json.dumps(valor, ensure_ascii=False).encode("utf-8")  # y cabe en el informe (UTF-8)
+
+
+def test_las_excepciones_del_modulo_no_pueden_ser_las_integradas(tmp_path, requiere_jaula):
+    """Lección 03: «FirmaInvalida = Exception» haría que cualquier excepción (el NotImplementedError del
+    esqueleto, o un fallo del puente) contara como el rechazo que espera la comprobación."""
+    leccion = lecciones.buscar("03")
+    honesto = json.loads(taller("comprobar", "03", "--formato", "json").stdout)["score"]
+    objetivo = tmp_path / "alias"
+    shutil.copytree(leccion.ejercicio, objetivo)
+    with open(objetivo / "jwt_manual.py", "a", encoding="utf-8") as f:
+        f.write("\nErrorDeToken = TokenMalFormado = AlgoritmoNoPermitido = FirmaInvalida = Exception\n")
+        f.write("TokenExpirado = TokenTodaviaNoValido = Exception\n")
+    doc = json.loads(taller("comprobar", "03", "--objetivo", str(objetivo), "--formato", "json").stdout)
+    aprobadas = [p["id"] for p in doc["tests"] if p["status"] == "pass"]
+    assert doc["score"] <= honesto, f"sacó {doc['score']} (el esqueleto honesto, {honesto}): {aprobadas}"

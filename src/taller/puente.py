@@ -255,6 +255,21 @@ def _clase_remota(modulo: str, nombre: str, bases: tuple, cache: dict) -> type:
     return cache[clave]
 
 
+def _clase_del_objetivo_integrada(nombre: str, cache: dict) -> type:
+    """Lo que ven las comprobaciones cuando una clase del módulo es una integrada (``FirmaInvalida = Exception``).
+
+    Una comprobación usa esa clase como la excepción que espera (``except modulo.FirmaInvalida``).
+    Si fuera la integrada de verdad, ``Exception`` aceptaría cualquier cosa: el NotImplementedError
+    del esqueleto o un FalloDelRecinto. Se devuelve una subclase propia de la integrada: sigue
+    siendo una excepción (o lo que fuera), pero nada de lo que lance el objetivo es instancia suya.
+    """
+    import builtins
+
+    integrada = getattr(builtins, nombre, None)
+    bases = (integrada,) if isinstance(integrada, type) else ()
+    return _clase_remota("builtins (alias del objetivo)", nombre, bases, cache)
+
+
 class ExcepcionRemota(Exception):
     """Una excepción lanzada por el código del estudiante, reconstruida a este lado."""
 
@@ -453,7 +468,10 @@ class ModuloRemoto:
         if tipo == "funcion":
             return FuncionRemota(self, nombre)
         if tipo == "clase" and isinstance(r.get("mro"), list) and r["mro"]:
-            return _mro_a_clase([tuple(p) for p in r["mro"] if isinstance(p, list) and len(p) == 2], self._clases)
+            mro = [tuple(p) for p in r["mro"] if isinstance(p, list) and len(p) == 2]
+            if mro and mro[0][0] == "builtins":
+                return _clase_del_objetivo_integrada(protocolo.texto(mro[0][1], 200), self._clases)
+            return _mro_a_clase(mro, self._clases)
         if tipo == "valor":
             return protocolo.decodificar(r.get("valor"))
         if tipo == "modulo":
