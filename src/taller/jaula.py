@@ -269,14 +269,18 @@ def _fabrica(escucha: socket.socket, jaula: bool) -> None:
         conexion.close()
 
 
-def _recoger() -> None:
+def _recoger(vigilado: int | None = None) -> int | None:
+    """Recoge los hijos que terminaron; devuelve el código de salida de ``vigilado`` si es uno de ellos."""
+    codigo = None
     while True:
         try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
+            pid, estado = os.waitpid(-1, os.WNOHANG)
         except ChildProcessError:
-            return
+            return codigo
         if pid == 0:
-            return
+            return codigo
+        if pid == vigilado:
+            codigo = os.waitstatus_to_exitcode(estado)
 
 
 # ── La sesión de una entrega ─────────────────────────────────────────────────
@@ -469,14 +473,16 @@ def _init(base: Path, info: dict, puente: socket.socket, salvavidas: int, salida
         listos, _, _ = select.select([salvavidas, despertador_r], [], [])
         if despertador_r in listos:
             os.read(despertador_r, 512)
-            terminado, estado = os.waitpid(pid, os.WNOHANG)
-            if terminado:
+            # Un solo waitpid(-1) para todos: con waitpid(pid) y después _recoger(), si el recinto
+            # terminaba entre las dos llamadas lo recogía _recoger y su código se perdía (el init
+            # seguía esperando y el puente decía «código de salida None»).
+            codigo = _recoger(pid)
+            if codigo is not None:
                 try:
-                    os.write(salida, f"\n{MARCA_FIN}{os.waitstatus_to_exitcode(estado)}\n".encode())
+                    os.write(salida, f"\n{MARCA_FIN}{codigo}\n".encode())
                 except OSError:  # la caja, llena: el puente no sabrá el código, pero el init termina bien
                     pass
                 break
-            _recoger()
         if salvavidas in listos and not os.read(salvavidas, 512):
             break
     if not jaula:  # sin espacio de PID propio: matar al grupo del recinto a mano
