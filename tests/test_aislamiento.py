@@ -35,6 +35,8 @@ MARCAS_PROHIBIDAS = [
     SECRETO_DEL_ENTORNO,
     "CONECTADO-A-",  # un servicio de la máquina alcanzado desde el recinto
     "ENTORNO-EN-MEMORIA",  # el entorno del docente, encontrado en la memoria del recinto
+    "PROC-ESCRITO",  # una escritura en /proc/sys o en el init del recinto
+    "PTRACE-CONSEGUIDO",
 ]
 
 CABECERA = '''import os, sys, json, socket, glob, time, threading
@@ -228,6 +230,24 @@ def _buscar_entorno():
                 print("ENTORNO-EN-MEMORIA", _nombre or "anónima", _m.group().decode("utf-8", "replace"))
 _buscar_entorno()
 """,
+    # Escribir en /proc (lo que sería una fuga con root: core_pattern) y ptrace al init del recinto.
+    # Cada escritura repite el valor que ya hay: si la jaula fallara, no cambiaría nada de la máquina.
+    "proc_y_ptrace": """
+import ctypes
+for _ruta in ("/proc/sys/kernel/core_pattern", "/proc/1/oom_score_adj", "/proc/self/oom_score_adj"):
+    try:
+        _valor = open(_ruta).read()
+        with open(_ruta, "w") as _f:
+            _f.write(_valor)
+        print("PROC-ESCRITO" if _ruta.startswith(("/proc/sys", "/proc/1/")) else "PROC-PROPIO", _ruta)
+    except OSError as _e:
+        print("PROC-RECHAZADO", _ruta, type(_e).__name__)
+_libc = ctypes.CDLL(None, use_errno=True)
+for _pid in (1, os.getppid()):
+    if _libc.ptrace(16, _pid, None, None) == 0:  # PTRACE_ATTACH
+        print("PTRACE-CONSEGUIDO", _pid)
+        _libc.ptrace(17, _pid, None, None)  # PTRACE_DETACH
+""",
     # La salida del recinto debe contar en su caja: se llena la caja y luego se escribe en stdout.
     "salida_sin_limite": """
 _escrito = 0
@@ -413,6 +433,7 @@ def test_la_caja_y_los_procesos_tienen_limite(lote):
     assert "SIN-MEMORIA" in salida_de(lote, "memoria")
     procesos = int(re.search(r"PROCESOS-CREADOS (\d+)", salida_de(lote, "bomba_de_procesos"))[1])
     assert procesos < jaula.LIMITE_PROCESOS
+    assert "PROC-RECHAZADO /proc/sys/kernel/core_pattern" in salida_de(lote, "proc_y_ptrace")
     # La salida del recinto vive en su caja: llena la caja, no cabe ni un MB más (fuera, serían 64 MB por recinto).
     fuera = int(re.search(r"SALIDA-CON-LA-CAJA-LLENA (\d+)", salida_de(lote, "salida_sin_limite"))[1])
     assert fuera == 0, f"con la caja llena, el recinto escribió {fuera} MB de salida fuera de ella"
