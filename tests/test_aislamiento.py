@@ -248,6 +248,27 @@ for _pid in (1, os.getppid()):
         print("PTRACE-CONSEGUIDO", _pid)
         _libc.ptrace(17, _pid, None, None)  # PTRACE_DETACH
 """,
+    # Millones de archivos vacíos: no ocupan bytes del tmpfs, pero sí memoria del núcleo (un inodo cada uno).
+    "inodos": """
+import shutil
+_CARPETAS = ["/tmp", "/dev/shm", os.getcwd()]
+def _inodos():  # una carpeta por petición, para no pasar del límite de tiempo de una comprobación
+    if not _CARPETAS:
+        return
+    _carpeta = _CARPETAS.pop(0)
+    _d, _n, _fin = os.path.join(_carpeta, "inodos"), 0, time.monotonic() + 2
+    _maximo = 12_000 if _carpeta.startswith(("/tmp", "/dev/shm")) else 55_000
+    os.makedirs(_d, exist_ok=True)
+    while time.monotonic() < _fin and _n < _maximo:
+        try:
+            os.close(os.open(f"{_d}/{_n}", os.O_CREAT | os.O_WRONLY, 0o600))
+        except OSError:
+            break
+        _n += 1
+    shutil.rmtree(_d, ignore_errors=True)
+    print("INODOS", _carpeta if _carpeta in ("/tmp", "/dev/shm") else "caja", _n)
+en_cada_peticion(_inodos)
+""",
     # La salida del recinto debe contar en su caja: se llena la caja y luego se escribe en stdout.
     "salida_sin_limite": """
 _escrito = 0
@@ -434,6 +455,10 @@ def test_la_caja_y_los_procesos_tienen_limite(lote):
     procesos = int(re.search(r"PROCESOS-CREADOS (\d+)", salida_de(lote, "bomba_de_procesos"))[1])
     assert procesos < jaula.LIMITE_PROCESOS
     assert "PROC-RECHAZADO /proc/sys/kernel/core_pattern" in salida_de(lote, "proc_y_ptrace")
+    inodos = dict(re.findall(r"INODOS (\S+) (\d+)", salida_de(lote, "inodos")))
+    assert set(inodos) == {"caja", "/tmp", "/dev/shm"}, inodos
+    assert int(inodos["caja"]) <= jaula.INODOS_CAJA, inodos
+    assert int(inodos["/tmp"]) <= jaula.INODOS_TMP and int(inodos["/dev/shm"]) <= jaula.INODOS_TMP, inodos
     # La salida del recinto vive en su caja: llena la caja, no cabe ni un MB más (fuera, serían 64 MB por recinto).
     fuera = int(re.search(r"SALIDA-CON-LA-CAJA-LLENA (\d+)", salida_de(lote, "salida_sin_limite"))[1])
     assert fuera == 0, f"con la caja llena, el recinto escribió {fuera} MB de salida fuera de ella"

@@ -50,6 +50,9 @@ SIOCSIFFLAGS, IFF_UP, IFF_LOOPBACK, IFF_RUNNING = 0x8914, 0x1, 0x8, 0x40
 LIMITE_MEMORIA = 2 * 1024**3  # bytes de memoria virtual del recinto
 LIMITE_ARCHIVO = 64 * 1024**2  # bytes de un archivo
 LIMITE_CAJA = 256 * 1024**2  # bytes de la caja (tmpfs) de una entrega
+# Inodos de cada tmpfs donde escribe el recinto. Sin límite, un tmpfs admite millones de archivos
+# vacíos que no cuentan en su tamaño y ocupan memoria del núcleo (≈1 kB cada uno): gigabytes.
+INODOS_CAJA, INODOS_TMP = 50_000, 10_000
 LIMITE_PROCESOS = 64  # procesos del uid de la entrega
 LIMITE_CPU = 300  # segundos de CPU de un recinto
 UID_BASE = 2_000_000  # uids de las entregas: UID_BASE + 2·pid de su sesión (+1, su Redis)
@@ -298,7 +301,13 @@ def _sesion(conexion: socket.socket, jaula: bool) -> None:
     recintos: list[int] = []
     try:
         if jaula:
-            montar("tmpfs", caja, "tmpfs", MS_NOSUID | MS_NODEV, f"size={LIMITE_CAJA},mode=0755,uid={uid},gid={uid}")
+            montar(
+                "tmpfs",
+                caja,
+                "tmpfs",
+                MS_NOSUID | MS_NODEV,
+                f"size={LIMITE_CAJA},nr_inodes={INODOS_CAJA},mode=0755,uid={uid},gid={uid}",
+            )
         objetivo = caja / "objetivo"
         shutil.copytree(
             peticion["objetivo"],
@@ -540,7 +549,7 @@ def _construir_raiz(raiz: Path, caja: Path) -> None:
         montar(f"/dev/{nombre}", dev / nombre, None, MS_BIND)
     for carpeta in (dev / "shm", raiz / "tmp"):
         carpeta.mkdir()
-        montar("tmpfs", carpeta, "tmpfs", MS_NOSUID | MS_NODEV, "size=64m,mode=1777")
+        montar("tmpfs", carpeta, "tmpfs", MS_NOSUID | MS_NODEV, f"size=64m,nr_inodes={INODOS_TMP},mode=1777")
     (raiz / "proc").mkdir()
     montar("proc", raiz / "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
     destino = raiz / caja.relative_to("/")  # la caja, en la misma ruta que fuera (después de /dev/shm)
