@@ -706,3 +706,17 @@ def test_las_excepciones_del_modulo_no_pueden_ser_las_integradas(tmp_path, requi
     doc = json.loads(taller("comprobar", "03", "--objetivo", str(objetivo), "--formato", "json").stdout)
     aprobadas = [p["id"] for p in doc["tests"] if p["status"] == "pass"]
     assert doc["score"] <= honesto, f"sacó {doc['score']} (el esqueleto honesto, {honesto}): {aprobadas}"
+
+
+@pytest.mark.parametrize(
+    "mro",
+    [[["x", "Nulo\x00"]], [["x", "Hija"], ["x", "Nula\x00"], ["builtins", "Exception"]], [["x", ""]]],
+    ids=["nombre_con_nulo", "base_con_nulo", "nombre_vacio"],
+)
+def test_una_excepcion_remota_imposible_no_se_convierte_en_otra_del_puente(mro):
+    """Una clase con un nombre que ``type()`` no admite hacía que el puente lanzara su propio ValueError,
+    que un «except ValueError» de una comprobación tomaría por el del estudiante."""
+    from taller.puente import ExcepcionRemota, excepcion
+
+    e = excepcion({"mro": mro, "mensaje": "m"}, {})
+    assert isinstance(e, ExcepcionRemota) and not isinstance(e, ValueError), type(e).__mro__

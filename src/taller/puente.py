@@ -250,8 +250,11 @@ def _clase_remota(modulo: str, nombre: str, bases: tuple, cache: dict) -> type:
         bases = bases or (ExcepcionRemota,)
         try:
             cache[clave] = type(nombre, bases, {"__module__": f"objetivo.{modulo}"})
-        except TypeError:  # bases incompatibles: basta con que sea una ExcepcionRemota
-            cache[clave] = type(nombre, (ExcepcionRemota,), {"__module__": f"objetivo.{modulo}"})
+        except (TypeError, ValueError):
+            # Bases incompatibles, o un nombre que type() no admite («A\x00»): sin este caso el puente
+            # lanzaba su propio ValueError, que un «except ValueError» de la comprobación aceptaría.
+            seguro = nombre if nombre.isidentifier() else "ExcepcionRemota"
+            cache[clave] = type(seguro, (ExcepcionRemota,), {"__module__": f"objetivo.{modulo}"})
     return cache[clave]
 
 
