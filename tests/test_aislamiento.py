@@ -720,3 +720,19 @@ def test_una_excepcion_remota_imposible_no_se_convierte_en_otra_del_puente(mro):
 
     e = excepcion({"mro": mro, "mensaje": "m"}, {})
     assert isinstance(e, ExcepcionRemota) and not isinstance(e, ValueError), type(e).__mro__
+
+
+def test_un_stopiteration_del_objetivo_no_acaba_un_bucle_de_la_comprobacion():
+    """Un StopIteration reconstruido de verdad terminaría sin error un ``map()`` de la comprobación."""
+    from taller.puente import excepcion
+
+    descripcion = {"mro": [["builtins", "StopIteration"], ["builtins", "Exception"]], "mensaje": ""}
+
+    def llamada_remota(caso):
+        if caso == 2:
+            raise excepcion(descripcion, {})
+        return caso
+
+    with pytest.raises(Exception) as info:
+        list(map(llamada_remota, [1, 2, 3]))  # con StopIteration de verdad: [1], sin error
+    assert not isinstance(info.value, StopIteration)

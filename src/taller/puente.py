@@ -273,6 +273,9 @@ def _clase_del_objetivo_integrada(nombre: str, cache: dict) -> type:
     return _clase_remota("builtins (alias del objetivo)", nombre, bases, cache)
 
 
+PROHIBIDAS = (SystemExit, KeyboardInterrupt, GeneratorExit, StopIteration, StopAsyncIteration)
+
+
 class ExcepcionRemota(Exception):
     """Una excepción lanzada por el código del estudiante, reconstruida a este lado."""
 
@@ -289,7 +292,9 @@ def excepcion(datos: Any, cache: dict) -> BaseException:
         return ExcepcionRemota("una excepción sin describir")
     clase = _mro_a_clase(mro, cache)
     mensaje = protocolo.texto(datos.get("mensaje", ""), 5000)
-    if not issubclass(clase, BaseException) or issubclass(clase, (SystemExit, KeyboardInterrupt, GeneratorExit)):
+    # Las que cambian el flujo del código de confianza no se reconstruyen: SystemExit y compañía
+    # detendrían pytest, y un StopIteration dentro de map() o next() acaba un bucle sin error.
+    if not issubclass(clase, BaseException) or issubclass(clase, PROHIBIDAS):
         return ExcepcionRemota(mensaje)
     try:
         return clase(mensaje)
