@@ -14,6 +14,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -34,6 +35,9 @@ MARCAS_PROHIBIDAS = [
     "if parcial and not datos:",  # una línea de la solución de referencia
     SECRETO_DEL_ENTORNO,
     "CONECTADO-A-",  # un servicio de la máquina alcanzado desde el recinto
+    "ENTORNO-EN-MEMORIA",  # el entorno del docente, encontrado en la memoria del recinto
+    "PROC-ESCRITO",  # una escritura en /proc/sys o en el init del recinto
+    "PTRACE-CONSEGUIDO",
 ]
 
 # Los demonios de los ataques duermen este número de segundos (único en cada ejecución de la batería):
@@ -216,6 +220,81 @@ def _process_response(self, respuesta):
     return respuesta
 flask.Flask.process_response = _process_response
 """,
+    # Buscar el entorno del docente en la memoria heredada (la pila guarda el bloque de entorno original).
+    "entorno_en_memoria": r"""
+import ctypes, re
+def _buscar_entorno():
+    for _linea in open("/proc/self/maps"):
+        _partes = _linea.split()
+        _nombre = _partes[5] if len(_partes) > 5 else ""
+        if not _partes[1].startswith("rw") or (_nombre and not _nombre.startswith("[")) or _nombre == "[vvar]":
+            continue
+        _inicio, _fin = (int(x, 16) for x in _partes[0].split("-"))
+        if _fin - _inicio < 256 * 2**20:
+            for _m in re.finditer(rb"TALLER_SECRET[O]=[^\x00]{1,60}", ctypes.string_at(_inicio, _fin - _inicio)):
+                print("ENTORNO-EN-MEMORIA", _nombre or "anónima", _m.group().decode("utf-8", "replace"))
+_buscar_entorno()
+""",
+    # Escribir en /proc (lo que sería una fuga con root: core_pattern) y ptrace al init del recinto.
+    # Cada escritura repite el valor que ya hay: si la jaula fallara, no cambiaría nada de la máquina.
+    "proc_y_ptrace": """
+import ctypes
+for _ruta in ("/proc/sys/kernel/core_pattern", "/proc/1/oom_score_adj", "/proc/self/oom_score_adj"):
+    try:
+        _valor = open(_ruta).read()
+        with open(_ruta, "w") as _f:
+            _f.write(_valor)
+        print("PROC-ESCRITO" if _ruta.startswith(("/proc/sys", "/proc/1/")) else "PROC-PROPIO", _ruta)
+    except OSError as _e:
+        print("PROC-RECHAZADO", _ruta, type(_e).__name__)
+_libc = ctypes.CDLL(None, use_errno=True)
+for _pid in (1, os.getppid()):
+    if _libc.ptrace(16, _pid, None, None) == 0:  # PTRACE_ATTACH
+        print("PTRACE-CONSEGUIDO", _pid)
+        _libc.ptrace(17, _pid, None, None)  # PTRACE_DETACH
+""",
+    # Millones de archivos vacíos: no ocupan bytes del tmpfs, pero sí memoria del núcleo (un inodo cada uno).
+    "inodos": """
+import shutil
+_CARPETAS = ["/tmp", "/dev/shm", os.getcwd()]
+def _inodos():  # una carpeta por petición, para no pasar del límite de tiempo de una comprobación
+    if not _CARPETAS:
+        return
+    _carpeta = _CARPETAS.pop(0)
+    _d, _n, _fin = os.path.join(_carpeta, "inodos"), 0, time.monotonic() + 2
+    _maximo = 12_000 if _carpeta.startswith(("/tmp", "/dev/shm")) else 55_000
+    os.makedirs(_d, exist_ok=True)
+    while time.monotonic() < _fin and _n < _maximo:
+        try:
+            os.close(os.open(f"{_d}/{_n}", os.O_CREAT | os.O_WRONLY, 0o600))
+        except OSError:
+            break
+        _n += 1
+    shutil.rmtree(_d, ignore_errors=True)
+    print("INODOS", _carpeta if _carpeta in ("/tmp", "/dev/shm") else "caja", _n)
+en_cada_peticion(_inodos)
+""",
+    # La salida del recinto debe contar en su caja: se llena la caja y luego se escribe en stdout.
+    "salida_sin_limite": """
+_escrito = 0
+try:
+    for _i in range(8):  # archivos de 60 MB (cada uno, por debajo del límite de un archivo) hasta llenar la caja
+        with open(f"relleno-{_i}.bin", "wb") as _f:
+            for _ in range(60):
+                _f.write(b"x" * 2**20)
+                _f.flush()
+except OSError:
+    pass
+try:
+    for _ in range(16):
+        _escrito += os.write(1, b"y" * 2**20)
+except OSError:
+    pass
+for _ruta in glob.glob("relleno-*.bin"):
+    os.remove(_ruta)
+print()
+print("SALIDA-CON-LA-CAJA-LLENA", _escrito // 2**20)
+""",
 }
 
 
@@ -384,6 +463,14 @@ def test_la_caja_y_los_procesos_tienen_limite(lote):
     assert "SIN-MEMORIA" in salida_de(lote, "memoria")
     procesos = int(re.search(r"PROCESOS-CREADOS (\d+)", salida_de(lote, "bomba_de_procesos"))[1])
     assert procesos < jaula.LIMITE_PROCESOS
+    assert "PROC-RECHAZADO /proc/sys/kernel/core_pattern" in salida_de(lote, "proc_y_ptrace")
+    inodos = dict(re.findall(r"INODOS (\S+) (\d+)", salida_de(lote, "inodos")))
+    assert set(inodos) == {"caja", "/tmp", "/dev/shm"}, inodos
+    assert int(inodos["caja"]) <= jaula.INODOS_CAJA, inodos
+    assert int(inodos["/tmp"]) <= jaula.INODOS_TMP and int(inodos["/dev/shm"]) <= jaula.INODOS_TMP, inodos
+    # La salida del recinto vive en su caja: llena la caja, no cabe ni un MB más (fuera, serían 64 MB por recinto).
+    fuera = int(re.search(r"SALIDA-CON-LA-CAJA-LLENA (\d+)", salida_de(lote, "salida_sin_limite"))[1])
+    assert fuera == 0, f"con la caja llena, el recinto escribió {fuera} MB de salida fuera de ella"
 
 
 def test_los_enlaces_simbolicos_se_rechazan(lote):
@@ -556,3 +643,142 @@ def test_un_documento_raro_no_impide_escribir_las_demas_salidas(tmp_path):
     assert (tmp_path / "retroalimentacion" / "mallory.md").is_file()
     assert (tmp_path / "resultados" / "ana.json").is_file()
     assert "mallory" in (tmp_path / "calificaciones.csv").read_text(encoding="utf-8")
+
+
+ORDENES_DE_REDIS_PROHIBIDAS = [
+    ["CONFIG", "SET", "maxmemory", "0"],  # sin límite de memoria: el Redis crece hasta tumbar la máquina
+    ["CONFIG", "SET", "client-output-buffer-limit", "normal 0 0 0"],
+    ["SAVE"],  # escribe el volcado fuera de la caja
+    ["BGSAVE"],
+    ["BGREWRITEAOF"],
+    ["REPLICAOF", "127.0.0.1", "9"],
+    ["MODULE", "LOAD", "/tmp/x.so"],
+    ["DEBUG", "SLEEP", "0"],
+]
+
+
+def test_el_redis_de_la_entrega_no_acepta_ordenes_de_administracion(tmp_path, requiere_jaula):
+    """El Redis propio de la lección 05: nada de quitarle el límite de memoria ni de escribir fuera de la caja."""
+    leccion = lecciones.buscar("05")
+    ataque = f"""
+def _administrar():
+    import redis
+    _r = redis.Redis(host="127.0.0.1", port=6379, socket_timeout=2)
+    for _orden in {ORDENES_DE_REDIS_PROHIBIDAS!r}:
+        try:
+            _r.execute_command(*_orden)
+            print("REDIS-ACEPTÓ", " ".join(_orden))
+        except redis.RedisError as _e:
+            print("REDIS-RECHAZÓ", _orden[0], type(_e).__name__)
+_administrar()
+"""
+    objetivo = con_ataque(tmp_path / "redis", ataque, base=leccion.ejercicio)
+    r = taller("comprobar", "05", "--objetivo", str(objetivo), "--formato", "json")
+    doc = json.loads(r.stdout)
+    salida = "\n".join(p["output"] or "" for p in doc["tests"])
+    assert "REDIS-RECHAZÓ CONFIG ResponseError" in salida, salida  # el Redis contesta: está vivo
+    assert "REDIS-ACEPTÓ" not in salida, salida
+
+
+def test_la_copia_de_la_base_de_datos_no_sale_de_la_caja_ni_se_bloquea(tmp_path):
+    """Lo que deja el recinto donde las comprobaciones leen su base: un enlace a otra carpeta y un FIFO."""
+    import threading
+
+    from taller.puente import Puente
+
+    caja, fuera = tmp_path / "caja", tmp_path / "fuera"
+    for carpeta in (caja, fuera, caja / "comprobacion-002", caja / "comprobacion-003"):
+        carpeta.mkdir()
+    (fuera / "comprobacion.sqlite").write_bytes(b"de otro")
+    os.symlink(fuera, caja / "comprobacion-001")  # la carpeta de la comprobación, cambiada por un enlace
+    os.mkfifo(caja / "comprobacion-002" / "comprobacion.sqlite")  # abrirlo para leer espera a quien escriba
+    (caja / "comprobacion-003" / "comprobacion.sqlite").write_bytes(b"propia")
+    puente = Puente(None, {"caja": str(caja), "jaula": False, "uid": os.getuid()}, "app", caja / "app.py")
+    copias = {}
+
+    def copiar(numero):
+        ruta = caja / f"comprobacion-{numero:03d}" / "comprobacion.sqlite"
+        copias[numero] = puente.copia_segura(ruta, tmp_path / f"copia-{numero}")
+
+    hilo = threading.Thread(target=copiar, args=(2,), daemon=True)
+    hilo.start()
+    hilo.join(3)
+    if hilo.is_alive():  # desbloquear la lectura para que el hilo termine
+        os.close(os.open(caja / "comprobacion-002" / "comprobacion.sqlite", os.O_WRONLY | os.O_NONBLOCK))
+        hilo.join(3)
+        pytest.fail("copiar un FIFO de la caja bloqueó a las comprobaciones")
+    copiar(1)
+    copiar(3)
+    assert copias[1] is None and copias[2] is None, copias
+    assert copias[3] is not None and copias[3].read_bytes() == b"propia"
+
+
+@pytest.mark.parametrize(
+    "cuerpo",
+    [
+        b'{"valor": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",  # más anidado de lo que aguanta json
+        b'{"valor": ' + b"9" * 5000 + b"}",  # un entero de más dígitos de los que Python convierte
+        b'{"valor": "\\ud800"}',  # un sustituto suelto
+    ],
+    ids=["anidado", "entero_enorme", "sustituto"],
+)
+def test_una_respuesta_mal_formada_del_recinto_es_un_error_del_recinto(cuerpo):
+    """Lo que escriba el recinto en el puente solo puede acabar en ErrorDelRecinto, nunca en otra excepción."""
+    import socket
+
+    from taller import protocolo
+
+    fuera, dentro = socket.socketpair()
+    with fuera, dentro:
+        dentro.sendall(protocolo.CABECERA.pack(len(cuerpo)) + cuerpo)
+        try:
+            mensaje = protocolo.recibir(fuera, time.monotonic() + 5)
+        except protocolo.ErrorDelRecinto:
+            return
+        valor = protocolo.decodificar(mensaje["valor"])  # si llegó, decodificarlo tampoco puede lanzar otra cosa
+        json.dumps(valor, ensure_ascii=False).encode("utf-8")  # y cabe en el informe (UTF-8)
+
+
+def test_las_excepciones_del_modulo_no_pueden_ser_las_integradas(tmp_path, requiere_jaula):
+    """Lección 03: «FirmaInvalida = Exception» haría que cualquier excepción (el NotImplementedError del
+    esqueleto, o un fallo del puente) contara como el rechazo que espera la comprobación."""
+    leccion = lecciones.buscar("03")
+    honesto = json.loads(taller("comprobar", "03", "--formato", "json").stdout)["score"]
+    objetivo = tmp_path / "alias"
+    shutil.copytree(leccion.ejercicio, objetivo)
+    with open(objetivo / "jwt_manual.py", "a", encoding="utf-8") as f:
+        f.write("\nErrorDeToken = TokenMalFormado = AlgoritmoNoPermitido = FirmaInvalida = Exception\n")
+        f.write("TokenExpirado = TokenTodaviaNoValido = Exception\n")
+    doc = json.loads(taller("comprobar", "03", "--objetivo", str(objetivo), "--formato", "json").stdout)
+    aprobadas = [p["id"] for p in doc["tests"] if p["status"] == "pass"]
+    assert doc["score"] <= honesto, f"sacó {doc['score']} (el esqueleto honesto, {honesto}): {aprobadas}"
+
+
+@pytest.mark.parametrize(
+    "mro",
+    [[["x", "Nulo\x00"]], [["x", "Hija"], ["x", "Nula\x00"], ["builtins", "Exception"]], [["x", ""]]],
+    ids=["nombre_con_nulo", "base_con_nulo", "nombre_vacio"],
+)
+def test_una_excepcion_remota_imposible_no_se_convierte_en_otra_del_puente(mro):
+    """Una clase con un nombre que ``type()`` no admite hacía que el puente lanzara su propio ValueError,
+    que un «except ValueError» de una comprobación tomaría por el del estudiante."""
+    from taller.puente import ExcepcionRemota, excepcion
+
+    e = excepcion({"mro": mro, "mensaje": "m"}, {})
+    assert isinstance(e, ExcepcionRemota) and not isinstance(e, ValueError), type(e).__mro__
+
+
+def test_un_stopiteration_del_objetivo_no_acaba_un_bucle_de_la_comprobacion():
+    """Un StopIteration reconstruido de verdad terminaría sin error un ``map()`` de la comprobación."""
+    from taller.puente import excepcion
+
+    descripcion = {"mro": [["builtins", "StopIteration"], ["builtins", "Exception"]], "mensaje": ""}
+
+    def llamada_remota(caso):
+        if caso == 2:
+            raise excepcion(descripcion, {})
+        return caso
+
+    with pytest.raises(Exception) as info:
+        list(map(llamada_remota, [1, 2, 3]))  # con StopIteration de verdad: [1], sin error
+    assert not isinstance(info.value, StopIteration)

@@ -50,10 +50,30 @@ SIOCSIFFLAGS, IFF_UP, IFF_LOOPBACK, IFF_RUNNING = 0x8914, 0x1, 0x8, 0x40
 LIMITE_MEMORIA = 2 * 1024**3  # bytes de memoria virtual del recinto
 LIMITE_ARCHIVO = 64 * 1024**2  # bytes de un archivo
 LIMITE_CAJA = 256 * 1024**2  # bytes de la caja (tmpfs) de una entrega
+# Inodos de cada tmpfs donde escribe el recinto. Sin límite, un tmpfs admite millones de archivos
+# vacíos que no cuentan en su tamaño y ocupan memoria del núcleo (≈1 kB cada uno): gigabytes.
+INODOS_CAJA, INODOS_TMP = 50_000, 10_000
 LIMITE_PROCESOS = 64  # procesos del uid de la entrega
 LIMITE_CPU = 300  # segundos de CPU de un recinto
 UID_BASE = 2_000_000  # uids de las entregas: UID_BASE + 2·pid de su sesión (+1, su Redis)
 PUERTO_REDIS, PUERTO_COLGADO = 6379, 6399
+LIMITE_MEMORIA_REDIS = 512 * 1024**2  # bytes de memoria virtual del Redis de una entrega
+ORDENES_DE_REDIS_DESACTIVADAS = (
+    "CONFIG",
+    "SAVE",
+    "BGSAVE",
+    "BGREWRITEAOF",
+    "REPLICAOF",
+    "SLAVEOF",
+    "MODULE",
+    "DEBUG",
+    "SHUTDOWN",
+    "MIGRATE",
+    "ACL",
+    "FAILOVER",
+    "SYNC",
+    "PSYNC",
+)
 MARCA_FIN = "\x00taller-fin:"  # la línea con que el init anota en la salida cómo terminó el recinto
 ENTORNO = {
     "PATH": "/usr/local/bin:/usr/bin:/bin",
@@ -170,6 +190,7 @@ class Fabrica:
             try:
                 prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
                 signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                olvidar_entorno()
                 _fabrica(escucha, self.jaula)
             except BaseException:
                 codigo = 1
@@ -194,6 +215,32 @@ class Fabrica:
         except (ProcessLookupError, ChildProcessError):
             pass
         shutil.rmtree(self.carpeta, ignore_errors=True)
+
+
+def olvidar_entorno() -> None:
+    """Borra de la memoria de este proceso (y de lo que se bifurque de él) el entorno de quien califica.
+
+    Vaciar ``os.environ`` no basta: el bloque de entorno con que arrancó el proceso sigue en su
+    pila y cada recinto, bifurcado de aquí, la hereda; un estudiante la lee con ``ctypes`` y
+    encuentra las variables del docente (medido: ``TALLER_SECRETO=…`` en ``[stack]``). Se ponen a
+    cero ese bloque y las copias que guarda ``os.environ``, y queda el entorno mínimo.
+    """
+    datos = getattr(os.environ, "_data", {})
+    desplazamiento = bytes.__basicsize__ - 1  # dónde empiezan los bytes de un objeto bytes
+    for clave, valor in list(datos.items()):
+        for bloque in (clave, valor):
+            if isinstance(bloque, bytes) and len(bloque) > 1:  # b"" y los de un carácter son compartidos
+                ctypes.memset(id(bloque) + desplazamiento, 0, len(bloque))
+    datos.clear()  # sin unsetenv: las entradas apuntan al bloque que se borra abajo
+    try:
+        campos = Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()
+        inicio, fin = int(campos[47]), int(campos[48])  # env_start y env_end (campos 50 y 51 de proc(5))
+    except (OSError, ValueError, IndexError):
+        inicio = fin = 0
+    _libc.clearenv()  # environ vacío: nadie apunta ya al bloque original
+    if 0 < inicio < fin:
+        ctypes.memset(inicio, 0, fin - inicio)
+    os.environ.update(ENTORNO)
 
 
 @dataclass
@@ -225,14 +272,18 @@ def _fabrica(escucha: socket.socket, jaula: bool) -> None:
         conexion.close()
 
 
-def _recoger() -> None:
+def _recoger(vigilado: int | None = None) -> int | None:
+    """Recoge los hijos que terminaron; devuelve el código de salida de ``vigilado`` si es uno de ellos."""
+    codigo = None
     while True:
         try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
+            pid, estado = os.waitpid(-1, os.WNOHANG)
         except ChildProcessError:
-            return
+            return codigo
         if pid == 0:
-            return
+            return codigo
+        if pid == vigilado:
+            codigo = os.waitstatus_to_exitcode(estado)
 
 
 # ── La sesión de una entrega ─────────────────────────────────────────────────
@@ -250,7 +301,13 @@ def _sesion(conexion: socket.socket, jaula: bool) -> None:
     recintos: list[int] = []
     try:
         if jaula:
-            montar("tmpfs", caja, "tmpfs", MS_NOSUID | MS_NODEV, f"size={LIMITE_CAJA},mode=0755,uid={uid},gid={uid}")
+            montar(
+                "tmpfs",
+                caja,
+                "tmpfs",
+                MS_NOSUID | MS_NODEV,
+                f"size={LIMITE_CAJA},nr_inodes={INODOS_CAJA},mode=0755,uid={uid},gid={uid}",
+            )
         objetivo = caja / "objetivo"
         shutil.copytree(
             peticion["objetivo"],
@@ -307,7 +364,7 @@ def _nuevo_recinto(base: Path, info: dict) -> tuple[int, tuple[int, ...]]:
     """Crea init + recinto; devuelve el pid del init y (puente, salvavidas, salida) para las comprobaciones."""
     puente_fuera, puente_dentro = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
     salvavidas_dentro, salvavidas_fuera = os.pipe()
-    salida = os.open(base / f"salida-{time.monotonic_ns()}.log", os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
+    salida = _archivo_de_salida(base)
     lectura_salida = os.open(f"/proc/self/fd/{salida}", os.O_RDONLY)
     listo_lectura, listo_escritura = os.pipe()
     pid = os.fork()
@@ -334,6 +391,23 @@ def _nuevo_recinto(base: Path, info: dict) -> tuple[int, tuple[int, ...]]:
     fds = (os.dup(puente_fuera.fileno()), salvavidas_fuera, lectura_salida)
     puente_fuera.close()
     return pid_init if pid_init > 0 else pid, fds
+
+
+def _archivo_de_salida(base: Path) -> int:
+    """El archivo (sin nombre) donde escribe el recinto su stdout y stderr, dentro de su caja.
+
+    Fuera de la caja (en /dev/shm), cada recinto podía escribir 64 MB de salida sin que contaran
+    en los 256 MB de la caja, y hasta 25 recintos por entrega: más de 1,5 GB de memoria de la
+    máquina. Con ``O_TMPFILE`` el archivo ocupa sitio en la caja, no tiene nombre que el recinto
+    pueda cambiar y se libera al cerrarse su último descriptor.
+    """
+    try:
+        return os.open(base / "caja", os.O_TMPFILE | os.O_RDWR | os.O_APPEND, 0o600)
+    except OSError:  # un sistema de archivos sin O_TMPFILE (sin jaula, fuera de /dev/shm)
+        ruta = base / f"salida-{time.monotonic_ns()}.log"
+        salida = os.open(ruta, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o600)
+        ruta.unlink()
+        return salida
 
 
 def _arrancar(base: Path, info: dict, puente: socket.socket, salvavidas: int, salida: int, listo: int) -> int:
@@ -408,11 +482,16 @@ def _init(base: Path, info: dict, puente: socket.socket, salvavidas: int, salida
         listos, _, _ = select.select([salvavidas, despertador_r], [], [])
         if despertador_r in listos:
             os.read(despertador_r, 512)
-            terminado, estado = os.waitpid(pid, os.WNOHANG)
-            if terminado:
-                os.write(salida, f"\n{MARCA_FIN}{os.waitstatus_to_exitcode(estado)}\n".encode())
+            # Un solo waitpid(-1) para todos: con waitpid(pid) y después _recoger(), si el recinto
+            # terminaba entre las dos llamadas lo recogía _recoger y su código se perdía (el init
+            # seguía esperando y el puente decía «código de salida None»).
+            codigo = _recoger(pid)
+            if codigo is not None:
+                try:
+                    os.write(salida, f"\n{MARCA_FIN}{codigo}\n".encode())
+                except OSError:  # la caja, llena: el puente no sabrá el código, pero el init termina bien
+                    pass
                 break
-            _recoger()
         if salvavidas in listos and not os.read(salvavidas, 512):
             break
     if not jaula:  # sin espacio de PID propio: matar al grupo del recinto a mano
@@ -459,7 +538,7 @@ def _construir_raiz(raiz: Path, caja: Path) -> None:
         montar(f"/dev/{nombre}", dev / nombre, None, MS_BIND)
     for carpeta in (dev / "shm", raiz / "tmp"):
         carpeta.mkdir()
-        montar("tmpfs", carpeta, "tmpfs", MS_NOSUID | MS_NODEV, "size=64m,mode=1777")
+        montar("tmpfs", carpeta, "tmpfs", MS_NOSUID | MS_NODEV, f"size=64m,nr_inodes={INODOS_TMP},mode=1777")
     (raiz / "proc").mkdir()
     montar("proc", raiz / "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
     rutas = rutas_de_solo_lectura()
@@ -489,10 +568,21 @@ def _arrancar_redis(info: dict, base: Path) -> None:
     servicios = base / "servicios"
 
     def como_redis() -> None:
+        # El Redis vive fuera del recinto y sin sus límites: el estudiante le manda lo que quiera
+        # (respuestas enormes sin leerlas, scripts Lua…). Memoria y archivos acotados aquí.
+        for limite, valor in (
+            (resource.RLIMIT_AS, LIMITE_MEMORIA_REDIS),
+            (resource.RLIMIT_FSIZE, LIMITE_ARCHIVO),
+            (resource.RLIMIT_CORE, 0),
+        ):
+            resource.setrlimit(limite, (valor, valor))
         os.setgroups([])
         os.setresgid(uid, uid, uid)
         os.setresuid(uid, uid, uid)
 
+    # Órdenes de administración que el recinto no debe poder usar: CONFIG quitaba el límite de
+    # memoria (CONFIG SET maxmemory 0), SAVE y compañía escriben el volcado fuera de la caja.
+    desactivadas = [a for orden in ORDENES_DE_REDIS_DESACTIVADAS for a in ("--rename-command", orden, "")]
     ejecutable = shutil.which("redis-server") or "redis-server"
     subprocess.Popen(
         [
@@ -517,6 +607,9 @@ def _arrancar_redis(info: dict, base: Path) -> None:
             "64mb",
             "--loglevel",
             "warning",
+            "--client-output-buffer-limit",
+            "normal 32mb 16mb 10",
+            *desactivadas,
         ],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import math
+import re
 import socket
 import struct
 import time
@@ -201,6 +202,27 @@ def _leer(conexion: socket.socket, n: int, plazo: float | None) -> bytes:
     return b"".join(partes)
 
 
+_SUSTITUTO = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def _objeto(datos: bytes, quien: str) -> dict:
+    """El objeto JSON de un marco, o ErrorDelRecinto; nunca otra excepción.
+
+    ``json.loads`` lanza RecursionError (no ValueError) con un valor muy anidado, y acepta
+    sustitutos sueltos (``"\\ud800"``) que luego no se pueden escribir en UTF-8: el informe de
+    la comprobación fallaría en el plugin y parecería un fallo del taller.
+    """
+    try:
+        mensaje = json.loads(datos.decode("utf-8"))
+        if _SUSTITUTO.search(datos):  # el recinto escribe UTF-8 sin escapes: un \udXXX no es suyo
+            json.dumps(mensaje, ensure_ascii=False).encode("utf-8")
+    except (UnicodeError, ValueError, RecursionError) as e:
+        raise ErrorDelRecinto(f"{quien} un mensaje que no es JSON válido") from e
+    if not isinstance(mensaje, dict):
+        raise ErrorDelRecinto(f"{quien} un mensaje que no es un objeto")
+    return mensaje
+
+
 def recibir_con_fds(conexion: socket.socket) -> tuple[dict, list[int]]:
     """Como ``recibir`` (sin plazo), y además los descriptores que viajen con el marco."""
     try:
@@ -212,13 +234,7 @@ def recibir_con_fds(conexion: socket.socket) -> tuple[dict, list[int]]:
     (longitud,) = CABECERA.unpack(inicio + _leer(conexion, CABECERA.size - len(inicio), None))
     if longitud > MAX_MARCO:
         raise ErrorDelRecinto(f"un mensaje de {longitud} bytes (máximo {MAX_MARCO})")
-    try:
-        mensaje = json.loads(_leer(conexion, longitud, None).decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as e:
-        raise ErrorDelRecinto("un mensaje que no es JSON") from e
-    if not isinstance(mensaje, dict):
-        raise ErrorDelRecinto("un mensaje que no es un objeto")
-    return mensaje, fds
+    return _objeto(_leer(conexion, longitud, None), "llegó"), fds
 
 
 def recibir(conexion: socket.socket, plazo: float | None = None) -> dict:
@@ -226,10 +242,4 @@ def recibir(conexion: socket.socket, plazo: float | None = None) -> dict:
     (longitud,) = CABECERA.unpack(_leer(conexion, CABECERA.size, plazo))
     if longitud > MAX_MARCO:
         raise ErrorDelRecinto(f"envió un mensaje de {longitud} bytes (máximo {MAX_MARCO})")
-    try:
-        mensaje = json.loads(_leer(conexion, longitud, plazo).decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as e:
-        raise ErrorDelRecinto("envió un mensaje que no es JSON") from e
-    if not isinstance(mensaje, dict):
-        raise ErrorDelRecinto("envió un mensaje que no es un objeto")
-    return mensaje
+    return _objeto(_leer(conexion, longitud, plazo), "envió")

@@ -176,15 +176,44 @@ class Puente:
         carpeta = Path(self.info["caja"]) / f"comprobacion-{self.carpetas:03d}"
         carpeta.mkdir()
         if self.info["jaula"]:
-            os.chown(carpeta, self.info["uid"], self.info["uid"])
+            # Sin seguir enlaces: la caja es del estudiante, que puede cambiar la carpeta recién creada
+            # por un enlace a cualquier sitio antes del chown (que se hace como root).
+            fd = os.open(carpeta, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+            try:
+                os.fchown(fd, self.info["uid"], self.info["uid"])
+            finally:
+                os.close(fd)
         return carpeta
 
     def copia_segura(self, ruta: str | Path, destino: Path) -> Path | None:
-        """Copia un archivo que escribió el recinto sin seguir enlaces (podría apuntar a cualquier sitio)."""
+        """Copia un archivo que escribió el recinto sin salir de su caja, sin seguir enlaces y sin bloquearse.
+
+        Todo lo que hay en la caja es del estudiante: cualquier carpeta del camino puede ser un
+        enlace (que, seguido como root, lee fuera de la caja) y el archivo, un FIFO (que deja
+        la apertura esperando para siempre). Se baja carpeta a carpeta con ``O_NOFOLLOW`` desde
+        la caja, y el archivo se abre con ``O_NONBLOCK`` y solo se copia si es un archivo normal.
+        """
+        caja = Path(self.info["caja"])
         try:
-            fd = os.open(ruta, os.O_RDONLY | os.O_NOFOLLOW)
+            partes = Path(os.path.normpath(ruta)).relative_to(caja).parts
+        except ValueError:
+            return None
+        if not partes or ".." in partes:
+            return None
+        try:
+            carpeta = os.open(caja, os.O_RDONLY | os.O_DIRECTORY)
         except OSError:
             return None
+        try:
+            for parte in partes[:-1]:
+                siguiente = os.open(parte, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=carpeta)
+                os.close(carpeta)
+                carpeta = siguiente
+            fd = os.open(partes[-1], os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=carpeta)
+        except OSError:
+            return None
+        finally:
+            os.close(carpeta)
         with os.fdopen(fd, "rb") as origen:
             if not stat.S_ISREG(os.fstat(origen.fileno()).st_mode):
                 return None
@@ -221,9 +250,30 @@ def _clase_remota(modulo: str, nombre: str, bases: tuple, cache: dict) -> type:
         bases = bases or (ExcepcionRemota,)
         try:
             cache[clave] = type(nombre, bases, {"__module__": f"objetivo.{modulo}"})
-        except TypeError:  # bases incompatibles: basta con que sea una ExcepcionRemota
-            cache[clave] = type(nombre, (ExcepcionRemota,), {"__module__": f"objetivo.{modulo}"})
+        except (TypeError, ValueError):
+            # Bases incompatibles, o un nombre que type() no admite («A\x00»): sin este caso el puente
+            # lanzaba su propio ValueError, que un «except ValueError» de la comprobación aceptaría.
+            seguro = nombre if nombre.isidentifier() else "ExcepcionRemota"
+            cache[clave] = type(seguro, (ExcepcionRemota,), {"__module__": f"objetivo.{modulo}"})
     return cache[clave]
+
+
+def _clase_del_objetivo_integrada(nombre: str, cache: dict) -> type:
+    """Lo que ven las comprobaciones cuando una clase del módulo es una integrada (``FirmaInvalida = Exception``).
+
+    Una comprobación usa esa clase como la excepción que espera (``except modulo.FirmaInvalida``).
+    Si fuera la integrada de verdad, ``Exception`` aceptaría cualquier cosa: el NotImplementedError
+    del esqueleto o un FalloDelRecinto. Se devuelve una subclase propia de la integrada: sigue
+    siendo una excepción (o lo que fuera), pero nada de lo que lance el objetivo es instancia suya.
+    """
+    import builtins
+
+    integrada = getattr(builtins, nombre, None)
+    bases = (integrada,) if isinstance(integrada, type) else ()
+    return _clase_remota("builtins (alias del objetivo)", nombre, bases, cache)
+
+
+PROHIBIDAS = (SystemExit, KeyboardInterrupt, GeneratorExit, StopIteration, StopAsyncIteration)
 
 
 class ExcepcionRemota(Exception):
@@ -242,7 +292,9 @@ def excepcion(datos: Any, cache: dict) -> BaseException:
         return ExcepcionRemota("una excepción sin describir")
     clase = _mro_a_clase(mro, cache)
     mensaje = protocolo.texto(datos.get("mensaje", ""), 5000)
-    if not issubclass(clase, BaseException) or issubclass(clase, (SystemExit, KeyboardInterrupt, GeneratorExit)):
+    # Las que cambian el flujo del código de confianza no se reconstruyen: SystemExit y compañía
+    # detendrían pytest, y un StopIteration dentro de map() o next() acaba un bucle sin error.
+    if not issubclass(clase, BaseException) or issubclass(clase, PROHIBIDAS):
         return ExcepcionRemota(mensaje)
     try:
         return clase(mensaje)
@@ -424,7 +476,10 @@ class ModuloRemoto:
         if tipo == "funcion":
             return FuncionRemota(self, nombre)
         if tipo == "clase" and isinstance(r.get("mro"), list) and r["mro"]:
-            return _mro_a_clase([tuple(p) for p in r["mro"] if isinstance(p, list) and len(p) == 2], self._clases)
+            mro = [tuple(p) for p in r["mro"] if isinstance(p, list) and len(p) == 2]
+            if mro and mro[0][0] == "builtins":
+                return _clase_del_objetivo_integrada(protocolo.texto(mro[0][1], 200), self._clases)
+            return _mro_a_clase(mro, self._clases)
         if tipo == "valor":
             return protocolo.decodificar(r.get("valor"))
         if tipo == "modulo":
