@@ -3,7 +3,7 @@
 
 El ``codigo`` es estable (``"TOKEN_EXPIRED"``): el cliente decide con él, no
 con el texto. Cada error de Flask-JWT-Extended es un 401 con
-``WWW-Authenticate`` (RFC 6750) y nunca el mensaje crudo de la librería, y
+``WWW-Authenticate`` (RFC 6750) y nunca el mensaje crudo de la biblioteca, y
 ningún error HTTP sale en HTML.
 """
 
@@ -62,7 +62,7 @@ def error(mensaje, estado, codigo=None):
     """El sobre de error de toda la API: ``{"error": mensaje, "codigo": CÓDIGO}`` con su estado HTTP.
 
     Sin ``codigo``, el de ``CODIGOS_HTTP`` para ese estado. Un 401 lleva siempre
-    ``WWW-Authenticate`` (RFC 7235, sección 3.1).
+    ``WWW-Authenticate`` (RFC 9110, sección 15.5.2; la cabecera, en la 11.6.1).
     """
     codigo = codigo or CODIGOS_HTTP.get(estado, "INTERNAL_ERROR")
     respuesta = jsonify(error=mensaje, codigo=codigo)
@@ -74,14 +74,14 @@ def error(mensaje, estado, codigo=None):
 
 @jwt.unauthorized_loader
 def falta_token(motivo):
-    """``unauthorized_loader``: no hay token (o no es «Bearer …»). La librería respondería 401 ``{"msg": …}``."""
+    """``unauthorized_loader``: no hay token (o no es «Bearer …»). La biblioteca respondería 401 ``{"msg": …}``."""
     current_app.logger.info("Petición sin token válido en la cabecera: %s", motivo)
     return error("Falta el token: envía la cabecera «Authorization: Bearer <token>».", 401, "TOKEN_MISSING")
 
 
 @jwt.invalid_token_loader
 def token_invalido(motivo):
-    """``invalid_token_loader``: token mal formado, manipulado, de otra clave o de otro tipo (la librería: 422).
+    """``invalid_token_loader``: token mal formado, manipulado, de otra clave o de otro tipo (la biblioteca: 422).
 
     ``motivo`` es el mensaje de PyJWT («Invalid header string: 'utf-8' codec…»):
     va al log, nunca al cliente, que no lo necesita y al que no le importa.
@@ -123,7 +123,7 @@ def necesita_token_fresco(cabecera, datos):
 
 @jwt.token_verification_failed_loader
 def verificacion_fallida(cabecera, datos):
-    """``token_verification_failed_loader``: un ``token_verification_loader`` rechazó el token (la librería: 400)."""
+    """``token_verification_failed_loader``: un ``token_verification_loader`` rechazó el token (la biblioteca: 400)."""
     return error("El token no es válido.", 401, "TOKEN_INVALID")
 
 

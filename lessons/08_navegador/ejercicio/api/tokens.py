@@ -41,13 +41,14 @@ def access_del_refresco(usuario, refresh_token=None):
 
 
 def tras_cambiar_password(usuario):
-    """Tras guardar la contraseña nueva: se cierran todas las sesiones y esta recibe dos tokens nuevos (200)."""
+    """Tras guardar la contraseña nueva: se cierran todas las sesiones y esta recibe dos tokens nuevos (200).
+
+    Los tokens nuevos son los de un login (:func:`tokens_del_login`): el access
+    token lleva su «sesion», así que un logout posterior revoca también este
+    refresh token, que si no seguiría vivo 30 días.
+    """
     almacen().cerrar_sesiones(str(usuario.id), time.time())
-    identidad = str(usuario.id)
-    return {
-        "access_token": create_access_token(identity=identidad, fresh=True),
-        "refresh_token": create_refresh_token(identity=identidad),
-    }
+    return tokens_del_login(usuario)
 
 
 def claims_del_usuario(identidad):
