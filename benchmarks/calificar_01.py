@@ -42,8 +42,11 @@ def construir_clase(carpeta, cuantas):
         nombres = list(modelos)
         for numero in range(cuantas):
             modelo = nombres[numero % len(nombres)]
-            shutil.copytree(modelos[modelo], carpeta / f"estudiante_{numero:03d}_{modelo}",
-                            ignore=shutil.ignore_patterns("__pycache__", "instance", "ENUNCIADO.md"))
+            shutil.copytree(
+                modelos[modelo],
+                carpeta / f"estudiante_{numero:03d}_{modelo}",
+                ignore=shutil.ignore_patterns("__pycache__", "instance", "ENUNCIADO.md"),
+            )
 
 
 def medir(orden):
@@ -64,8 +67,19 @@ def main():
         construir_clase(clase, opciones.entregas)
         print(f"{opciones.entregas} entregas de la lección 01 · {opciones.trabajos} trabajos en paralelo")
 
-        t_calificar, proceso = medir([str(BIN / "taller"), "calificar", "01", str(clase), "--clase", "--salida", str(notas),
-                                      "--trabajos", str(opciones.trabajos)])
+        t_calificar, proceso = medir(
+            [
+                str(BIN / "taller"),
+                "calificar",
+                "01",
+                str(clase),
+                "--clase",
+                "--salida",
+                str(notas),
+                "--trabajos",
+                str(opciones.trabajos),
+            ]
+        )
         if proceso.returncode not in (0, 1):
             sys.exit(f"taller calificar falló ({proceso.returncode}):\n{proceso.stderr[-2000:]}")
         with open(notas / "calificaciones.csv", encoding="utf-8") as f:
@@ -75,20 +89,28 @@ def main():
         notas_bucle = {}
         inicio = time.perf_counter()
         for entrega in sorted(clase.iterdir()):
-            _, proceso = medir([str(BIN / "taller"), "comprobar", "01", "--objetivo", str(entrega), "--formato", "json"])
+            _, proceso = medir(
+                [str(BIN / "taller"), "comprobar", "01", "--objetivo", str(entrega), "--formato", "json"]
+            )
             notas_bucle[entrega.name] = json.loads(proceso.stdout)["score"]
         t_bucle = time.perf_counter() - inicio
 
     mejora = t_bucle / t_calificar
     iguales = notas_calificar == notas_bucle
-    print(f"taller calificar        {t_calificar:7.1f} s  ({1000 * t_calificar / opciones.entregas:.0f} ms por entrega)")
+    print(
+        f"taller calificar        {t_calificar:7.1f} s  ({1000 * t_calificar / opciones.entregas:.0f} ms por entrega)"
+    )
     print(f"bucle de comprobar      {t_bucle:7.1f} s  ({1000 * t_bucle / opciones.entregas:.0f} ms por entrega)")
     print(f"mejora                  {mejora:7.1f} ×")
-    print(f"notas idénticas         {'sí' if iguales else 'NO'} ({len(notas_calificar)} entregas; "
-          f"{sum(n == 26 for n in notas_calificar.values())} con 26/26)")
+    print(
+        f"notas idénticas         {'sí' if iguales else 'NO'} ({len(notas_calificar)} entregas; "
+        f"{sum(n == 26 for n in notas_calificar.values())} con 26/26)"
+    )
     objetivo_tiempo = t_calificar * 100 / opciones.entregas <= LIMITE_SEGUNDOS
     print(f"Objetivo ≤ {LIMITE_SEGUNDOS:g} s por 100 entregas: {'cumple' if objetivo_tiempo else 'no cumple'}")
-    print(f"Objetivo ≥ {MEJORA_MINIMA:g} × más rápido que el bucle: {'cumple' if mejora >= MEJORA_MINIMA else 'no cumple'}")
+    print(
+        f"Objetivo ≥ {MEJORA_MINIMA:g} × más rápido que el bucle: {'cumple' if mejora >= MEJORA_MINIMA else 'no cumple'}"
+    )
     sys.exit(0 if iguales and objetivo_tiempo and mejora >= MEJORA_MINIMA else 1)
 
 

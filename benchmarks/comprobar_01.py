@@ -35,8 +35,15 @@ LIMITE_COCIENTE = 1.3
 
 ORDEN_TALLER = [str(BIN / "taller"), "comprobar", "01", "--objetivo", OBJETIVO, "--formato", "json"]
 ORDEN_PYTEST = [
-    str(BIN / "pytest"), "-p", "taller.plugin", "-o", "addopts=",
-    "checks/01_api_rest", "--objetivo", OBJETIVO, "-q",
+    str(BIN / "pytest"),
+    "-p",
+    "taller.plugin",
+    "-o",
+    "addopts=",
+    "checks/01_api_rest",
+    "--objetivo",
+    OBJETIVO,
+    "-q",
 ]
 
 

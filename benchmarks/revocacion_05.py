@@ -46,12 +46,17 @@ def cargar_demo():
 
 def preparar(demo, carpeta, almacen, prefijo):
     """Un cliente de pruebas con Ana, su token y ``REVOCADOS_PREVIOS`` tokens revocados en el almacén."""
-    app = demo.create_app({
-        "TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{carpeta / (almacen + '.sqlite')}",
-        "JWT_SECRET_KEY": secrets.token_hex(32), "BCRYPT_LOG_ROUNDS": 4,
-        "ALMACEN_REVOCADOS": "sqlite" if almacen == "sin comprobación" else almacen,
-        "REDIS_URL": REDIS_URL, "REDIS_PREFIJO": prefijo,
-    })
+    app = demo.create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{carpeta / (almacen + '.sqlite')}",
+            "JWT_SECRET_KEY": secrets.token_hex(32),
+            "BCRYPT_LOG_ROUNDS": 4,
+            "ALMACEN_REVOCADOS": "sqlite" if almacen == "sin comprobación" else almacen,
+            "REDIS_URL": REDIS_URL,
+            "REDIS_PREFIJO": prefijo,
+        }
+    )
     app.logger.disabled = True  # el aviso del almacén en memoria ya lo conocemos
     app.test_cli_runner().invoke(args=["crear-usuario", ANA["email"], "--nombre", "Ana", "--password", ANA["password"]])
     caduca = int(time.time()) + 3600
@@ -113,8 +118,10 @@ def main(argv=None):
     almacenes = ["sin comprobación", "memoria", "sqlite"] + (["redis"] if hay_redis() else [])
     if "redis" not in almacenes:
         print(f"No hay Redis en {REDIS_URL}: se omite esa fila (arráncalo con redis-server).")
-    print(f"GET /api/perfil con el cliente de pruebas de Flask; {args.repeticiones} × {args.numero} peticiones, "
-          f"{REVOCADOS_PREVIOS} tokens ya revocados en cada almacén.\n")
+    print(
+        f"GET /api/perfil con el cliente de pruebas de Flask; {args.repeticiones} × {args.numero} peticiones, "
+        f"{REVOCADOS_PREVIOS} tokens ya revocados en cada almacén.\n"
+    )
     print(f"{'almacén':<18}{'mediana µs':>12}{'mínimo µs':>12}{'coste (mediana)':>18}{'coste (mínimo)':>17}")
     try:
         with tempfile.TemporaryDirectory() as carpeta:
@@ -122,8 +129,11 @@ def main(argv=None):
             resultados = medir(clientes, args.repeticiones, args.numero)
             referencia = resultados["sin comprobación"]
             for almacen, (mediana, minimo) in resultados.items():
-                extra = ("—", "—") if almacen == "sin comprobación" else (
-                    f"{mediana - referencia[0]:+.0f} µs", f"{minimo - referencia[1]:+.0f} µs")
+                extra = (
+                    ("—", "—")
+                    if almacen == "sin comprobación"
+                    else (f"{mediana - referencia[0]:+.0f} µs", f"{minimo - referencia[1]:+.0f} µs")
+                )
                 print(f"{almacen:<18}{mediana:>12.0f}{minimo:>12.0f}{extra[0]:>18}{extra[1]:>17}")
     finally:
         if "redis" in almacenes:

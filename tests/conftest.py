@@ -24,8 +24,13 @@ def cargar_app(ruta):
 def config_de_prueba(tmp_path, nombre_db="items.sqlite", **cambios):
     """Configuración de prueba: modo TESTING, una base SQLite propia en ``tmp_path``,
     una clave JWT aleatoria de 32 bytes y bcrypt con coste 4. ``cambios`` la completa."""
-    return {"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / nombre_db}",
-            "JWT_SECRET_KEY": secrets.token_hex(32), "BCRYPT_LOG_ROUNDS": 4, **cambios}
+    return {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / nombre_db}",
+        "JWT_SECRET_KEY": secrets.token_hex(32),
+        "BCRYPT_LOG_ROUNDS": 4,
+        **cambios,
+    }
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import APP_LECCION_01, RAIZ, cargar_app, config_de_prueba
 
 CUERPO_NO_ES_OBJETO = {"error": 'El cuerpo debe ser un objeto JSON, por ejemplo {"nombre": "Libro"}.'}

@@ -26,8 +26,8 @@ import jwt
 import pytest
 import redis
 import requests
-
 from conftest import RAIZ, cargar_app, config_de_prueba
+
 from taller.comprobaciones import bearer
 
 LECCION_05 = RAIZ / "lessons" / "05_revocacion"
@@ -36,7 +36,9 @@ REDIS_PRUEBAS = "redis://127.0.0.1:6379/5"
 ANA = {"email": "ana@example.com", "password": "contraseña-de-ana"}
 BEA = {"email": "bea@example.com", "password": "contraseña-de-bea"}
 REVOCADO = {"msg": "Token has been revoked"}
-NO_DISPONIBLE = {"error": "El servicio de sesiones no está disponible ahora mismo; inténtalo de nuevo en unos segundos."}
+NO_DISPONIBLE = {
+    "error": "El servicio de sesiones no está disponible ahora mismo; inténtalo de nuevo en unos segundos."
+}
 CUERPO_MALO = {"error": 'El cuerpo, si lo envías, debe ser un objeto JSON: {"refresh_token": "…"}.'}
 PETICIONES = 40  # peticiones con el token revocado en la prueba con dos workers
 
@@ -79,7 +81,8 @@ def crear_usuarios(app, *usuarios):
     for usuario in usuarios:
         nombre = usuario["email"].split("@")[0].capitalize()
         resultado = app.test_cli_runner().invoke(
-            args=["crear-usuario", usuario["email"], "--nombre", nombre, "--password", usuario["password"]])
+            args=["crear-usuario", usuario["email"], "--nombre", nombre, "--password", usuario["password"]]
+        )
         assert resultado.exit_code == 0, resultado.output
 
 
@@ -124,8 +127,10 @@ def test_el_login_da_dos_tokens_y_el_perfil_funciona(app_05, client_05):
     assert claims(app_05, tokens["refresh_token"])["type"] == "refresh"
     respuesta = client_05.get("/api/perfil", headers=bearer(tokens["access_token"]))
     assert respuesta.status_code == 200
-    assert respuesta.get_json() == {"usuario": {"id": 1, "email": "ana@example.com", "nombre": "Ana"},
-                                    "proceso": os.getpid()}
+    assert respuesta.get_json() == {
+        "usuario": {"id": 1, "email": "ana@example.com", "nombre": "Ana"},
+        "proceso": os.getpid(),
+    }
     assert respuesta.headers["X-Proceso"] == str(os.getpid())
 
 
@@ -137,8 +142,9 @@ def test_el_iat_lleva_fraccion_de_segundo(app_05, client_05):
 
 def test_el_logout_revoca_el_access_y_el_refresh_token(client_05):
     tokens = tokens_de(client_05)
-    respuesta = client_05.post("/auth/logout", headers=bearer(tokens["access_token"]),
-                               json={"refresh_token": tokens["refresh_token"]})
+    respuesta = client_05.post(
+        "/auth/logout", headers=bearer(tokens["access_token"]), json={"refresh_token": tokens["refresh_token"]}
+    )
     assert respuesta.status_code == 200
     assert respuesta.get_json() == {"mensaje": "Sesión cerrada."}
     respuesta = client_05.get("/api/perfil", headers=bearer(tokens["access_token"]))
@@ -150,7 +156,10 @@ def test_el_logout_revoca_el_access_y_el_refresh_token(client_05):
 def test_el_logout_sin_cuerpo_revoca_tambien_el_refresh_token_de_su_sesion(client_05):
     """La semilla dejaba vivo el refresh token; aquí el claim «sesion» del access token dice cuál revocar."""
     tokens = tokens_de(client_05)
-    assert abrir_sin_verificar(tokens["access_token"])["sesion"]["jti"] == abrir_sin_verificar(tokens["refresh_token"])["jti"]
+    assert (
+        abrir_sin_verificar(tokens["access_token"])["sesion"]["jti"]
+        == abrir_sin_verificar(tokens["refresh_token"])["jti"]
+    )
     respuesta = client_05.post("/auth/logout", headers=bearer(tokens["access_token"]))
     assert respuesta.get_json() == {"mensaje": "Sesión cerrada."}
     assert client_05.get("/api/perfil", headers=bearer(tokens["access_token"])).status_code == 401
@@ -173,8 +182,9 @@ def abrir_sin_verificar(token):
 
 def test_la_otra_sesion_sigue_abierta_tras_un_logout(client_05):
     primera, segunda = tokens_de(client_05), tokens_de(client_05)
-    client_05.post("/auth/logout", headers=bearer(primera["access_token"]),
-                   json={"refresh_token": primera["refresh_token"]})
+    client_05.post(
+        "/auth/logout", headers=bearer(primera["access_token"]), json={"refresh_token": primera["refresh_token"]}
+    )
     assert client_05.get("/api/perfil", headers=bearer(segunda["access_token"])).status_code == 200
     assert client_05.post("/auth/refresh", headers=bearer(segunda["refresh_token"])).status_code == 200
 
@@ -200,10 +210,16 @@ def test_logout_todo_cierra_todas_las_sesiones_del_usuario_y_no_las_de_otros(cli
         pytest.param({"data": "null", "content_type": "application/json"}, CUERPO_MALO, id="json-null"),
         pytest.param({"data": "refresh", "content_type": "text/plain"}, CUERPO_MALO, id="texto-plano"),
         pytest.param({"data": "[" * 100_000, "content_type": "application/json"}, CUERPO_MALO, id="json-anidado"),
-        pytest.param({"json": {"refresh_token": 1}}, {"error": "El campo «refresh_token» debe ser un texto."},
-                     id="refresh-entero"),
-        pytest.param({"json": {"refresh_token": "basura"}},
-                     {"error": "El «refresh_token» no es un token válido de esta aplicación."}, id="refresh-basura"),
+        pytest.param(
+            {"json": {"refresh_token": 1}},
+            {"error": "El campo «refresh_token» debe ser un texto."},
+            id="refresh-entero",
+        ),
+        pytest.param(
+            {"json": {"refresh_token": "basura"}},
+            {"error": "El «refresh_token» no es un token válido de esta aplicación."},
+            id="refresh-basura",
+        ),
     ],
 )
 def test_el_logout_con_un_cuerpo_malo_responde_400_y_no_revoca_nada(client_05, cuerpo, esperado):
@@ -215,15 +231,22 @@ def test_el_logout_con_un_cuerpo_malo_responde_400_y_no_revoca_nada(client_05, c
 
 def test_el_logout_rechaza_un_access_token_como_refresh_token(client_05):
     tokens = tokens_de(client_05)
-    respuesta = client_05.post("/auth/logout", headers=bearer(tokens["access_token"]),
-                               json={"refresh_token": tokens_de(client_05)["access_token"]})
-    assert (respuesta.status_code, respuesta.get_json()) == (400, {"error": "El «refresh_token» no es un refresh token."})
+    respuesta = client_05.post(
+        "/auth/logout",
+        headers=bearer(tokens["access_token"]),
+        json={"refresh_token": tokens_de(client_05)["access_token"]},
+    )
+    assert (respuesta.status_code, respuesta.get_json()) == (
+        400,
+        {"error": "El «refresh_token» no es un refresh token."},
+    )
 
 
 def test_nadie_revoca_el_refresh_token_de_otro(client_05):
     de_ana, de_bea = tokens_de(client_05), tokens_de(client_05, BEA)
-    respuesta = client_05.post("/auth/logout", headers=bearer(de_ana["access_token"]),
-                               json={"refresh_token": de_bea["refresh_token"]})
+    respuesta = client_05.post(
+        "/auth/logout", headers=bearer(de_ana["access_token"]), json={"refresh_token": de_bea["refresh_token"]}
+    )
     assert (respuesta.status_code, respuesta.get_json()) == (400, {"error": "El «refresh_token» es de otro usuario."})
     assert client_05.post("/auth/refresh", headers=bearer(de_bea["refresh_token"])).status_code == 200
 
@@ -233,8 +256,9 @@ def test_un_refresh_token_caducado_se_acepta_en_el_logout(config_persistente):
     crear_usuarios(app, ANA)
     client = app.test_client()
     tokens = tokens_de(client)
-    respuesta = client.post("/auth/logout", headers=bearer(tokens["access_token"]),
-                            json={"refresh_token": tokens["refresh_token"]})
+    respuesta = client.post(
+        "/auth/logout", headers=bearer(tokens["access_token"]), json={"refresh_token": tokens["refresh_token"]}
+    )
     assert respuesta.status_code == 200
 
 
@@ -243,8 +267,9 @@ def test_la_revocacion_sobrevive_a_crear_la_app_otra_vez(config_persistente):
     primera = cargar_app(APP_LECCION_05)(config_persistente)
     crear_usuarios(primera, ANA)
     tokens = tokens_de(primera.test_client())
-    primera.test_client().post("/auth/logout", headers=bearer(tokens["access_token"]),
-                               json={"refresh_token": tokens["refresh_token"]})
+    primera.test_client().post(
+        "/auth/logout", headers=bearer(tokens["access_token"]), json={"refresh_token": tokens["refresh_token"]}
+    )
     segunda = cargar_app(APP_LECCION_05)(config_persistente).test_client()
     assert segunda.get("/api/perfil", headers=bearer(tokens["access_token"])).get_json() == REVOCADO
     assert segunda.post("/auth/refresh", headers=bearer(tokens["refresh_token"])).get_json() == REVOCADO
@@ -256,8 +281,9 @@ def test_la_revocacion_sobrevive_a_crear_la_app_otra_vez(config_persistente):
 @pytest.fixture
 def app_redis(tmp_path, redis_05):
     url, prefijo = redis_05
-    app = cargar_app(APP_LECCION_05)(config_05(tmp_path, ALMACEN_REVOCADOS="redis", REDIS_URL=url,
-                                               REDIS_PREFIJO=prefijo))
+    app = cargar_app(APP_LECCION_05)(
+        config_05(tmp_path, ALMACEN_REVOCADOS="redis", REDIS_URL=url, REDIS_PREFIJO=prefijo)
+    )
     crear_usuarios(app, ANA)
     return app
 
@@ -275,14 +301,22 @@ def test_en_redis_el_ttl_de_cada_token_es_lo_que_le_queda_de_vida(app_redis, red
         print(f"{tipo}: TTL {ttl} s, le quedan {le_queda:.1f} s")
         assert abs(ttl - le_queda) <= 2, f"{tipo}: TTL {ttl}, le quedan {le_queda:.0f} s"
         assert ttl > vida - 5
-    assert cliente_redis.ttl(f"{prefijo}jti:{claims(app_redis, tokens['refresh_token'])['jti']}") > 3600, \
+    assert cliente_redis.ttl(f"{prefijo}jti:{claims(app_redis, tokens['refresh_token'])['jti']}") > 3600, (
         "un refresh token revocado con el TTL de una hora volvería a valer pasada esa hora"
+    )
 
 
 def test_en_redis_un_token_ya_caducado_no_se_apunta(tmp_path, redis_05):
     url, prefijo = redis_05
-    app = cargar_app(APP_LECCION_05)(config_05(tmp_path, ALMACEN_REVOCADOS="redis", REDIS_URL=url,
-                                               REDIS_PREFIJO=prefijo, JWT_REFRESH_TOKEN_EXPIRES=timedelta(seconds=-1)))
+    app = cargar_app(APP_LECCION_05)(
+        config_05(
+            tmp_path,
+            ALMACEN_REVOCADOS="redis",
+            REDIS_URL=url,
+            REDIS_PREFIJO=prefijo,
+            JWT_REFRESH_TOKEN_EXPIRES=timedelta(seconds=-1),
+        )
+    )
     crear_usuarios(app, ANA)
     client = app.test_client()
     tokens = tokens_de(client)
@@ -322,10 +356,12 @@ def test_sin_redis_responde_503_en_menos_de_un_segundo(tmp_path, request, caso, 
     crear_usuarios(app, ANA)
     client = app.test_client()
     tokens = tokens_de(client)  # el login no necesita Redis
-    metodo, ruta, token = {"perfil": ("GET", "/api/perfil", "access_token"),
-                           "refresh": ("POST", "/auth/refresh", "refresh_token"),
-                           "logout": ("POST", "/auth/logout", "access_token"),
-                           "logout-todo": ("POST", "/auth/logout-todo", "access_token")}[peticion]
+    metodo, ruta, token = {
+        "perfil": ("GET", "/api/perfil", "access_token"),
+        "refresh": ("POST", "/auth/refresh", "refresh_token"),
+        "logout": ("POST", "/auth/logout", "access_token"),
+        "logout-todo": ("POST", "/auth/logout-todo", "access_token"),
+    }[peticion]
     inicio = time.perf_counter()
     respuesta = client.open(ruta, method=metodo, headers=bearer(tokens[token]))
     tardanza = time.perf_counter() - inicio
@@ -355,8 +391,9 @@ def test_el_almacen_en_memoria_avisa_al_arrancar(tmp_path, caplog):
 
 
 def test_el_set_de_la_semilla_crece_sin_fin(tmp_path):
-    app = cargar_app(APP_LECCION_05)(config_05(tmp_path, ALMACEN_REVOCADOS="memoria",
-                                               JWT_ACCESS_TOKEN_EXPIRES=timedelta(seconds=1)))
+    app = cargar_app(APP_LECCION_05)(
+        config_05(tmp_path, ALMACEN_REVOCADOS="memoria", JWT_ACCESS_TOKEN_EXPIRES=timedelta(seconds=1))
+    )
     crear_usuarios(app, ANA)
     modulo = sys.modules[app.import_name]
     client = app.test_client()
@@ -398,8 +435,11 @@ def test_purgar_borra_solo_lo_caducado(tmp_path):
     assert client.get("/api/perfil", headers=bearer(vivo["access_token"])).get_json() == REVOCADO
 
 
-@pytest.mark.parametrize("clave", [None, "mi_clave_secreta", "super-secret-key-cambiar-en-produccion", "x" * 31],
-                         ids=["sin-clave", "clave-de-16-bytes", "clave-publica-de-la-semilla", "clave-de-31-bytes"])
+@pytest.mark.parametrize(
+    "clave",
+    [None, "mi_clave_secreta", "super-secret-key-cambiar-en-produccion", "x" * 31],
+    ids=["sin-clave", "clave-de-16-bytes", "clave-publica-de-la-semilla", "clave-de-31-bytes"],
+)
 def test_sin_un_secreto_fuerte_la_app_no_arranca(tmp_path, monkeypatch, clave):
     monkeypatch.delenv("JWT_SECRET_KEY", raising=False)
     crear = cargar_app(APP_LECCION_05)
@@ -454,9 +494,23 @@ class Gunicorn:
         self.url = f"http://127.0.0.1:{puerto_libre()}"
         self.log = open(self.carpeta / "gunicorn.log", "ab")
         self.proceso = subprocess.Popen(
-            [ejecutable_gunicorn(), "--workers", str(self.workers), "--bind", self.url.removeprefix("http://"),
-             "--chdir", str(LECCION_05), "--graceful-timeout", "1", "app:create_app()"],
-            env=self.entorno, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+            [
+                ejecutable_gunicorn(),
+                "--workers",
+                str(self.workers),
+                "--bind",
+                self.url.removeprefix("http://"),
+                "--chdir",
+                str(LECCION_05),
+                "--graceful-timeout",
+                "1",
+                "app:create_app()",
+            ],
+            env=self.entorno,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         procesos, limite = set(), time.monotonic() + 20
         while len(procesos) < self.workers:  # listo cuando ha contestado cada worker
             if self.proceso.poll() is not None or time.monotonic() > limite:
@@ -494,7 +548,9 @@ def gunicorn_05(tmp_path, request):
         if almacen == "redis":
             url, prefijo = request.getfixturevalue("redis_05")
             entorno |= {"REDIS_URL": url, "REDIS_PREFIJO": prefijo}
-        app = cargar_app(APP_LECCION_05)({**config_05(tmp_path), "JWT_SECRET_KEY": clave, "SQLALCHEMY_DATABASE_URI": base})
+        app = cargar_app(APP_LECCION_05)(
+            {**config_05(tmp_path), "JWT_SECRET_KEY": clave, "SQLALCHEMY_DATABASE_URI": base}
+        )
         if not (tmp_path / "usuario-creado").exists():
             crear_usuarios(app, ANA)
             (tmp_path / "usuario-creado").touch()
@@ -507,8 +563,12 @@ def gunicorn_05(tmp_path, request):
 
 def login_y_logout(url):
     tokens = requests.post(f"{url}/auth/login", json=ANA, timeout=5).json()
-    respuesta = requests.post(f"{url}/auth/logout", headers=bearer(tokens["access_token"]),
-                              json={"refresh_token": tokens["refresh_token"]}, timeout=5)
+    respuesta = requests.post(
+        f"{url}/auth/logout",
+        headers=bearer(tokens["access_token"]),
+        json={"refresh_token": tokens["refresh_token"]},
+        timeout=5,
+    )
     assert respuesta.status_code == 200, respuesta.text
     return tokens, respuesta.headers["X-Proceso"]
 
@@ -533,8 +593,10 @@ def test_con_dos_workers_el_token_revocado_se_rechaza_siempre(gunicorn_05, almac
     tokens, quien_revoco = login_y_logout(servidor.url)
     estados, procesos = contar(servidor.url, tokens["access_token"])
     total = sum(estados.values())
-    print(f"\n{almacen}: revocado en el proceso {quien_revoco}; de {total} peticiones con el token revocado: "
-          f"{estados[200]} aceptadas, {estados[401]} rechazadas; procesos {dict(procesos)}")
+    print(
+        f"\n{almacen}: revocado en el proceso {quien_revoco}; de {total} peticiones con el token revocado: "
+        f"{estados[200]} aceptadas, {estados[401]} rechazadas; procesos {dict(procesos)}"
+    )
     assert estados == Counter({401: total})
     assert len(procesos) == 2, f"todas las peticiones fueron al mismo worker: {dict(procesos)}"
 
@@ -543,18 +605,23 @@ def test_con_dos_workers_el_set_de_la_semilla_deja_pasar_el_token_revocado(gunic
     servidor = gunicorn_05("memoria")
     tokens, quien_revoco = login_y_logout(servidor.url)
     estados, procesos = contar(servidor.url, tokens["access_token"])
-    print(f"\nmemoria: revocado en el proceso {quien_revoco}; de {sum(estados.values())} peticiones con el token revocado: "
-          f"{estados[200]} aceptadas, {estados[401]} rechazadas; procesos {dict(procesos)}")
+    print(
+        f"\nmemoria: revocado en el proceso {quien_revoco}; de {sum(estados.values())} peticiones con el token revocado: "
+        f"{estados[200]} aceptadas, {estados[401]} rechazadas; procesos {dict(procesos)}"
+    )
     assert estados[200] >= 1, f"ninguna aceptada: ¿un solo worker contestó? {dict(procesos)}"
-    assert estados[200] == procesos[next(p for p in procesos if p != quien_revoco)], \
+    assert estados[200] == procesos[next(p for p in procesos if p != quien_revoco)], (
         "las aceptadas son exactamente las que atendió el otro worker"
+    )
 
 
 @pytest.mark.parametrize("almacen, sobrevive", [("sqlite", True), ("redis", True), ("memoria", False)])
 def test_la_revocacion_y_el_reinicio(gunicorn_05, almacen, sobrevive):
     servidor = gunicorn_05(almacen, workers=1)
     tokens, _ = login_y_logout(servidor.url)
-    assert requests.get(f"{servidor.url}/api/perfil", headers=bearer(tokens["access_token"]), timeout=5).status_code == 401
+    assert (
+        requests.get(f"{servidor.url}/api/perfil", headers=bearer(tokens["access_token"]), timeout=5).status_code == 401
+    )
     servidor.parar()
     servidor.arrancar()  # un proceso nuevo, la misma base de datos y la misma clave
     acceso = requests.get(f"{servidor.url}/api/perfil", headers=bearer(tokens["access_token"]), timeout=5)

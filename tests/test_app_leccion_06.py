@@ -13,8 +13,8 @@ import uuid
 
 import jwt
 import pytest
-
 from conftest import cargar_app, config_de_prueba
+
 from taller.comprobaciones import bearer
 
 APP_LECCION_06 = "lessons/06_roles/app.py"
@@ -46,7 +46,8 @@ def client_06(app_06):
 
 def crear_admin(app, persona=ADA):
     resultado = app.test_cli_runner().invoke(
-        args=["crear-admin", persona["email"], "--nombre", persona["nombre"], "--password", persona["password"]])
+        args=["crear-admin", persona["email"], "--nombre", persona["nombre"], "--password", persona["password"]]
+    )
     assert resultado.exit_code == 0, resultado.output
     return resultado.output
 
@@ -87,14 +88,28 @@ def tres_usuarios(app, client):
         ("nadie", "/admin/panel", 401, SIN_TOKEN),
         ("usuario", "/editor/articulos", 403, SIN_PERMISO_EDITOR),
         ("usuario", "/admin/panel", 403, SIN_PERMISO_ADMIN),
-        ("editor", "/editor/articulos", 200, {"articulos": "Aquí, los artículos que puedes editar.", "tu_rol": "editor"}),
+        (
+            "editor",
+            "/editor/articulos",
+            200,
+            {"articulos": "Aquí, los artículos que puedes editar.", "tu_rol": "editor"},
+        ),
         ("editor", "/admin/panel", 403, SIN_PERMISO_ADMIN),
         ("editor", "/api/admin/usuarios", 403, SIN_PERMISO_ADMIN),
         ("admin", "/editor/articulos", 200, {"articulos": "Aquí, los artículos que puedes editar.", "tu_rol": "admin"}),
         ("admin", "/admin/panel", 200, {"panel": "Datos de administración.", "usuarios": 3}),
     ],
-    ids=["sin_token_editor", "sin_token_admin", "usuario_editor", "usuario_admin", "editor_editor", "editor_admin",
-         "editor_lista", "admin_en_ruta_de_editor", "admin_admin"],
+    ids=[
+        "sin_token_editor",
+        "sin_token_admin",
+        "usuario_editor",
+        "usuario_admin",
+        "editor_editor",
+        "editor_admin",
+        "editor_lista",
+        "admin_en_ruta_de_editor",
+        "admin_admin",
+    ],
 )
 def test_cada_rol_en_cada_ruta(app_06, client_06, quien, ruta, estado, cuerpo):
     tokens = tres_usuarios(app_06, client_06)
@@ -129,19 +144,30 @@ def test_el_token_lleva_rol_nombre_y_email_y_los_conserva_al_refrescar(app_06, c
 
 def test_el_registro_da_el_rol_usuario_y_rechaza_un_rol_en_el_cuerpo(client_06):
     r = client_06.post("/auth/registro", json=ANA)
-    assert (r.status_code, r.get_json()) == (201, {"id": 1, "email": "ana@example.com", "nombre": "Ana", "rol": "usuario"})
+    assert (r.status_code, r.get_json()) == (
+        201,
+        {"id": 1, "email": "ana@example.com", "nombre": "Ana", "rol": "usuario"},
+    )
     r = client_06.post("/auth/registro", json={**EVA, "rol": "admin"})
     assert (r.status_code, r.get_json()) == (
-        400, {"error": "Campos no permitidos: rol. Se admiten: email, password, nombre."})
+        400,
+        {"error": "Campos no permitidos: rol. Se admiten: email, password, nombre."},
+    )
 
 
 def test_el_perfil_ensena_el_rol_del_token_y_el_de_la_base_de_datos(client_06):
     registrar(client_06, ANA)
     acceso, _ = entrar(client_06, ANA)
     r = client_06.get("/api/perfil", headers=bearer(acceso))
-    assert (r.status_code, r.get_json()) == (200, {
-        "usuario": {"id": 1, "email": "ana@example.com", "nombre": "Ana", "rol": "usuario"},
-        "rol_en_el_token": "usuario", "rol_en_la_base_de_datos": "usuario", "rol_que_decide": "base_de_datos"})
+    assert (r.status_code, r.get_json()) == (
+        200,
+        {
+            "usuario": {"id": 1, "email": "ana@example.com", "nombre": "Ana", "rol": "usuario"},
+            "rol_en_el_token": "usuario",
+            "rol_en_la_base_de_datos": "usuario",
+            "rol_que_decide": "base_de_datos",
+        },
+    )
 
 
 # --- El admin degradado: el problema y los dos remedios --------------------------------
@@ -162,8 +188,10 @@ def test_con_rol_desde_token_el_degradado_sigue_siendo_admin(tmp_path):
     app = crear(tmp_path, ROL_DESDE="token")
     client = app.test_client()
     axel, r = degradar_a_axel(app, client)
-    assert r.get_json() == {"usuario": {"id": 2, "email": "axel@example.com", "nombre": "Axel", "rol": "usuario"},
-                            "sesiones_cerradas": False}
+    assert r.get_json() == {
+        "usuario": {"id": 2, "email": "axel@example.com", "nombre": "Axel", "rol": "usuario"},
+        "sesiones_cerradas": False,
+    }
     r = client.get("/admin/panel", headers=bearer(axel))
     assert (r.status_code, r.get_json()) == (200, {"panel": "Datos de administración.", "usuarios": 2})  # ¡el problema!
     perfil = client.get("/api/perfil", headers=bearer(axel)).get_json()
@@ -196,9 +224,20 @@ def test_remedio_2_cambiar_el_rol_cierra_sus_sesiones(tmp_path):
 def test_un_claim_rol_firmado_con_la_clave_no_basta_si_el_rol_sale_de_la_base_de_datos(app_06, client_06):
     registrar(client_06, ANA)
     ahora = time.time()
-    token = jwt.encode({"sub": "1", "type": "access", "fresh": False, "jti": str(uuid.uuid4()), "iat": ahora,
-                        "nbf": int(ahora), "exp": int(ahora) + 600, "rol": "admin"},
-                       app_06.config["JWT_SECRET_KEY"], algorithm="HS256")
+    token = jwt.encode(
+        {
+            "sub": "1",
+            "type": "access",
+            "fresh": False,
+            "jti": str(uuid.uuid4()),
+            "iat": ahora,
+            "nbf": int(ahora),
+            "exp": int(ahora) + 600,
+            "rol": "admin",
+        },
+        app_06.config["JWT_SECRET_KEY"],
+        algorithm="HS256",
+    )
     r = client_06.get("/admin/panel", headers=bearer(token))
     assert (r.status_code, r.get_json()) == (403, SIN_PERMISO_ADMIN)
 
@@ -226,8 +265,11 @@ def test_no_se_puede_degradar_al_ultimo_admin(app_06, client_06):
     ("cuerpo", "estado", "respuesta"),
     [
         ({"rol": "superadmin"}, 400, {"error": "Rol no válido: usa uno de admin, editor, usuario."}),
-        ({"rol": "editor", "x": 1}, 400,
-         {"error": 'El cuerpo debe ser un objeto JSON con solo el campo «rol»: {"rol": "editor"}.'}),
+        (
+            {"rol": "editor", "x": 1},
+            400,
+            {"error": 'El cuerpo debe ser un objeto JSON con solo el campo «rol»: {"rol": "editor"}.'},
+        ),
         (["admin"], 400, {"error": 'El cuerpo debe ser un objeto JSON con solo el campo «rol»: {"rol": "editor"}.'}),
     ],
     ids=["rol_inexistente", "campo_de_mas", "lista"],
@@ -254,17 +296,23 @@ def test_el_token_de_un_usuario_borrado_da_401(app_06, client_06):
         modulo.db.session.delete(modulo.db.session.get(modulo.Usuario, 1))
         modulo.db.session.commit()
     r = client_06.get("/api/perfil", headers=bearer(acceso))
-    assert (r.status_code, r.get_json()) == (401, {"error": "El usuario del token ya no existe: inicia sesión de nuevo."})
+    assert (r.status_code, r.get_json()) == (
+        401,
+        {"error": "El usuario del token ya no existe: inicia sesión de nuevo."},
+    )
 
 
 def test_la_lista_de_usuarios_nunca_lleva_el_hash(app_06, client_06):
     tokens = tres_usuarios(app_06, client_06)
     r = client_06.get("/api/admin/usuarios", headers=bearer(tokens["admin"]))
-    assert (r.status_code, r.get_json()) == (200, [
-        {"id": 1, "email": "ada@example.com", "nombre": "Ada", "rol": "admin"},
-        {"id": 2, "email": "eva@example.com", "nombre": "Eva", "rol": "editor"},
-        {"id": 3, "email": "ana@example.com", "nombre": "Ana", "rol": "usuario"},
-    ])
+    assert (r.status_code, r.get_json()) == (
+        200,
+        [
+            {"id": 1, "email": "ada@example.com", "nombre": "Ada", "rol": "admin"},
+            {"id": 2, "email": "eva@example.com", "nombre": "Eva", "rol": "editor"},
+            {"id": 3, "email": "ana@example.com", "nombre": "Ana", "rol": "usuario"},
+        ],
+    )
 
 
 def test_crear_admin_crea_y_asciende(app_06, client_06):
@@ -296,8 +344,11 @@ def test_con_rol_desde_token_el_degradado_se_vuelve_a_nombrar_admin(tmp_path):
     assert r.status_code == 200 and r.get_json()["usuario"]["rol"] == "admin"  # ¡vuelve a ser admin!
 
 
-@pytest.mark.parametrize("cambios, estado", [({}, 403), ({"ROL_DESDE": "token", "REVOCAR_AL_CAMBIAR_ROL": "1"}, 401)],
-                         ids=["rol_de_la_base_de_datos", "revocar_al_cambiar_rol"])
+@pytest.mark.parametrize(
+    "cambios, estado",
+    [({}, 403), ({"ROL_DESDE": "token", "REVOCAR_AL_CAMBIAR_ROL": "1"}, 401)],
+    ids=["rol_de_la_base_de_datos", "revocar_al_cambiar_rol"],
+)
 def test_con_los_remedios_el_degradado_no_se_vuelve_a_nombrar_admin(tmp_path, cambios, estado):
     app = crear(tmp_path, **cambios)
     client = app.test_client()
@@ -312,8 +363,16 @@ def test_un_token_de_otro_servicio_con_la_misma_clave_es_el_usuario_de_su_sub(ap
     """El texto lo dice: leer el rol de la base de datos no basta contra otro servicio que comparte la clave."""
     crear_admin(app_06)  # el usuario 1 de esta app es admin
     ahora = time.time()
-    ajeno = {"sub": "1", "type": "access", "fresh": False, "jti": str(uuid.uuid4()), "iat": ahora, "nbf": int(ahora),
-             "exp": int(ahora) + 600, "rol": "usuario"}  # el usuario 1 de OTRO servicio, que no es admin allí
+    ajeno = {
+        "sub": "1",
+        "type": "access",
+        "fresh": False,
+        "jti": str(uuid.uuid4()),
+        "iat": ahora,
+        "nbf": int(ahora),
+        "exp": int(ahora) + 600,
+        "rol": "usuario",
+    }  # el usuario 1 de OTRO servicio, que no es admin allí
     r = client_06.get("/admin/panel", headers=bearer(jwt.encode(ajeno, app_06.config["JWT_SECRET_KEY"])))
     if app_06.config.get("JWT_DECODE_AUDIENCE") or app_06.config.get("JWT_DECODE_ISSUER"):
         assert r.status_code in (401, 422)  # con iss/aud propios, el token ajeno no vale

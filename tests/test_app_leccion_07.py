@@ -40,7 +40,8 @@ def crear(tmp_path, **cambios):
     config = config_de_prueba(tmp_path, "errores.sqlite", **cambios)
     app = cargar_app(APP_LECCION_07)(config)
     resultado = app.test_cli_runner().invoke(
-        args=["crear-usuario", ANA["email"], "--nombre", "Ana", "--password", ANA["password"]])
+        args=["crear-usuario", ANA["email"], "--nombre", "Ana", "--password", ANA["password"]]
+    )
     assert resultado.exit_code == 0, resultado.output
     return app
 
@@ -70,8 +71,16 @@ def provocar(tmp_path, modo, caso):
         return client.get("/api/perfil", headers=bearer("basura"))
     if caso == "otra_clave":
         ahora = int(time.time())
-        claims = {"sub": "1", "type": "access", "fresh": True, "jti": str(uuid.uuid4()), "iat": ahora, "nbf": ahora,
-                  "exp": ahora + 60, "v": 1}
+        claims = {
+            "sub": "1",
+            "type": "access",
+            "fresh": True,
+            "jti": str(uuid.uuid4()),
+            "iat": ahora,
+            "nbf": ahora,
+            "exp": ahora + 60,
+            "v": 1,
+        }
         return client.get("/api/perfil", headers=bearer(jwt.encode(claims, secrets.token_hex(32))))
     if caso == "alg_none":
         return client.get("/api/perfil", headers=bearer(b64(b'{"alg":"none","typ":"JWT"}') + f".{carga}."))
@@ -97,35 +106,89 @@ def provocar(tmp_path, modo, caso):
 
 # (caso, lo que responde la biblioteca, lo que responde el taller)
 CASOS = [
-    ("sin_token", 401, {"msg": "Missing Authorization Header"},
-     {"error": "Falta el token: envía la cabecera «Authorization: Bearer <token>».", "codigo": "TOKEN_MISSING"},
-     'Bearer realm="api"'),
-    ("basura", 422, {"msg": "Not enough segments"},
-     {"error": "El token no es válido.", "codigo": "TOKEN_INVALID"}, INVALIDO),
-    ("otra_clave", 422, {"msg": "Signature verification failed"},
-     {"error": "El token no es válido.", "codigo": "TOKEN_INVALID"}, INVALIDO),
-    ("alg_none", 422, {"msg": "The specified alg value is not allowed"},
-     {"error": "El token no es válido.", "codigo": "TOKEN_INVALID"}, INVALIDO),
-    ("cabecera_utf8_rota", 422, {"msg": "Invalid header string: 'utf-8' codec can't decode byte 0xc3 in position 20: "
-                                        "invalid continuation byte"},
-     {"error": "El token no es válido.", "codigo": "TOKEN_INVALID"}, INVALIDO),
-    ("refresh_como_access", 422, {"msg": "Only non-refresh tokens are allowed"},
-     {"error": "El token no es válido.", "codigo": "TOKEN_INVALID"}, INVALIDO),
-    ("caducado", 401, {"msg": "Token has expired"},
-     {"error": "El token ha caducado: pide otro en /auth/refresh.", "codigo": "TOKEN_EXPIRED"},
-     'Bearer realm="api", error="invalid_token", error_description="The access token expired"'),
-    ("revocado", 401, {"msg": "Token has been revoked"},
-     {"error": "El token se revocó: inicia sesión de nuevo.", "codigo": "TOKEN_REVOKED"},
-     'Bearer realm="api", error="invalid_token", error_description="The access token was revoked"'),
-    ("no_fresco", 401, {"msg": "Fresh token required"},
-     {"error": "Esta operación necesita un token recién obtenido con tu contraseña: inicia sesión de nuevo.",
-      "codigo": "FRESH_TOKEN_REQUIRED"},
-     'Bearer realm="api", error="invalid_token", error_description="A fresh access token is required"'),
-    ("usuario_borrado", 401, {"msg": "Error loading the user 1"},
-     {"error": "El usuario del token ya no existe.", "codigo": "USER_NOT_FOUND"},
-     'Bearer realm="api", error="invalid_token", error_description="The user of the access token no longer exists"'),
-    ("otra_version", 400, {"msg": "User claims verification failed"},
-     {"error": "El token no es válido.", "codigo": "TOKEN_INVALID"}, INVALIDO),
+    (
+        "sin_token",
+        401,
+        {"msg": "Missing Authorization Header"},
+        {"error": "Falta el token: envía la cabecera «Authorization: Bearer <token>».", "codigo": "TOKEN_MISSING"},
+        'Bearer realm="api"',
+    ),
+    (
+        "basura",
+        422,
+        {"msg": "Not enough segments"},
+        {"error": "El token no es válido.", "codigo": "TOKEN_INVALID"},
+        INVALIDO,
+    ),
+    (
+        "otra_clave",
+        422,
+        {"msg": "Signature verification failed"},
+        {"error": "El token no es válido.", "codigo": "TOKEN_INVALID"},
+        INVALIDO,
+    ),
+    (
+        "alg_none",
+        422,
+        {"msg": "The specified alg value is not allowed"},
+        {"error": "El token no es válido.", "codigo": "TOKEN_INVALID"},
+        INVALIDO,
+    ),
+    (
+        "cabecera_utf8_rota",
+        422,
+        {
+            "msg": "Invalid header string: 'utf-8' codec can't decode byte 0xc3 in position 20: "
+            "invalid continuation byte"
+        },
+        {"error": "El token no es válido.", "codigo": "TOKEN_INVALID"},
+        INVALIDO,
+    ),
+    (
+        "refresh_como_access",
+        422,
+        {"msg": "Only non-refresh tokens are allowed"},
+        {"error": "El token no es válido.", "codigo": "TOKEN_INVALID"},
+        INVALIDO,
+    ),
+    (
+        "caducado",
+        401,
+        {"msg": "Token has expired"},
+        {"error": "El token ha caducado: pide otro en /auth/refresh.", "codigo": "TOKEN_EXPIRED"},
+        'Bearer realm="api", error="invalid_token", error_description="The access token expired"',
+    ),
+    (
+        "revocado",
+        401,
+        {"msg": "Token has been revoked"},
+        {"error": "El token se revocó: inicia sesión de nuevo.", "codigo": "TOKEN_REVOKED"},
+        'Bearer realm="api", error="invalid_token", error_description="The access token was revoked"',
+    ),
+    (
+        "no_fresco",
+        401,
+        {"msg": "Fresh token required"},
+        {
+            "error": "Esta operación necesita un token recién obtenido con tu contraseña: inicia sesión de nuevo.",
+            "codigo": "FRESH_TOKEN_REQUIRED",
+        },
+        'Bearer realm="api", error="invalid_token", error_description="A fresh access token is required"',
+    ),
+    (
+        "usuario_borrado",
+        401,
+        {"msg": "Error loading the user 1"},
+        {"error": "El usuario del token ya no existe.", "codigo": "USER_NOT_FOUND"},
+        'Bearer realm="api", error="invalid_token", error_description="The user of the access token no longer exists"',
+    ),
+    (
+        "otra_version",
+        400,
+        {"msg": "User claims verification failed"},
+        {"error": "El token no es válido.", "codigo": "TOKEN_INVALID"},
+        INVALIDO,
+    ),
 ]
 
 
@@ -156,8 +219,10 @@ def test_el_sexto_login_fallido_da_429(tmp_path):
     malos = [client.post("/auth/login", json={**ANA, "password": "otra-cosa"}) for _ in range(5)]
     assert [r.status_code for r in malos] == [401] * 4 + [429]
     assert malos[0].get_json() == {"error": "Email o contraseña incorrectos.", "codigo": "INVALID_CREDENTIALS"}
-    assert malos[-1].get_json() == {"codigo": "RATE_LIMITED", "error": "Demasiados intentos: espera un poco antes "
-                                    "de volver a probar (mira la cabecera Retry-After)."}
+    assert malos[-1].get_json() == {
+        "codigo": "RATE_LIMITED",
+        "error": "Demasiados intentos: espera un poco antes de volver a probar (mira la cabecera Retry-After).",
+    }
     assert 0 < int(malos[-1].headers["Retry-After"]) <= 60
 
 
@@ -166,14 +231,31 @@ def test_sin_limite_si_se_apaga(tmp_path):
     assert {client.post("/auth/login", json={**ANA, "password": "otra-cosa"}).status_code for _ in range(8)} == {401}
 
 
-@pytest.mark.parametrize("metodo, ruta, kwargs, estado, cuerpo", [
-    ("GET", "/no/existe", {}, 404, {"error": "La ruta no existe.", "codigo": "NOT_FOUND"}),
-    ("PUT", "/api/perfil", {}, 405, {"error": "Método no permitido en esta ruta.", "codigo": "METHOD_NOT_ALLOWED"}),
-    ("POST", "/auth/login", {"data": "x" * 70_000, "content_type": "application/json"}, 413,
-     {"error": "El cuerpo de la petición es demasiado grande.", "codigo": "PAYLOAD_TOO_LARGE"}),
-    ("POST", "/auth/login", {"data": "hola", "content_type": "text/plain"}, 400,
-     {"error": 'El cuerpo debe ser un objeto JSON: {"email": "…", "password": "…"}.', "codigo": "VALIDATION_ERROR"}),
-], ids=["ruta_inexistente", "metodo_no_permitido", "cuerpo_enorme", "cuerpo_de_texto"])
+@pytest.mark.parametrize(
+    "metodo, ruta, kwargs, estado, cuerpo",
+    [
+        ("GET", "/no/existe", {}, 404, {"error": "La ruta no existe.", "codigo": "NOT_FOUND"}),
+        ("PUT", "/api/perfil", {}, 405, {"error": "Método no permitido en esta ruta.", "codigo": "METHOD_NOT_ALLOWED"}),
+        (
+            "POST",
+            "/auth/login",
+            {"data": "x" * 70_000, "content_type": "application/json"},
+            413,
+            {"error": "El cuerpo de la petición es demasiado grande.", "codigo": "PAYLOAD_TOO_LARGE"},
+        ),
+        (
+            "POST",
+            "/auth/login",
+            {"data": "hola", "content_type": "text/plain"},
+            400,
+            {
+                "error": 'El cuerpo debe ser un objeto JSON: {"email": "…", "password": "…"}.',
+                "codigo": "VALIDATION_ERROR",
+            },
+        ),
+    ],
+    ids=["ruta_inexistente", "metodo_no_permitido", "cuerpo_enorme", "cuerpo_de_texto"],
+)
 def test_errores_http_en_json(tmp_path, metodo, ruta, kwargs, estado, cuerpo):
     r = crear(tmp_path).test_client().open(ruta, method=metodo, **kwargs)
     assert (r.status_code, r.get_json()) == (estado, cuerpo)
@@ -202,8 +284,9 @@ def test_modo_desconocido(tmp_path):
         crear(tmp_path, MODO_ERRORES="otro")
 
 
-@pytest.mark.parametrize("clave", [None, "mi_clave_secreta", "corta"], ids=["sin_clave", "clave_de_la_semilla",
-                                                                            "clave_corta"])
+@pytest.mark.parametrize(
+    "clave", [None, "mi_clave_secreta", "corta"], ids=["sin_clave", "clave_de_la_semilla", "clave_corta"]
+)
 def test_sin_secreto_fuerte_no_arranca(tmp_path, clave):
     fabrica = cargar_app(APP_LECCION_07)
     with pytest.raises(RuntimeError, match="JWT_SECRET_KEY"):
@@ -226,12 +309,29 @@ def gunicorn_de_la_solucion(tmp_path, request, entorno_extra):
         s.bind(("127.0.0.1", 0))
         puerto = s.getsockname()[1]
     entorno = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "WEB_CONCURRENCY", "DATABASE_URL")}
-    entorno |= {"JWT_SECRET_KEY": secrets.token_hex(32), "DATABASE_URL": f"sqlite:///{tmp_path / 'api.sqlite'}",
-                "WEB_CONCURRENCY": "2", **entorno_extra}
+    entorno |= {
+        "JWT_SECRET_KEY": secrets.token_hex(32),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'api.sqlite'}",
+        "WEB_CONCURRENCY": "2",
+        **entorno_extra,
+    }
     log = open(tmp_path / "gunicorn.log", "ab")
-    proceso = subprocess.Popen([str(ruta), "--bind", f"127.0.0.1:{puerto}", "--chdir", str(SOLUCION_07),
-                                "--graceful-timeout", "1", "api:create_app()"],
-                               env=entorno, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    proceso = subprocess.Popen(
+        [
+            str(ruta),
+            "--bind",
+            f"127.0.0.1:{puerto}",
+            "--chdir",
+            str(SOLUCION_07),
+            "--graceful-timeout",
+            "1",
+            "api:create_app()",
+        ],
+        env=entorno,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
 
     def parar():
         if proceso.poll() is None:
@@ -281,8 +381,11 @@ def a_la_vez(url, cuerpo, veces, cabeceras=None):
     def intento(n):
         salida.wait()
         try:
-            estados.append(requests.post(f"{url}/auth/login", json=cuerpo,
-                                         headers=(cabeceras or (lambda n: {}))(n), timeout=60).status_code)
+            estados.append(
+                requests.post(
+                    f"{url}/auth/login", json=cuerpo, headers=(cabeceras or (lambda n: {}))(n), timeout=60
+                ).status_code
+            )
         except requests.RequestException as e:
             estados.append(type(e).__name__)
 
@@ -303,11 +406,16 @@ def test_con_dos_procesos_y_redis_50_intentos_a_la_vez_no_pasan_de_5(tmp_path, r
 
 
 def test_con_dos_procesos_y_redis_el_limite_por_cuenta_no_depende_de_la_ip(tmp_path, request, redis_07):
-    url, proceso = gunicorn_de_la_solucion(tmp_path, request, {"REDIS_URL": REDIS_PRUEBAS, "REDIS_PREFIJO": redis_07,
-                                                              "PROXIES_DE_CONFIANZA": "1"})
+    url, proceso = gunicorn_de_la_solucion(
+        tmp_path, request, {"REDIS_URL": REDIS_PRUEBAS, "REDIS_PREFIJO": redis_07, "PROXIES_DE_CONFIANZA": "1"}
+    )
     esperar(url, proceso, tmp_path)
-    estados = a_la_vez(url, {"email": "ana@example.com", "password": "no-es-la-contraseña"}, 40,
-                       lambda n: {"X-Forwarded-For": f"203.0.113.{n + 1}"})
+    estados = a_la_vez(
+        url,
+        {"email": "ana@example.com", "password": "no-es-la-contraseña"},
+        40,
+        lambda n: {"X-Forwarded-For": f"203.0.113.{n + 1}"},
+    )
     print(f"\n40 logins fallidos a la vez desde 40 IP: {dict(estados)}")
     assert set(estados) == {401, 429} and estados[401] <= 20, dict(estados)  # LIMITE_LOGIN_CUENTA: 20 por hora
 
@@ -315,8 +423,12 @@ def test_con_dos_procesos_y_redis_el_limite_por_cuenta_no_depende_de_la_ip(tmp_p
 def test_sin_proxy_de_confianza_x_forwarded_for_no_cambia_la_ip(tmp_path, request, redis_07):
     url, proceso = gunicorn_de_la_solucion(tmp_path, request, {"REDIS_URL": REDIS_PRUEBAS, "REDIS_PREFIJO": redis_07})
     esperar(url, proceso, tmp_path)
-    estados = a_la_vez(url, {"email": "ana@example.com", "password": "no-es-la-contraseña"}, 20,
-                       lambda n: {"X-Forwarded-For": f"198.51.100.{n + 1}"})
+    estados = a_la_vez(
+        url,
+        {"email": "ana@example.com", "password": "no-es-la-contraseña"},
+        20,
+        lambda n: {"X-Forwarded-For": f"198.51.100.{n + 1}"},
+    )
     assert estados[401] <= 5, dict(estados)
 
 
@@ -337,8 +449,9 @@ def test_sin_redis_el_login_y_el_registro_dan_503(tmp_path, caso):
     escucha.listen(50)
     url = "redis://127.0.0.1:1/0" if caso == "caido" else f"redis://127.0.0.1:{escucha.getsockname()[1]}/0"
     try:
-        app = cargar_fabrica(SOLUCION_07 / "api")(config_de_prueba(tmp_path, "api.sqlite", REDIS_URL=url,
-                                                           PROPAGATE_EXCEPTIONS=False))
+        app = cargar_fabrica(SOLUCION_07 / "api")(
+            config_de_prueba(tmp_path, "api.sqlite", REDIS_URL=url, PROPAGATE_EXCEPTIONS=False)
+        )
         client = app.test_client()
         for ruta, cuerpo in (("/auth/login", ANA), ("/auth/registro", {**ANA, "nombre": "Ana"})):
             antes = time.perf_counter()
@@ -353,7 +466,9 @@ def test_flask_limiter_ya_guarda_el_limiter_en_la_app(tmp_path):
     """Lo que el texto cuenta de Flask-Limiter 4: init_app guarda el Limiter en app.extensions["limiter"]."""
     from flask_limiter import Limiter
 
-    app = cargar_fabrica(SOLUCION_07 / "api")(config_de_prueba(tmp_path, "api.sqlite", RATELIMIT_STORAGE_URI="memory://"))
+    app = cargar_fabrica(SOLUCION_07 / "api")(
+        config_de_prueba(tmp_path, "api.sqlite", RATELIMIT_STORAGE_URI="memory://")
+    )
     (limitador,) = app.extensions["limiter"]
     assert isinstance(limitador, Limiter)
     assert "limitador" not in app.extensions
@@ -382,8 +497,9 @@ def test_en_la_demo_los_tokens_de_una_cuenta_borrada_no_abren_la_siguiente(tmp_p
     client = app.test_client()
     acceso, refresh = entrar(client)
     assert client.delete("/api/perfil", headers=bearer(acceso)).status_code == 204
-    resultado = app.test_cli_runner().invoke(args=["crear-usuario", "bea@example.com", "--nombre", "Bea",
-                                                   "--password", "contraseña-de-bea"])
+    resultado = app.test_cli_runner().invoke(
+        args=["crear-usuario", "bea@example.com", "--nombre", "Bea", "--password", "contraseña-de-bea"]
+    )
     assert resultado.exit_code == 0 and "Usuario 2 creado" in resultado.output, resultado.output
     assert client.get("/api/perfil", headers=bearer(acceso)).get_json()["codigo"] == "USER_NOT_FOUND"
     assert client.post("/auth/refresh", headers=bearer(refresh)).get_json()["codigo"] == "USER_NOT_FOUND"

@@ -51,7 +51,9 @@ def test_una_excepcion_al_importar_un_modulo_dice_el_archivo_y_la_linea(tmp_path
     objetivo = copiar_paquete(tmp_path)
     modelos = objetivo / "api" / "modelos.py"
     modelos.write_text(modelos.read_text(encoding="utf-8") + "\nraise RuntimeError('¡zas!')\n", encoding="utf-8")
-    with pytest.raises(ErrorDeCarga, match=r"El paquete api/ lanzó RuntimeError al importarse \(api/modelos\.py, línea \d+\)"):
+    with pytest.raises(
+        ErrorDeCarga, match=r"El paquete api/ lanzó RuntimeError al importarse \(api/modelos\.py, línea \d+\)"
+    ):
         cargar_fabrica(entrada_del_objetivo(objetivo))
 
 

@@ -1,8 +1,8 @@
 """La orden ``taller``: lo que ve un estudiante en la terminal."""
 
 import json
-import re
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -19,7 +19,10 @@ def taller(*argumentos, raiz=RAIZ):
     """Ejecuta ``taller`` como lo haría el estudiante y devuelve el proceso terminado."""
     return subprocess.run(
         [sys.executable, "-m", "taller.cli", *argumentos],
-        capture_output=True, text=True, cwd=raiz, timeout=120,
+        capture_output=True,
+        text=True,
+        cwd=raiz,
+        timeout=120,
         env={**os.environ, "TALLER_RAIZ": str(raiz)},
     )
 
@@ -60,8 +63,18 @@ def test_sin_argumentos_muestra_la_ayuda():
         (["nada"], "Error: la orden «nada» no existe"),
         (["ejecutar", "03", "--ejercicio"], "Error: lessons/03_anatomia_jwt/ejercicio no tiene app.py"),
     ],
-    ids=["leccion-inexistente", "falta-leccion", "opcion-desconocida", "formato-malo", "carpeta-inexistente",
-         "argumento-de-mas", "puerto-no-numerico", "puerto-sin-valor", "orden-desconocida", "ejercicio-sin-app"],
+    ids=[
+        "leccion-inexistente",
+        "falta-leccion",
+        "opcion-desconocida",
+        "formato-malo",
+        "carpeta-inexistente",
+        "argumento-de-mas",
+        "puerto-no-numerico",
+        "puerto-sin-valor",
+        "orden-desconocida",
+        "ejercicio-sin-app",
+    ],
 )
 def test_un_mal_uso_da_una_linea_en_espanol_y_codigo_2(argumentos, mensaje):
     r = taller(*argumentos)
@@ -87,7 +100,9 @@ def test_comprobar_el_ejercicio_sin_tocar(copia):
 
 
 def test_comprobar_la_solucion_en_json(copia):
-    r = taller("comprobar", "1", "--objetivo", str(copia / "solutions" / "01_api_rest"), "--formato", "json", raiz=copia)
+    r = taller(
+        "comprobar", "1", "--objetivo", str(copia / "solutions" / "01_api_rest"), "--formato", "json", raiz=copia
+    )
     assert r.returncode == 0, r.stderr
     doc = json.loads(r.stdout)
     assert doc["version"] == 3 and doc["status"] == "pass"
@@ -127,8 +142,11 @@ def test_ejecutar_sirve_la_leccion_en_127_0_0_1(copia):
         puerto = s.getsockname()[1]
     proceso = subprocess.Popen(
         [sys.executable, "-m", "taller.cli", "ejecutar", "01", "--puerto", str(puerto)],
-        cwd=copia, env={**os.environ, "TALLER_RAIZ": str(copia)},
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=copia,
+        env={**os.environ, "TALLER_RAIZ": str(copia)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         for _ in range(100):

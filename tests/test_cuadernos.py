@@ -20,7 +20,8 @@ def test_hay_cuadernos():
 @pytest.mark.parametrize("ruta", CUADERNOS, ids=lambda r: r.name)
 def test_cuaderno_sin_salidas(ruta):
     sucias = [
-        i for i, celda in enumerate(cargar(ruta)["cells"])
+        i
+        for i, celda in enumerate(cargar(ruta)["cells"])
         if celda["cell_type"] == "code" and (celda.get("outputs") or celda.get("execution_count") is not None)
     ]
     assert not sucias, (

@@ -16,7 +16,7 @@ from taller.ejercicios import (
     sobrantes,
 )
 
-SOLUCION = '''\
+SOLUCION = """\
 import os
 
 
@@ -38,9 +38,9 @@ def listar():
 def manejador():
     return "json"
 # [fin]
-'''
+"""
 
-EJERCICIO = '''\
+EJERCICIO = """\
 import os
 
 
@@ -53,7 +53,7 @@ def listar():
 
 
 # TODO (tarea 6): manejadores de errores.
-'''
+"""
 
 
 def test_los_bloques_de_solucion_se_cambian_por_un_todo_y_su_ejercicio():
@@ -94,7 +94,7 @@ def test_generar_y_comparar_una_carpeta(tmp_path):
     assert diferencias(solucion, ejercicio) == []
 
 
-SIN_MARCAS = '''\
+SIN_MARCAS = """\
 import os
 
 
@@ -105,7 +105,7 @@ def listar():
 
 def manejador():
     return "json"
-'''
+"""
 
 
 def test_quitar_marcas_deja_el_codigo_de_la_solucion():

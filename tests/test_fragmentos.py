@@ -56,8 +56,10 @@ def carpeta(tmp_path):
 
 def readme(carpeta, marcador, contenido="```python\nviejo\n```\n"):
     ruta = carpeta / "README.md"
-    ruta.write_text(f"# Título\n\nAntes.\n\n<!-- código: {marcador} -->\n{contenido}<!-- fin del código -->\n\nDespués.\n",
-                    encoding="utf-8")
+    ruta.write_text(
+        f"# Título\n\nAntes.\n\n<!-- código: {marcador} -->\n{contenido}<!-- fin del código -->\n\nDespués.\n",
+        encoding="utf-8",
+    )
     return ruta
 
 
@@ -75,12 +77,12 @@ def test_funcion_de_primer_nivel_con_su_decorador(carpeta):
 
 
 def test_funcion_anidada_sin_sangria_y_con_todos_sus_decoradores(carpeta):
-    assert fragmentos.extraer("app.py función=crear_item", carpeta) == dedent('''\
+    assert fragmentos.extraer("app.py función=crear_item", carpeta) == dedent("""\
         @decorador
         @decorador
         def crear_item():
             return "creado", 201
-    ''')
+    """)
 
 
 def test_clase(carpeta):

@@ -81,13 +81,24 @@ def test_un_objetivo_que_no_se_importa_da_un_solo_error(tmp_path, reemplazo, se_
 @pytest.mark.parametrize(
     ("buscar", "reemplazar", "se_espera"),
     [
-        pytest.param("def create_app(config=None):", "def fabrica(config=None):",
-                     "no define la función create_app", id="sin-create-app"),
-        pytest.param("    app = Flask(__name__, instance_relative_config=True)\n",
-                     "    raise ValueError('falta configuración')\n",
-                     "create_app(config) lanzó ValueError (app.py, línea", id="create-app-lanza"),
-        pytest.param("\n    return app\n", "\n    return None\n",
-                     "debe devolver la aplicación Flask, y devolvió NoneType", id="create-app-devuelve-none"),
+        pytest.param(
+            "def create_app(config=None):",
+            "def fabrica(config=None):",
+            "no define la función create_app",
+            id="sin-create-app",
+        ),
+        pytest.param(
+            "    app = Flask(__name__, instance_relative_config=True)\n",
+            "    raise ValueError('falta configuración')\n",
+            "create_app(config) lanzó ValueError (app.py, línea",
+            id="create-app-lanza",
+        ),
+        pytest.param(
+            "\n    return app\n",
+            "\n    return None\n",
+            "debe devolver la aplicación Flask, y devolvió NoneType",
+            id="create-app-devuelve-none",
+        ),
     ],
 )
 def test_una_fabrica_rota_da_un_error_claro(tmp_path, buscar, reemplazar, se_espera):
@@ -98,21 +109,29 @@ def test_una_fabrica_rota_da_un_error_claro(tmp_path, buscar, reemplazar, se_esp
 
 
 def test_un_bucle_infinito_se_detiene_desde_fuera_y_lo_demas_se_comprueba(tmp_path):
-    objetivo = objetivo_con(tmp_path, "    def eliminar_articulo(articulo_id):\n",
-                            "    def eliminar_articulo(articulo_id):\n        while True:\n            pass\n")
+    objetivo = objetivo_con(
+        tmp_path,
+        "    def eliminar_articulo(articulo_id):\n",
+        "    def eliminar_articulo(articulo_id):\n        while True:\n            pass\n",
+    )
     doc = comprobar(objetivo, limite=1.5)
     pruebas = por_id(doc)
     for colgada in ("test_borrar_responde_204_y_lo_quita", "test_ids_no_se_reutilizan"):
         assert pruebas[colgada]["status"] == "error"
         assert "no terminó en 1.5 s" in pruebas[colgada]["message"]
-    sanas = [p for i, p in pruebas.items() if i not in ("test_borrar_responde_204_y_lo_quita", "test_ids_no_se_reutilizan")]
+    sanas = [
+        p for i, p in pruebas.items() if i not in ("test_borrar_responde_204_y_lo_quita", "test_ids_no_se_reutilizan")
+    ]
     assert all(p["status"] == "pass" for p in sanas), "las comprobaciones posteriores deben ejecutarse en otro proceso"
     assert doc["score"] == doc["max_score"] - 3
 
 
 def test_os_exit_en_una_ruta_solo_tumba_esa_comprobacion(tmp_path):
-    objetivo = objetivo_con(tmp_path, "    def eliminar_articulo(articulo_id):\n",
-                            "    def eliminar_articulo(articulo_id):\n        os._exit(4)\n")
+    objetivo = objetivo_con(
+        tmp_path,
+        "    def eliminar_articulo(articulo_id):\n",
+        "    def eliminar_articulo(articulo_id):\n        os._exit(4)\n",
+    )
     pruebas = por_id(comprobar(objetivo))
     assert pruebas["test_borrar_responde_204_y_lo_quita"]["status"] == "error"
     assert "os._exit()" in pruebas["test_borrar_responde_204_y_lo_quita"]["message"]
@@ -120,8 +139,11 @@ def test_os_exit_en_una_ruta_solo_tumba_esa_comprobacion(tmp_path):
 
 
 def test_megabytes_de_salida_se_recortan(tmp_path):
-    objetivo = objetivo_con(tmp_path, "    def listar_articulos():\n",
-                            "    def listar_articulos():\n        print('x' * 5_000_000, 'FIN')\n")
+    objetivo = objetivo_con(
+        tmp_path,
+        "    def listar_articulos():\n",
+        "    def listar_articulos():\n        print('x' * 5_000_000, 'FIN')\n",
+    )
     doc = comprobar(objetivo)
     prueba = por_id(doc)["test_lista_vacia_al_empezar"]
     assert prueba["status"] == "pass"
@@ -131,8 +153,11 @@ def test_megabytes_de_salida_se_recortan(tmp_path):
 
 
 def test_salida_sin_fin_no_llena_el_disco(tmp_path):
-    objetivo = objetivo_con(tmp_path, "    def listar_articulos():\n",
-                            "    def listar_articulos():\n        while True:\n            print('x' * 100_000)\n")
+    objetivo = objetivo_con(
+        tmp_path,
+        "    def listar_articulos():\n",
+        "    def listar_articulos():\n        while True:\n            print('x' * 100_000)\n",
+    )
     doc = comprobar(objetivo, limite=20)
     prueba = por_id(doc)["test_lista_vacia_al_empezar"]
     assert prueba["status"] in ("fail", "error")
@@ -141,8 +166,12 @@ def test_salida_sin_fin_no_llena_el_disco(tmp_path):
 
 def test_una_excepcion_de_la_app_se_nombra_en_el_mensaje(tmp_path):
     objetivo = objetivo_con(tmp_path, "    @app.errorhandler(Exception)\n", "    @app.errorhandler(418)\n")
-    objetivo = objetivo_con(tmp_path / "b", "    def listar_articulos():\n",
-                            "    def listar_articulos():\n        {}['no_existe']\n", base=objetivo)
+    objetivo = objetivo_con(
+        tmp_path / "b",
+        "    def listar_articulos():\n",
+        "    def listar_articulos():\n        {}['no_existe']\n",
+        base=objetivo,
+    )
     prueba = por_id(comprobar(objetivo))["test_lista_vacia_al_empezar"]
     assert prueba["status"] == "fail"
     assert "se obtuvo 500" in prueba["message"]
@@ -150,8 +179,11 @@ def test_una_excepcion_de_la_app_se_nombra_en_el_mensaje(tmp_path):
 
 
 def test_las_dependencias_se_informan_en_cascada(tmp_path):
-    objetivo = objetivo_con(tmp_path, 'return jsonify(articulo.a_dict()), 201, {"Location": ubicacion}',
-                            "return jsonify(articulo.a_dict()), 201")
+    objetivo = objetivo_con(
+        tmp_path,
+        'return jsonify(articulo.a_dict()), 201, {"Location": ubicacion}',
+        "return jsonify(articulo.a_dict()), 201",
+    )
     pruebas = por_id(comprobar(objetivo))
     assert pruebas["test_crear_responde_201_con_location"]["status"] == "fail"
     assert "Falta la cabecera Location" in pruebas["test_crear_responde_201_con_location"]["message"]
@@ -211,7 +243,7 @@ def test_una_comprobacion_puede_servir_la_app_por_http_de_verdad(tmp_path):
         "    url = app.servir()\n"
         '    assert url.startswith("http://127.0.0.1:")\n'
         '    r = requests.post(url + "/api/articulos", json={"titulo": "Hola"}, timeout=5)\n'
-        '    assert r.status_code == 201, r.text\n'
+        "    assert r.status_code == 201, r.text\n"
         '    assert requests.get(url + "/api/articulos", timeout=5).json()[0]["titulo"] == "Hola"\n',
         encoding="utf-8",
     )

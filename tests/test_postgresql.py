@@ -46,7 +46,10 @@ def test_la_demo_guarda_en_postgresql(database_url):
     client = app.test_client()
     creado = client.post("/api/items", json={"nombre": "En PostgreSQL"})
     assert creado.status_code == 201
-    assert client.get(creado.headers["Location"]).get_json() == {"id": creado.get_json()["id"], "nombre": "En PostgreSQL"}
+    assert client.get(creado.headers["Location"]).get_json() == {
+        "id": creado.get_json()["id"],
+        "nombre": "En PostgreSQL",
+    }
 
 
 def test_la_solucion_sobre_postgresql_no_reutiliza_ids_y_persiste(database_url):
@@ -61,5 +64,7 @@ def test_la_solucion_sobre_postgresql_no_reutiliza_ids_y_persiste(database_url):
     otra = fabrica({"TESTING": True}).test_client()  # un «reinicio» sobre la misma base de datos
     lista = otra.get("/api/articulos").get_json()
     assert [(a["id"], a["titulo"], a["publicado"]) for a in lista] == [
-        (primero["id"], "Uno", True), (tercero["id"], "Tres", False)]
+        (primero["id"], "Uno", True),
+        (tercero["id"], "Tres", False),
+    ]
     assert lista[0]["creado_en"].endswith("+00:00")

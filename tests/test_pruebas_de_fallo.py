@@ -15,9 +15,9 @@ import pytest
 from taller import ejercicios, lecciones, motor, variantes
 from taller.cargador import entrada_del_objetivo
 
-LECCIONES = [l for l in lecciones.todas() if l.comprobaciones.is_dir()]
+LECCIONES = [leccion for leccion in lecciones.todas() if leccion.comprobaciones.is_dir()]
 TAREA_HEREDADA = "Lo de lecciones anteriores sigue funcionando"  # comprueba lo heredado: el ejercicio ya lo trae
-POR_LECCION = pytest.mark.parametrize("leccion", LECCIONES, ids=[l.nombre for l in LECCIONES])
+POR_LECCION = pytest.mark.parametrize("leccion", LECCIONES, ids=[leccion.nombre for leccion in LECCIONES])
 
 
 @pytest.fixture(scope="module")
@@ -78,8 +78,11 @@ def test_las_tareas_solo_estan_en_los_modulos_que_nombra_el_enunciado(leccion):
     """Las marcas [solución] están solo en los módulos de la lección, y el ENUNCIADO los nombra todos."""
     enunciado = (leccion.ejercicio / "ENUNCIADO.md").read_text(encoding="utf-8")
     _, heredados = ejercicios.herencia(leccion.solucion)
-    con_tareas = [str(p.relative_to(leccion.solucion)) for p in ejercicios.archivos_de(leccion.solucion)
-                  if p.suffix == ".py" and "# [solución]" in p.read_text(encoding="utf-8")]
+    con_tareas = [
+        str(p.relative_to(leccion.solucion))
+        for p in ejercicios.archivos_de(leccion.solucion)
+        if p.suffix == ".py" and "# [solución]" in p.read_text(encoding="utf-8")
+    ]
     assert con_tareas, "la solución no marca ninguna tarea"
     assert not set(con_tareas) & set(heredados), "un módulo heredado no puede tener tareas"
     assert len(con_tareas) <= 3, f"las tareas deben estar en uno a tres módulos, no en {con_tareas}"
@@ -90,13 +93,17 @@ def test_las_tareas_solo_estan_en_los_modulos_que_nombra_el_enunciado(leccion):
 @POR_LECCION
 def test_el_ejercicio_no_manda_a_ejecutar_la_solucion(leccion):
     """El estudiante arranca su propio ejercicio («taller ejecutar NN --ejercicio»), nunca la solución."""
-    textos = {p.name: p.read_text(encoding="utf-8") for p in ejercicios.archivos_de(leccion.ejercicio)
-              if p.suffix in (".py", ".md")}
+    textos = {
+        p.name: p.read_text(encoding="utf-8")
+        for p in ejercicios.archivos_de(leccion.ejercicio)
+        if p.suffix in (".py", ".md")
+    }
     malos = [nombre for nombre, texto in textos.items() if "--app solutions/" in texto]
     assert not malos, f"{malos} mandan a ejecutar la solución (flask --app solutions/…)"
     es_una_app = entrada_del_objetivo(leccion.ejercicio).exists()
-    assert not es_una_app or f"taller ejecutar {leccion.numero} --ejercicio" in textos.get("ENUNCIADO.md", ""), \
+    assert not es_una_app or f"taller ejecutar {leccion.numero} --ejercicio" in textos.get("ENUNCIADO.md", ""), (
         "el ENUNCIADO debe decir cómo arrancar el ejercicio: taller ejecutar NN --ejercicio"
+    )
 
 
 @POR_LECCION
@@ -105,8 +112,11 @@ def test_el_ejercicio_sin_tocar_falla_todas_sus_tareas(leccion, resultados):
     assert doc["status"] == "fail", "el ejercicio debe cargar (la estructura pasa) y fallar"
     # La tarea «Lo de lecciones anteriores sigue funcionando» comprueba lo heredado: el ejercicio ya lo trae.
     heredadas = {t["task_id"] for t in doc.get("tasks", []) if t["name"] == TAREA_HEREDADA}
-    pasan = [p["id"] for p in doc["tests"]
-             if p["task_id"] is not None and p["task_id"] not in heredadas and p["status"] == "pass"]
+    pasan = [
+        p["id"]
+        for p in doc["tests"]
+        if p["task_id"] is not None and p["task_id"] not in heredadas and p["status"] == "pass"
+    ]
     assert not pasan, f"el ejercicio sin tocar ya pasa {pasan}: esas comprobaciones no comprueban nada nuevo"
     assert doc["score"] == sum(p["score"] for p in doc["tests"] if p["task_id"] in heredadas)
 
@@ -118,7 +128,7 @@ def variantes_de(leccion):
 VARIANTES = [par for leccion in LECCIONES for par in variantes_de(leccion)]
 
 
-@pytest.mark.parametrize(("leccion", "variante"), VARIANTES, ids=[f"{l.nombre}-{v.nombre}" for l, v in VARIANTES])
+@pytest.mark.parametrize(("leccion", "variante"), VARIANTES, ids=[f"{leccion.nombre}-{v.nombre}" for leccion, v in VARIANTES])
 def test_cada_error_comun_falla_lo_que_declara(leccion, variante, tmp_path, resultados):
     assert variante.descripcion.strip(), "cada error común necesita una descripción de una línea"
     objetivo = variantes.aplicar(variante, leccion.solucion, tmp_path / variante.nombre)
@@ -135,11 +145,17 @@ def test_cada_error_comun_falla_lo_que_declara(leccion, variante, tmp_path, resu
 def test_toda_comprobacion_puede_fallar(leccion, resultados, tmp_path):
     falladas = que_no_pasan(comprobar(resultados, leccion, "ejercicio", leccion.ejercicio))
     for _, variante in variantes_de(leccion):
-        doc = comprobar(resultados, leccion, variante.nombre,
-                        variantes.aplicar(variante, leccion.solucion, tmp_path / variante.nombre))
+        doc = comprobar(
+            resultados,
+            leccion,
+            variante.nombre,
+            variantes.aplicar(variante, leccion.solucion, tmp_path / variante.nombre),
+        )
         falladas |= que_no_pasan(doc)
     nunca = set(comprobaciones_declaradas(leccion)) - falladas
-    assert not nunca, f"ni el ejercicio ni ningún error común falla {sorted(nunca)}: son comprobaciones que no pueden fallar"
+    assert not nunca, (
+        f"ni el ejercicio ni ningún error común falla {sorted(nunca)}: son comprobaciones que no pueden fallar"
+    )
 
 
 @POR_LECCION

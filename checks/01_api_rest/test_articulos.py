@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from taller.comprobaciones import Cliente, Desajuste, Falta, Fallo, comprobacion
+from taller.comprobaciones import Cliente, Desajuste, Fallo, Falta, comprobacion
 
 TAREAS = {
     1: "Crear artículos",

@@ -64,7 +64,7 @@ def leer_nombre():
     """Lee y valida el cuerpo JSON. Devuelve ``(nombre, None)`` o ``(None, respuesta_de_error)``."""
     datos = leer_json()
     if not isinstance(datos, dict):
-        return None, error("El cuerpo debe ser un objeto JSON, por ejemplo {\"nombre\": \"Libro\"}.", 400)
+        return None, error('El cuerpo debe ser un objeto JSON, por ejemplo {"nombre": "Libro"}.', 400)
     nombre = datos.get("nombre")
     if nombre is None:
         return None, error("Falta el campo «nombre».", 400)

@@ -193,8 +193,9 @@ class AlmacenRedis:
         self.prefijo = prefijo
         self.vida_maxima = vida_maxima
         # Tiempos de espera cortos y sin reintentos: si Redis no contesta, 503 enseguida (nunca colgados).
-        self.redis = redis.Redis.from_url(url, socket_connect_timeout=ESPERA_REDIS, socket_timeout=ESPERA_REDIS,
-                                          retry=Retry(NoBackoff(), 0))
+        self.redis = redis.Redis.from_url(
+            url, socket_connect_timeout=ESPERA_REDIS, socket_timeout=ESPERA_REDIS, retry=Retry(NoBackoff(), 0)
+        )
 
     def clave_token(self, jti):
         return f"{self.prefijo}jti:{jti}"
@@ -230,7 +231,8 @@ def crear_almacen(app):
     if nombre == "memoria":
         app.logger.warning(
             "ALMACEN_REVOCADOS=memoria: los tokens revocados se guardan en un set() de ESTE proceso. Otro worker "
-            "los seguirá aceptando y al reiniciar se olvidan. Úsalo solo para ver el fallo de la lección 05.")
+            "los seguirá aceptando y al reiniciar se olvidan. Úsalo solo para ver el fallo de la lección 05."
+        )
         return AlmacenEnMemoria()
     if nombre == "redis":
         url = app.config["REDIS_URL"] or "redis://127.0.0.1:6379/0"
@@ -399,10 +401,15 @@ def create_app(config=None):
     def inicio():
         return jsonify(
             mensaje="Revocación: inicia sesión, usa el token y ciérrala en POST /auth/logout; "
-                    "el token deja de valer aunque no haya caducado.",
+            "el token deja de valer aunque no haya caducado.",
             almacen=almacen().nombre,
-            rutas=[url_for("login"), url_for("refrescar"), url_for("perfil"), url_for("logout"),
-                   url_for("logout_todo")],
+            rutas=[
+                url_for("login"),
+                url_for("refrescar"),
+                url_for("perfil"),
+                url_for("logout"),
+                url_for("logout_todo"),
+            ],
         )
 
     @app.post("/auth/login")
@@ -424,9 +431,12 @@ def create_app(config=None):
         identidad = str(usuario.id)  # sub: siempre un texto
         refresh_token = create_refresh_token(identity=identidad)
         # El claim «sesion» liga el access token a su refresh token: el logout revoca los dos.
-        return jsonify(access_token=create_access_token(identity=identidad, fresh=True,
-                                                        additional_claims={"sesion": sesion_de(refresh_token)}),
-                       refresh_token=refresh_token)
+        return jsonify(
+            access_token=create_access_token(
+                identity=identidad, fresh=True, additional_claims={"sesion": sesion_de(refresh_token)}
+            ),
+            refresh_token=refresh_token,
+        )
 
     @app.post("/auth/refresh")
     @jwt_required(refresh=True)  # un refresh token revocado recibe 401 «Token has been revoked»
@@ -493,8 +503,12 @@ def create_app(config=None):
     @app.cli.command("crear-usuario")
     @click.argument("email")
     @click.option("--nombre", prompt="Nombre", help="Nombre que se muestra.")
-    @click.password_option("--password", prompt="Contraseña", confirmation_prompt="Repítela",
-                           help="Contraseña (si no la das, se pide sin mostrarla).")
+    @click.password_option(
+        "--password",
+        prompt="Contraseña",
+        confirmation_prompt="Repítela",
+        help="Contraseña (si no la das, se pide sin mostrarla).",
+    )
     def crear_usuario(email, nombre, password):
         """Crea un usuario con la contraseña cifrada con bcrypt."""
         email_normalizado = normalizar_email(email)

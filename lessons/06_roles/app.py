@@ -109,8 +109,9 @@ def vida_maxima(app):
 def cerrar_sesiones(usuario_id):
     """Todos los tokens del usuario emitidos hasta ahora dejan de valer (lección 05, tabla de la base de datos)."""
     desde = time.time()
-    db.session.merge(SesionesCerradas(usuario=str(usuario_id), desde=desde,
-                                      caduca_en=math.ceil(desde) + vida_maxima(current_app)))
+    db.session.merge(
+        SesionesCerradas(usuario=str(usuario_id), desde=desde, caduca_en=math.ceil(desde) + vida_maxima(current_app))
+    )
 
 
 def token_revocado(cabecera, datos):
@@ -179,7 +180,9 @@ def rol_requerido(*roles):
             if rol_del_usuario() not in roles:
                 return error(f"No tienes permiso: hace falta el rol {' o '.join(roles)}.", 403)
             return vista(*args, **kwargs)
+
         return envoltura
+
     return decorador
 
 
@@ -328,11 +331,18 @@ def create_app(config=None):
     def inicio():
         return jsonify(
             mensaje="Roles: regístrate (rol usuario), inicia sesión y mira tus claims en /api/perfil; "
-                    "las rutas de admin y de editor piden su rol.",
+            "las rutas de admin y de editor piden su rol.",
             rol_desde=app.config["ROL_DESDE"],
             revocar_al_cambiar_rol=app.config["REVOCAR_AL_CAMBIAR_ROL"],
-            rutas=[url_for("registro"), url_for("login"), url_for("refrescar"), url_for("perfil"),
-                   url_for("panel_editor"), url_for("panel_admin"), url_for("listar_usuarios")],
+            rutas=[
+                url_for("registro"),
+                url_for("login"),
+                url_for("refrescar"),
+                url_for("perfil"),
+                url_for("panel_editor"),
+                url_for("panel_admin"),
+                url_for("listar_usuarios"),
+            ],
         )
 
     @app.post("/auth/registro")
@@ -366,8 +376,10 @@ def create_app(config=None):
             return error("Email o contraseña incorrectos.", 401)
         identidad = str(usuario.id)  # sub: siempre un texto
         # Los claims propios (rol, nombre, email) los pone claims_del_token, aquí y en el refresco.
-        return jsonify(access_token=create_access_token(identity=identidad, fresh=True),
-                       refresh_token=create_refresh_token(identity=identidad))
+        return jsonify(
+            access_token=create_access_token(identity=identidad, fresh=True),
+            refresh_token=create_refresh_token(identity=identidad),
+        )
 
     @app.post("/auth/refresh")
     @jwt_required(refresh=True)
@@ -378,8 +390,12 @@ def create_app(config=None):
     @jwt_required()
     def perfil():
         claims = get_jwt()
-        return jsonify(usuario=current_user.a_dict(), rol_en_el_token=claims.get("rol"),
-                       rol_en_la_base_de_datos=current_user.rol, rol_que_decide=app.config["ROL_DESDE"])
+        return jsonify(
+            usuario=current_user.a_dict(),
+            rol_en_el_token=claims.get("rol"),
+            rol_en_la_base_de_datos=current_user.rol,
+            rol_que_decide=app.config["ROL_DESDE"],
+        )
 
     @app.post("/auth/logout-todo")
     @jwt_required()
@@ -396,8 +412,10 @@ def create_app(config=None):
     @app.get("/admin/panel")
     @rol_requerido("admin")
     def panel_admin():
-        return jsonify(panel="Datos de administración.", usuarios=db.session.scalar(
-            db.select(db.func.count()).select_from(Usuario)))
+        return jsonify(
+            panel="Datos de administración.",
+            usuarios=db.session.scalar(db.select(db.func.count()).select_from(Usuario)),
+        )
 
     @app.get("/api/admin/usuarios")
     @rol_requerido("admin")

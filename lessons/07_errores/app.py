@@ -144,8 +144,11 @@ def necesita_token_fresco(cabecera, datos):
 
     La biblioteca responde 401 ``{"msg": "Fresh token required"}``.
     """
-    return error("Esta operación necesita un token recién obtenido con tu contraseña: inicia sesión de nuevo.",
-                 401, "FRESH_TOKEN_REQUIRED")
+    return error(
+        "Esta operación necesita un token recién obtenido con tu contraseña: inicia sesión de nuevo.",
+        401,
+        "FRESH_TOKEN_REQUIRED",
+    )
 
 
 def usuario_no_encontrado(cabecera, datos):
@@ -172,8 +175,9 @@ def registrar_errores(app, gestor_jwt):
     def error_http(e):
         """Todo error HTTP (400, 404, 405, 413, 415, 429…) en el sobre, nunca en HTML."""
         estado = e.code or 500
-        respuesta = error(MENSAJES_HTTP.get(estado, "La petición no se pudo atender."), estado,
-                          CODIGOS_HTTP.get(estado, "HTTP_ERROR"))
+        respuesta = error(
+            MENSAJES_HTTP.get(estado, "La petición no se pudo atender."), estado, CODIGOS_HTTP.get(estado, "HTTP_ERROR")
+        )
         if estado == 405 and getattr(e, "valid_methods", None):
             respuesta.headers["Allow"] = ", ".join(e.valid_methods)
         return respuesta
@@ -292,8 +296,11 @@ def create_app(config=None):
     @limitador.limit(lambda: current_app.config["LIMITE_LOGIN"])
     def login():
         datos = leer_json()
-        if not isinstance(datos, dict) or not isinstance(datos.get("email"), str) \
-                or not isinstance(datos.get("password"), str):
+        if (
+            not isinstance(datos, dict)
+            or not isinstance(datos.get("email"), str)
+            or not isinstance(datos.get("password"), str)
+        ):
             return fallo('El cuerpo debe ser un objeto JSON: {"email": "…", "password": "…"}.', 400)
         if len(datos["password"].encode("utf-8")) > MAX_PASSWORD_BYTES:
             return fallo(f"La contraseña admite como máximo {MAX_PASSWORD_BYTES} bytes.", 400)
@@ -302,8 +309,10 @@ def create_app(config=None):
         if not bcrypt.checkpw(datos["password"].encode("utf-8"), guardado) or usuario is None:
             return fallo("Email o contraseña incorrectos.", 401, "INVALID_CREDENTIALS")
         identidad = str(usuario.id)
-        return jsonify(access_token=create_access_token(identity=identidad, fresh=True),
-                       refresh_token=create_refresh_token(identity=identidad))
+        return jsonify(
+            access_token=create_access_token(identity=identidad, fresh=True),
+            refresh_token=create_refresh_token(identity=identidad),
+        )
 
     @app.post("/auth/refresh")
     @jwt_required(refresh=True)

@@ -7,7 +7,7 @@ o, desde su carpeta, con::
 """
 
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask import Flask, jsonify, request, url_for
 from flask_sqlalchemy import SQLAlchemy
@@ -22,13 +22,13 @@ MAX_ID = 2**63 - 1  # el mayor entero que guardan SQLite y PostgreSQL (BIGINT)
 
 
 def ahora():
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def en_iso(fecha):
     """Fecha en ISO 8601 con zona horaria (SQLite la devuelve sin zona: es UTC)."""
     if fecha.tzinfo is None:
-        fecha = fecha.replace(tzinfo=timezone.utc)
+        fecha = fecha.replace(tzinfo=UTC)
     return fecha.isoformat()
 
 

@@ -168,7 +168,7 @@ def sin_texto_repetido(hijas):
 
     def repetida(hija):
         datos = moodle.participante(hija.name)
-        return bool(datos) and datos[2] == "onlinetext" and datos[1] in con_archivos
+        return datos is not None and datos[2] == "onlinetext" and datos[1] in con_archivos
 
     return [h for h in hijas if not repetida(h)]
 
@@ -203,7 +203,7 @@ def preparar(ruta, estudiante, leccion, archivo, temporal):
 
 def nombres_unicos(entregas):
     """Cada estudiante con un nombre propio: los repetidos reciben un sufijo (y un aviso)."""
-    vistos = {}
+    vistos: dict[str, int] = {}
     for entrega in entregas:
         base = entrega.estudiante
         vistos[base] = vistos.get(base, 0) + 1

@@ -49,7 +49,9 @@ class GrupoEnEspanol(OrdenEnEspanol, click.Group):
 
     def format_options(self, ctx, formatter):
         OrdenEnEspanol.format_options(self, ctx, formatter)
-        ordenes = [(n, self.get_command(ctx, n).get_short_help_str(60)) for n in self.list_commands(ctx)]
+        ordenes = [
+            (n, orden.get_short_help_str(60)) for n in self.list_commands(ctx) if (orden := self.get_command(ctx, n))
+        ]
         with formatter.section("Órdenes"):
             formatter.write_dl(ordenes)
 

@@ -18,15 +18,22 @@ CONFIGURACION = Path(__file__).with_name("pytest_comprobaciones.ini")
 def main(argumentos):
     carpeta, objetivo, *ids = argumentos
     seleccion = [f"{carpeta}/{i}" for i in ids] or [carpeta]
-    return pytest.main([
-        *seleccion,
-        "-c", str(CONFIGURACION),
-        "--rootdir", carpeta,
-        "--objetivo", objetivo,
-        "-p", "taller.plugin",
-        "-p", "no:cacheprovider",
-        "-q",
-    ])
+    return pytest.main(
+        [
+            *seleccion,
+            "-c",
+            str(CONFIGURACION),
+            "--rootdir",
+            carpeta,
+            "--objetivo",
+            objetivo,
+            "-p",
+            "taller.plugin",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+        ]
+    )
 
 
 if __name__ == "__main__":

@@ -72,8 +72,9 @@ def leer_marcador(texto):
         raise ErrorDeFragmento(f"El marcador «{texto}» necesita «desde» y «hasta» a la vez.")
     if sum(k in opciones for k in ("función", "clase", "desde")) > 1:
         raise ErrorDeFragmento(f"El marcador «{texto}» mezcla opciones: usa solo una de función, clase o desde/hasta.")
-    return Marcador(texto, archivo, opciones.get("función"), opciones.get("clase"),
-                    opciones.get("desde"), opciones.get("hasta"))
+    return Marcador(
+        texto, archivo, opciones.get("función"), opciones.get("clase"), opciones.get("desde"), opciones.get("hasta")
+    )
 
 
 def _buscar_definicion(arbol, nombre, tipos, descripcion, ruta):
@@ -81,8 +82,12 @@ def _buscar_definicion(arbol, nombre, tipos, descripcion, ruta):
     if "." in nombre:
         nodos = [arbol]
         for parte in nombre.split("."):
-            hijos = [n for padre in nodos for n in ast.iter_child_nodes(padre)
-                     if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and n.name == parte]
+            hijos = [
+                n
+                for padre in nodos
+                for n in ast.iter_child_nodes(padre)
+                if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and n.name == parte
+            ]
             if not hijos:
                 raise ErrorDeFragmento(f"No encuentro {descripcion} «{nombre}» en {ruta} (falla en «{parte}»).")
             nodos = hijos
@@ -115,12 +120,13 @@ def extraer(marcador, carpeta):
         except SyntaxError as e:
             raise ErrorDeFragmento(f"No puedo analizar {ruta}: error de sintaxis en la línea {e.lineno}.") from None
         if marcador.funcion:
-            nodo = _buscar_definicion(arbol, marcador.funcion, (ast.FunctionDef, ast.AsyncFunctionDef),
-                                      "la función", ruta)
+            nodo = _buscar_definicion(
+                arbol, marcador.funcion, (ast.FunctionDef, ast.AsyncFunctionDef), "la función", ruta
+            )
         else:
             nodo = _buscar_definicion(arbol, marcador.clase, ast.ClassDef, "la clase", ruta)
         primera = min([nodo.lineno, *(d.lineno for d in nodo.decorator_list)])
-        trozo = lineas[primera - 1:nodo.end_lineno]
+        trozo = lineas[primera - 1 : nodo.end_lineno]
     elif marcador.desde is not None:
         inicio = next((i for i, linea in enumerate(lineas) if marcador.desde in linea), None)
         if inicio is None:
@@ -130,7 +136,7 @@ def extraer(marcador, carpeta):
             raise ErrorDeFragmento(
                 f"No encuentro el texto hasta=«{marcador.hasta}» en {ruta} después de «{marcador.desde}»."
             )
-        trozo = lineas[inicio:fin + 1]
+        trozo = lineas[inicio : fin + 1]
     else:
         trozo = lineas
     return textwrap.dedent("\n".join(trozo)).strip("\n") + "\n"
@@ -177,8 +183,9 @@ def desactualizados(ruta_readme):
     """Los marcadores de ``ruta_readme`` cuyo bloque no coincide con el archivo (lista vacía si todo está al día)."""
     ruta = Path(ruta_readme)
     texto = ruta.read_text(encoding="utf-8")
-    return [marcador for marcador, desde, hasta in _bloques(texto)
-            if texto[desde:hasta] != bloque(marcador, ruta.parent)]
+    return [
+        marcador for marcador, desde, hasta in _bloques(texto) if texto[desde:hasta] != bloque(marcador, ruta.parent)
+    ]
 
 
 def sincronizar(ruta_readme):

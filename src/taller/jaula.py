@@ -485,10 +485,10 @@ def _init(base: Path, info: dict, puente: socket.socket, salvavidas: int, salida
             # Un solo waitpid(-1) para todos: con waitpid(pid) y después _recoger(), si el recinto
             # terminaba entre las dos llamadas lo recogía _recoger y su código se perdía (el init
             # seguía esperando y el puente decía «código de salida None»).
-            codigo = _recoger(pid)
-            if codigo is not None:
+            salida_del_recinto = _recoger(pid)
+            if salida_del_recinto is not None:
                 try:
-                    os.write(salida, f"\n{MARCA_FIN}{codigo}\n".encode())
+                    os.write(salida, f"\n{MARCA_FIN}{salida_del_recinto}\n".encode())
                 except OSError:  # la caja, llena: el puente no sabrá el código, pero el init termina bien
                     pass
                 break

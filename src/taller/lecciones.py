@@ -80,5 +80,5 @@ def buscar(texto, base=None):
     for leccion in lecciones:
         if texto in (leccion.nombre, leccion.nombre[3:]) or (texto.isdigit() and int(texto) == int(leccion.numero)):
             return leccion
-    disponibles = ", ".join(l.numero for l in lecciones) or "ninguna"
+    disponibles = ", ".join(leccion.numero for leccion in lecciones) or "ninguna"
     raise LeccionDesconocida(f"la lección «{texto}» no existe (disponibles: {disponibles})")

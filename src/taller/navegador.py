@@ -15,10 +15,14 @@ cómo instalarlo.
 
 import os
 import shutil
+from typing import TYPE_CHECKING
 
 import pytest
 
 from taller.comprobaciones import Fallo
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 
 ARGUMENTOS = [
     "--no-sandbox",
@@ -122,7 +126,7 @@ class Navegador:
         self.contextos = []
 
 
-CLAVE_CHROMIUM = pytest.StashKey()
+CLAVE_CHROMIUM: pytest.StashKey["Browser"] = pytest.StashKey()
 
 
 def chromium_de_la_sesion(config):
