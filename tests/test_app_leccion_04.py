@@ -20,6 +20,11 @@ USUARIO_BEA = {"id": 2, "email": "bea@example.com", "nombre": "Bea", "rol": "usu
 SIN_USUARIO = {"error": "El usuario del token ya no existe."}
 
 
+def emisor_y_audiencia(app):
+    """El ``iss`` y el ``aud`` de los tokens de ``app``: un token firmado a mano que la app debe tomar por suyo."""
+    return {"iss": app.config["JWT_ENCODE_ISSUER"], "aud": app.config["JWT_ENCODE_AUDIENCE"]}
+
+
 def config_04(tmp_path, **cambios):
     return config_de_prueba(tmp_path, "refresh.sqlite", **cambios)
 
@@ -70,7 +75,8 @@ def tokens_de(client, credenciales=ANA):
 
 
 def abrir(app, token):
-    return jwt.decode(token, app.config["JWT_SECRET_KEY"], algorithms=["HS256"], options={"verify_exp": False})
+    return jwt.decode(token, app.config["JWT_SECRET_KEY"], algorithms=["HS256"],
+                      audience=app.config["JWT_DECODE_AUDIENCE"], options={"verify_exp": False})
 
 
 def refrescar(client, refresh_token):
@@ -175,7 +181,8 @@ def test_un_refresh_token_caducado_da_401(crear_app_04):
 def test_refresh_de_un_usuario_que_no_existe_da_401(app_04, client_04):
     ahora = int(time.time())
     token = jwt.encode({"sub": "99", "type": "refresh", "jti": "x", "fresh": False, "iat": ahora, "nbf": ahora,
-                        "exp": ahora + 60}, app_04.config["JWT_SECRET_KEY"], algorithm="HS256")
+                        "exp": ahora + 60, **emisor_y_audiencia(app_04)},
+                       app_04.config["JWT_SECRET_KEY"], algorithm="HS256")
     respuesta = client_04.post("/auth/refresh", headers=bearer(token))
     assert (respuesta.status_code, respuesta.get_json()) == (401, SIN_USUARIO)
 

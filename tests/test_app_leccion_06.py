@@ -29,6 +29,11 @@ SIN_TOKEN = {"msg": "Missing Authorization Header"}
 REVOCADO = {"msg": "Token has been revoked"}
 
 
+def emisor_y_audiencia(app):
+    """El ``iss`` y el ``aud`` de los tokens de ``app``: un token firmado a mano que la app debe tomar por suyo."""
+    return {"iss": app.config["JWT_ENCODE_ISSUER"], "aud": app.config["JWT_ENCODE_AUDIENCE"]}
+
+
 def crear(tmp_path, **cambios):
     config = config_de_prueba(tmp_path, "roles.sqlite", **cambios)
     return cargar_app(APP_LECCION_06)(config)
@@ -197,7 +202,7 @@ def test_un_claim_rol_firmado_con_la_clave_no_basta_si_el_rol_sale_de_la_base_de
     registrar(client_06, ANA)
     ahora = time.time()
     token = jwt.encode({"sub": "1", "type": "access", "fresh": False, "jti": str(uuid.uuid4()), "iat": ahora,
-                        "nbf": int(ahora), "exp": int(ahora) + 600, "rol": "admin"},
+                        "nbf": int(ahora), "exp": int(ahora) + 600, "rol": "admin", **emisor_y_audiencia(app_06)},
                        app_06.config["JWT_SECRET_KEY"], algorithm="HS256")
     r = client_06.get("/admin/panel", headers=bearer(token))
     assert (r.status_code, r.get_json()) == (403, SIN_PERMISO_ADMIN)

@@ -58,11 +58,17 @@ def b64(datos):
     return base64.urlsafe_b64encode(json.dumps(datos).encode()).rstrip(b"=").decode()
 
 
+def emisor_y_audiencia(app):
+    """Los claims ``iss`` y ``aud`` que la app pone en sus tokens (los de su configuración), si los pone."""
+    claims = {"iss": app.config.get("JWT_ENCODE_ISSUER"), "aud": app.config.get("JWT_ENCODE_AUDIENCE")}
+    return {clave: valor for clave, valor in claims.items() if valor}
+
+
 def firmar(app, clave=None, **claims):
     """Un token firmado a mano con HS256 (por defecto con la clave de la app), como los de Flask-JWT-Extended."""
     ahora = int(time.time())
     datos = {"sub": "1", "iat": ahora, "nbf": ahora, "exp": ahora + 900, "jti": secrets.token_hex(8),
-             "type": "access", "fresh": False, **claims}
+             "type": "access", "fresh": False, **emisor_y_audiencia(app), **claims}
     return jwt.encode(datos, clave or app.config["JWT_SECRET_KEY"], algorithm="HS256")
 
 
@@ -221,7 +227,8 @@ def test_login_devuelve_un_token_con_sub_de_texto(client):
     token = iniciar_sesion(client)
     try:
         datos = jwt.decode(token, client.app.config["JWT_SECRET_KEY"], algorithms=["HS256"],
-                           options={"verify_sub": False})
+                           audience=client.app.config.get("JWT_DECODE_AUDIENCE"),
+                           issuer=client.app.config.get("JWT_DECODE_ISSUER"), options={"verify_sub": False})
     except jwt.InvalidTokenError as e:
         raise Fallo(f"El access_token no se puede verificar con JWT_SECRET_KEY: {e}.",
                     ayuda="Crea el token con create_access_token de Flask-JWT-Extended.") from None
@@ -434,3 +441,36 @@ def test_un_borrador_ajeno_no_se_ve_por_id(client):
     client.delete(ruta, headers=de_bea).espera_error(404, ayuda=pista + " Con 403 revelarías que el borrador existe.")
     client.get(ruta, headers=de_ana).espera(200, ayuda="Su autor sí ve el borrador (con @jwt_required(optional=True)).")
     client.get(f"/api/articulos/{publicado['id']}").espera(200)
+
+
+# ── Tarea 3: un token de otra app ────────────────────────────────────────────
+
+OTRA_APP = {"iss": "taller-flask-jwt/leccion-06", "aud": "taller-flask-jwt/leccion-06/api"}  # la de los roles
+PISTA_EMISOR = ("No quites JWT_DECODE_ISSUER ni JWT_DECODE_AUDIENCE de la configuración (emisor_y_audiencia en "
+                "api/config.py): sin ellos, cualquier app que comparta la clave abre la tuya (RFC 8725, 3.8 y 3.9).")
+
+
+def reemitir(app, token, **cambios):
+    """``token`` con esos claims cambiados (``None`` lo quita), firmado otra vez con la clave de la app."""
+    datos = {**jwt.decode(token, options={"verify_signature": False}), **cambios}
+    datos = {clave: valor for clave, valor in datos.items() if valor is not None}
+    return jwt.encode(datos, app.config["JWT_SECRET_KEY"], algorithm="HS256")
+
+
+@comprobacion(tarea=3, puntos=1)
+def test_un_token_de_otra_app_se_rechaza(client):
+    """GET /api/perfil rechaza (401 o 422) un token bien firmado con el iss y el aud de otra app, o sin ellos."""
+    registrar(client)
+    token = iniciar_sesion(client)
+    client.get("/api/perfil", headers=bearer(token)).espera(200, ayuda="Con el token del login, el perfil da 200.")
+    casos = {
+        "de otra app (iss y aud de la lección 06)": (OTRA_APP, PISTA_EMISOR),
+        "sin iss ni aud": ({"iss": None, "aud": None}, PISTA_EMISOR),
+        "con el iss de la app pero el aud de otra": ({"aud": OTRA_APP["aud"]},
+                                                     "Comprueba también el aud: JWT_DECODE_AUDIENCE."),
+    }
+    for descripcion, (cambios, pista) in casos.items():
+        r = client.get("/api/perfil", headers=bearer(reemitir(client.app, token, **cambios)))
+        if r.estado not in (401, 422):
+            raise Desajuste(f"401 o 422 con un token {descripcion}", f"{r.estado} ({r.contenido()})",
+                            f"en {r.peticion}", pista)

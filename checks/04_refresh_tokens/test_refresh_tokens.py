@@ -73,6 +73,7 @@ def abrir(app, token, descripcion):
     """La carga del token, verificada con la clave de la app."""
     try:
         return jwt.decode(token, app.config["JWT_SECRET_KEY"], algorithms=["HS256"],
+                          audience=app.config.get("JWT_DECODE_AUDIENCE"), issuer=app.config.get("JWT_DECODE_ISSUER"),
                           options={"verify_exp": False, "verify_sub": False})
     except jwt.InvalidTokenError as e:
         raise Fallo(f"El {descripcion} no se puede verificar con JWT_SECRET_KEY: {e}.",
@@ -343,3 +344,35 @@ def test_con_rotacion_un_refresh_token_usado_se_rechaza(crear_app):
     client2 = Cliente(crear_app(ROTAR_REFRESH_TOKENS=True))  # tras reiniciar, el jti usado sigue anotado
     client2.post("/auth/refresh", headers=bearer(refresh)).espera_error(
         401, ayuda="Los jti usados se guardan en la base de datos, no en memoria: sobreviven a un reinicio.")
+
+
+# ── Tarea 2: un refresh token de otra app ────────────────────────────────────
+
+OTRA_APP = {"iss": "taller-flask-jwt/leccion-02", "aud": "taller-flask-jwt/leccion-02/api"}  # la del login
+PISTA_EMISOR = ("No quites JWT_DECODE_ISSUER ni JWT_DECODE_AUDIENCE de la configuración (emisor_y_audiencia en "
+                "api/config.py): sin ellos, cualquier app que comparta la clave abre la tuya (RFC 8725, 3.8 y 3.9).")
+
+
+def reemitir(app, token, **cambios):
+    """``token`` con esos claims cambiados (``None`` lo quita), firmado otra vez con la clave de la app."""
+    datos = {**jwt.decode(token, options={"verify_signature": False}), **cambios}
+    datos = {clave: valor for clave, valor in datos.items() if valor is not None}
+    return jwt.encode(datos, app.config["JWT_SECRET_KEY"], algorithm="HS256")
+
+
+@comprobacion(tarea=2, puntos=1)
+def test_un_refresh_token_de_otra_app_se_rechaza(client):
+    """POST /auth/refresh rechaza (401 o 422) un refresh token bien firmado con el iss y el aud de otra app."""
+    _, _, refresh = cuenta(client)
+    casos = {
+        "de otra app (iss y aud de la lección 02)": (OTRA_APP, PISTA_EMISOR),
+        "sin iss ni aud": ({"iss": None, "aud": None}, PISTA_EMISOR),
+        "con el iss de la app pero el aud de otra": ({"aud": OTRA_APP["aud"]},
+                                                     "Comprueba también el aud: JWT_DECODE_AUDIENCE."),
+    }
+    for descripcion, (cambios, pista) in casos.items():
+        r = client.post("/auth/refresh", headers=bearer(reemitir(client.app, refresh, **cambios)))
+        if r.estado not in (401, 422):
+            raise Desajuste(f"401 o 422 con un refresh token {descripcion}", f"{r.estado} ({r.contenido()})",
+                            f"en {r.peticion}", pista)
+    refrescar(client, refresh)  # el suyo sí vale
