@@ -13,7 +13,7 @@ import time
 
 import jwt
 import pytest
-from conftest import cargar_app, config_de_prueba
+from conftest import RAIZ, cargar_app, config_de_prueba
 from werkzeug.serving import make_server
 
 from taller.comprobaciones import bearer
@@ -157,3 +157,19 @@ def test_con_un_servidor_de_verdad_mas_de_64_kb_tambien_es_json(tmp_path):
         servidor.shutdown()
         hilo.join(timeout=5)
         time.sleep(0)
+
+
+def test_el_registro_dice_si_un_email_existe_y_la_leccion_lo_cuenta(solucion):
+    """Decisión de la API (lección 02, «Lo que el registro dice de un email»): 409 a un email registrado.
+
+    El login no lo delata (mismo cuerpo, una llamada a checkpw); el registro sí, a propósito, y el texto lo dice.
+    """
+    _, _, client = solucion
+    token_de(client)
+    r = client.post("/auth/registro", json={**ANA, "nombre": "Otra"})
+    assert r.status_code == 409
+    mala = client.post("/auth/login", json={"email": ANA["email"], "password": "no-es-la-buena"})
+    nadie = client.post("/auth/login", json={"email": "nadie@example.com", "password": "no-es-la-buena"})
+    assert (mala.status_code, mala.get_json()) == (nadie.status_code, nadie.get_json())
+    texto = (RAIZ / "lessons" / "02_login_jwt" / "README.md").read_text(encoding="utf-8")
+    assert "## Lo que el registro dice de un email" in texto and "409" in texto

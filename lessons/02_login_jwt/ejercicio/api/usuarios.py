@@ -86,7 +86,7 @@ def token_sin_usuario():
     return error("El usuario del token ya no existe.", 401, "USER_NOT_FOUND")
 
 
-# TODO (tarea 1): registra al usuario con la contraseña cifrada y responde 201 (409 si el email existe).
+# TODO (tarea 1): registra al usuario guardando el hash de su contraseña; 201 (409 si el email existe).
 @bp.post("/auth/registro")
 def registro():
     return por_implementar()
