@@ -252,7 +252,7 @@ def test_cambiar_la_contrasena_con_un_token_fresco(client):
     nueva = "contraseña-nueva-de-ana"
     client.post("/api/perfil/password", json={"password_actual": ANA["password"], "password_nueva": nueva},
                 headers=bearer(acceso)).espera(204, ayuda="Comprueba la actual con bcrypt.checkpw, guarda "
-                                                          "cifrar(nueva) y responde \"\", 204.")
+                                                          "hash_de_password(nueva) y responde \"\", 204.")
     if not login_funciona(client, ANA, nueva):
         raise Fallo("Tras cambiar la contraseña, el login con la nueva no funciona.")
     if login_funciona(client, ANA, ANA["password"]):

@@ -98,7 +98,7 @@ def leer_json():
         return None
 
 
-def cifrar(password):
+def hash_de_password(password):
     """El hash bcrypt de ``password`` (con sal aleatoria y el coste de ``BCRYPT_LOG_ROUNDS``)."""
     coste = current_app.config["BCRYPT_LOG_ROUNDS"]
     return bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt(rounds=coste)).decode("ascii")
@@ -222,7 +222,7 @@ def create_app(config=None):
     with app.app_context():
         db.create_all()
         # Un hash de verdad que no es de nadie: con un email desconocido también se llama a checkpw.
-        hash_ficticio = cifrar(secrets.token_urlsafe(16)).encode("ascii")
+        hash_ficticio = hash_de_password(secrets.token_urlsafe(16)).encode("ascii")
 
     @app.get("/")
     def inicio():
@@ -326,8 +326,8 @@ def create_app(config=None):
             raise click.ClickException(problema)
         if db.session.scalar(db.select(Usuario).filter_by(email=email_normalizado)):
             raise click.ClickException(f"Ya existe un usuario con el email {email_normalizado}.")
-        usuario = Usuario(email=email_normalizado, nombre=nombre.strip()[:MAX_NOMBRE], password_hash=cifrar(password),
-                          rol=rol)
+        usuario = Usuario(email=email_normalizado, nombre=nombre.strip()[:MAX_NOMBRE],
+                          password_hash=hash_de_password(password), rol=rol)
         db.session.add(usuario)
         db.session.commit()
         click.echo(f"Usuario {usuario.id} creado: {usuario.email} ({usuario.rol})")

@@ -11,7 +11,7 @@ from .errores import error
 from .extensiones import db, jwt
 from .modelos import Usuario
 from .tokens import tokens_del_login
-from .usuarios import MAX_PASSWORD_BYTES, cifrar, normalizar_email
+from .usuarios import MAX_PASSWORD_BYTES, hash_de_password, normalizar_email
 
 bp = Blueprint("auth", __name__)
 bp.before_app_request(limitar_authorization)  # para toda la app, no solo para las rutas de auth

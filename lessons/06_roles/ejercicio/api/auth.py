@@ -12,7 +12,7 @@ from .errores import error
 from .extensiones import db, jwt
 from .modelos import Usuario
 from .tokens import tokens_del_login
-from .usuarios import MAX_PASSWORD_BYTES, cifrar, normalizar_email
+from .usuarios import MAX_PASSWORD_BYTES, hash_de_password, normalizar_email
 
 bp = Blueprint("auth", __name__)
 bp.before_app_request(limitar_authorization)  # para toda la app, no solo para las rutas de auth
@@ -68,7 +68,7 @@ def preparar(estado):
     """Al registrar el blueprint: exige un secreto fuerte y calcula un hash bcrypt que no es de nadie."""
     comprobar_secreto(estado.app)
     with estado.app.app_context():
-        estado.app.extensions["hash_ficticio"] = cifrar(secrets.token_urlsafe(16)).encode("ascii")
+        estado.app.extensions["hash_ficticio"] = hash_de_password(secrets.token_urlsafe(16)).encode("ascii")
 
 
 @bp.post("/auth/login")
