@@ -8,8 +8,8 @@ import jwt
 from taller.comprobaciones import Cliente, Desajuste, Fallo, Falta, bearer, comprobacion
 
 TAREAS = {
-    1: "El login entrega dos tokens",
-    2: "Renovar el access token con el refresh token",
+    1: "El inicio de sesión entrega dos tokens",
+    2: "Refrescar el access token con el refresh token",
     3: "Claims que sobreviven al refresco",
     4: "Operaciones sensibles con un token fresco",
     5: "Extra: rotación de los refresh tokens",
@@ -141,7 +141,7 @@ def test_las_caducidades_salen_de_la_configuracion(crear_app):
             raise Desajuste(f"exp − iat = {segundos} segundos", f"{vida}", f"en el {descripcion}", pista)
 
 
-# ── Tarea 2: renovar el access token ─────────────────────────────────────────
+# ── Tarea 2: refrescar el access token ───────────────────────────────────────
 
 
 @comprobacion(tarea=2, puntos=2)
