@@ -189,13 +189,17 @@ def tokens_malos(app, token):
         "caducado": (bearer(firmar(exp=int(time.time()) - 60)), 401, "Token has expired"),
         "refresh": (bearer(firmar(type="refresh")), 422, "Only non-refresh tokens are allowed"),
         "sub-entero": (bearer(firmar(sub=1)), 422, "Subject must be a string"),
+        "sin-exp": (bearer(jwt.encode({k: v for k, v in datos.items() if k != "exp"}, app.config["JWT_SECRET_KEY"])),
+                    422, 'Token is missing the "exp" claim'),
+        "sin-iat": (bearer(jwt.encode({k: v for k, v in datos.items() if k != "iat"}, app.config["JWT_SECRET_KEY"])),
+                    422, 'Token is missing the "iat" claim'),
         "sin-bearer": ({"Authorization": token}, 401,
                        "Missing 'Bearer' type in 'Authorization' header. Expected 'Authorization: Bearer <JWT>'"),
     }
 
 
 CASOS = ["sin-cabecera", "basura", "manipulado", "otra-clave", "alg-none", "caducado", "refresh", "sub-entero",
-         "sin-bearer"]
+         "sin-bearer", "sin-exp", "sin-iat"]
 
 
 @pytest.mark.parametrize("caso", CASOS)
@@ -300,3 +304,12 @@ def test_la_demo_y_la_solucion_conviven_en_un_proceso(tmp_path):
     assert demo.import_name != solucion.import_name
     assert "/api/login" in {r.rule for r in demo.url_map.iter_rules()}
     assert "/auth/login" in {r.rule for r in solucion.url_map.iter_rules()}
+
+
+@pytest.mark.parametrize("sub", ["１", "01", "٣", " 1"])
+def test_un_sub_que_no_escribio_la_app_no_es_de_nadie(app_02, client_02, sub):
+    """``"１".isdecimal()`` es True e ``int("１") == 1``: solo vale el id tal como lo escribe la app."""
+    datos = jwt.decode(token_de(client_02), options={"verify_signature": False})
+    token = jwt.encode({**datos, "sub": sub}, app_02.config["JWT_SECRET_KEY"], algorithm="HS256")
+    respuesta = client_02.get("/api/protegida", headers=bearer(token))
+    assert (respuesta.status_code, respuesta.get_json()) == (401, {"error": "El usuario del token ya no existe."})

@@ -284,3 +284,16 @@ def test_la_demo_y_la_solucion_conviven_en_un_proceso(tmp_path):
     assert demo.import_name != solucion.import_name
     assert "/api/operacion-sensible" in {r.rule for r in demo.url_map.iter_rules()}
     assert "/api/perfil/password" in {r.rule for r in solucion.url_map.iter_rules()}
+
+
+@pytest.mark.parametrize("cambio", [{"sub": "１"}, {"sub": "01"}, {"exp": None}, {"iat": None}])
+def test_un_refresh_token_sin_exp_sin_iat_o_con_otro_sub_no_vale(app_04, client_04, cambio):
+    """Sin exp no caducaría nunca; «１» (ancho completo) no es el usuario 1 aunque int("１") == 1."""
+    r = client_04.post("/auth/login", json=ANA)
+    datos = {**jwt.decode(r.get_json()["refresh_token"], options={"verify_signature": False}), **cambio}
+    datos = {clave: valor for clave, valor in datos.items() if valor is not None}
+    token = jwt.encode(datos, app_04.config["JWT_SECRET_KEY"], algorithm="HS256")
+    respuesta = client_04.post("/auth/refresh", headers=bearer(token))
+    falta = {"msg": f'Token is missing the "{next(iter(cambio))}" claim'}
+    esperado = (401, SIN_USUARIO) if "sub" in cambio else (422, falta)
+    assert (respuesta.status_code, respuesta.get_json()) == esperado

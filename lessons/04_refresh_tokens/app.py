@@ -32,6 +32,7 @@ from flask_jwt_extended import (
     jwt_required,
 )
 from flask_sqlalchemy import SQLAlchemy
+from jwt import MissingRequiredClaimError
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
@@ -44,6 +45,8 @@ MAX_EMAIL = 254
 MAX_NOMBRE = 100
 MAX_ID = 2**63 - 1  # el mayor entero que guardan SQLite y PostgreSQL (BIGINT)
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+ID = re.compile(r"[1-9][0-9]{0,18}")  # el sub tal como lo escribe la app: «１» (ancho completo) no es 1
+CLAIMS_OBLIGATORIOS = ("exp", "iat")  # sin exp, un token bien firmado no caducaría nunca
 # Claves que circulan por internet (las de las semillas): largas o no, no son secretas.
 CLAVES_PUBLICAS = {"mi_clave_secreta", "super-secret-key-cambiar-en-produccion"}
 ROLES = ("usuario", "admin")
@@ -144,7 +147,7 @@ def comprobar_secreto(app):
 
 def buscar_usuario(identidad):
     """El usuario cuyo id es ``identidad`` (el ``sub`` del token, un texto), o ``None``."""
-    if not isinstance(identidad, str) or not identidad.isdecimal() or int(identidad) > MAX_ID:
+    if not isinstance(identidad, str) or not ID.fullmatch(identidad) or int(identidad) > MAX_ID:
         return None
     return db.session.get(Usuario, int(identidad))
 
@@ -184,6 +187,14 @@ def rotar_refresh_token(usuario):
     return create_refresh_token(identity=str(usuario.id))
 
 
+def clave_de_verificacion(cabecera, datos_sin_verificar):
+    """La clave con la que se verifica cada token, tras exigir ``exp`` e ``iat`` (PyJWT solo mira ``exp`` si está)."""
+    for claim in CLAIMS_OBLIGATORIOS:
+        if claim not in datos_sin_verificar:
+            raise MissingRequiredClaimError(claim)
+    return current_app.config["JWT_SECRET_KEY"]
+
+
 def url_de_base_de_datos(carpeta_instance):
     """``DATABASE_URL`` si existe (PostgreSQL con psycopg 3); si no, SQLite en ``instance/``."""
     url = os.environ.get("DATABASE_URL")
@@ -218,6 +229,7 @@ def create_app(config=None):
 
     db.init_app(app)
     gestor_jwt = JWTManager(app)
+    gestor_jwt.decode_key_loader(clave_de_verificacion)  # exige exp e iat antes de verificar la firma
     gestor_jwt.additional_claims_loader(claims_del_usuario)  # los claims de TODOS los tokens salen de aquí
     with app.app_context():
         db.create_all()
