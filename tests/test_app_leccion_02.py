@@ -23,6 +23,11 @@ DEMASIADO_LARGA = {"error": "La contraseña admite como máximo 72 bytes."}
 HOLA_VISITANTE = {"mensaje": "Hola, visitante: este recurso es público, no necesita token."}
 
 
+def emisor_y_audiencia(app):
+    """El ``iss`` y el ``aud`` de los tokens de ``app``: un token firmado a mano que la app debe tomar por suyo."""
+    return {"iss": app.config["JWT_ENCODE_ISSUER"], "aud": app.config["JWT_ENCODE_AUDIENCE"]}
+
+
 def config_02(tmp_path, **cambios):
     return config_de_prueba(tmp_path, "usuarios.sqlite", **cambios)
 
@@ -96,7 +101,8 @@ def test_crear_usuario_rechaza_datos_malos(app_02, argumentos, mensaje):
 
 def test_login_devuelve_un_token_con_sub_de_texto(app_02, client_02):
     token = token_de(client_02)
-    datos = jwt.decode(token, app_02.config["JWT_SECRET_KEY"], algorithms=["HS256"])
+    datos = jwt.decode(token, app_02.config["JWT_SECRET_KEY"], algorithms=["HS256"],
+                       audience=app_02.config["JWT_DECODE_AUDIENCE"])
     assert datos["sub"] == "1" and datos["type"] == "access"
     assert datos["exp"] - datos["iat"] == 15 * 60
 
@@ -171,7 +177,8 @@ def test_la_ruta_publica_no_necesita_token_pero_lo_usa_si_llega(client_02):
 
 def tokens_malos(app, token):
     cabecera, carga, firma = token.split(".")
-    datos = jwt.decode(token, app.config["JWT_SECRET_KEY"], algorithms=["HS256"])
+    datos = jwt.decode(token, app.config["JWT_SECRET_KEY"], algorithms=["HS256"],
+                       audience=app.config["JWT_DECODE_AUDIENCE"])
     firmar = lambda clave=app.config["JWT_SECRET_KEY"], **c: jwt.encode({**datos, **c}, clave, algorithm="HS256")  # noqa: E731
     return {
         "sin-cabecera": (None, 401, "Missing Authorization Header"),
@@ -182,13 +189,17 @@ def tokens_malos(app, token):
         "caducado": (bearer(firmar(exp=int(time.time()) - 60)), 401, "Token has expired"),
         "refresh": (bearer(firmar(type="refresh")), 422, "Only non-refresh tokens are allowed"),
         "sub-entero": (bearer(firmar(sub=1)), 422, "Subject must be a string"),
+        "sin-exp": (bearer(jwt.encode({k: v for k, v in datos.items() if k != "exp"}, app.config["JWT_SECRET_KEY"])),
+                    422, 'Token is missing the "exp" claim'),
+        "sin-iat": (bearer(jwt.encode({k: v for k, v in datos.items() if k != "iat"}, app.config["JWT_SECRET_KEY"])),
+                    422, 'Token is missing the "iat" claim'),
         "sin-bearer": ({"Authorization": token}, 401,
                        "Missing 'Bearer' type in 'Authorization' header. Expected 'Authorization: Bearer <JWT>'"),
     }
 
 
 CASOS = ["sin-cabecera", "basura", "manipulado", "otra-clave", "alg-none", "caducado", "refresh", "sub-entero",
-         "sin-bearer"]
+         "sin-bearer", "sin-exp", "sin-iat"]
 
 
 @pytest.mark.parametrize("caso", CASOS)
@@ -210,7 +221,8 @@ def test_un_token_malo_tambien_se_rechaza_en_la_ruta_publica(app_02, client_02, 
 def test_un_token_de_un_usuario_que_no_existe_da_401(app_02, client_02):
     ahora = int(time.time())
     token = jwt.encode({"sub": "99", "type": "access", "jti": "x", "fresh": False, "iat": ahora, "nbf": ahora,
-                        "exp": ahora + 60}, app_02.config["JWT_SECRET_KEY"], algorithm="HS256")
+                        "exp": ahora + 60, **emisor_y_audiencia(app_02)},
+                       app_02.config["JWT_SECRET_KEY"], algorithm="HS256")
     respuesta = client_02.get("/api/protegida", headers=bearer(token))
     assert respuesta.status_code == 401
     assert respuesta.get_json() == {"error": "El usuario del token ya no existe."}
@@ -292,3 +304,12 @@ def test_la_demo_y_la_solucion_conviven_en_un_proceso(tmp_path):
     assert demo.import_name != solucion.import_name
     assert "/api/login" in {r.rule for r in demo.url_map.iter_rules()}
     assert "/auth/login" in {r.rule for r in solucion.url_map.iter_rules()}
+
+
+@pytest.mark.parametrize("sub", ["１", "01", "٣", " 1"])
+def test_un_sub_que_no_escribio_la_app_no_es_de_nadie(app_02, client_02, sub):
+    """``"１".isdecimal()`` es True e ``int("１") == 1``: solo vale el id tal como lo escribe la app."""
+    datos = jwt.decode(token_de(client_02), options={"verify_signature": False})
+    token = jwt.encode({**datos, "sub": sub}, app_02.config["JWT_SECRET_KEY"], algorithm="HS256")
+    respuesta = client_02.get("/api/protegida", headers=bearer(token))
+    assert (respuesta.status_code, respuesta.get_json()) == (401, {"error": "El usuario del token ya no existe."})

@@ -20,6 +20,11 @@ USUARIO_BEA = {"id": 2, "email": "bea@example.com", "nombre": "Bea", "rol": "usu
 SIN_USUARIO = {"error": "El usuario del token ya no existe."}
 
 
+def emisor_y_audiencia(app):
+    """El ``iss`` y el ``aud`` de los tokens de ``app``: un token firmado a mano que la app debe tomar por suyo."""
+    return {"iss": app.config["JWT_ENCODE_ISSUER"], "aud": app.config["JWT_ENCODE_AUDIENCE"]}
+
+
 def config_04(tmp_path, **cambios):
     return config_de_prueba(tmp_path, "refresh.sqlite", **cambios)
 
@@ -70,7 +75,8 @@ def tokens_de(client, credenciales=ANA):
 
 
 def abrir(app, token):
-    return jwt.decode(token, app.config["JWT_SECRET_KEY"], algorithms=["HS256"], options={"verify_exp": False})
+    return jwt.decode(token, app.config["JWT_SECRET_KEY"], algorithms=["HS256"],
+                      audience=app.config["JWT_DECODE_AUDIENCE"], options={"verify_exp": False})
 
 
 def refrescar(client, refresh_token):
@@ -175,7 +181,8 @@ def test_un_refresh_token_caducado_da_401(crear_app_04):
 def test_refresh_de_un_usuario_que_no_existe_da_401(app_04, client_04):
     ahora = int(time.time())
     token = jwt.encode({"sub": "99", "type": "refresh", "jti": "x", "fresh": False, "iat": ahora, "nbf": ahora,
-                        "exp": ahora + 60}, app_04.config["JWT_SECRET_KEY"], algorithm="HS256")
+                        "exp": ahora + 60, **emisor_y_audiencia(app_04)},
+                       app_04.config["JWT_SECRET_KEY"], algorithm="HS256")
     respuesta = client_04.post("/auth/refresh", headers=bearer(token))
     assert (respuesta.status_code, respuesta.get_json()) == (401, SIN_USUARIO)
 
@@ -277,3 +284,16 @@ def test_la_demo_y_la_solucion_conviven_en_un_proceso(tmp_path):
     assert demo.import_name != solucion.import_name
     assert "/api/operacion-sensible" in {r.rule for r in demo.url_map.iter_rules()}
     assert "/api/perfil/password" in {r.rule for r in solucion.url_map.iter_rules()}
+
+
+@pytest.mark.parametrize("cambio", [{"sub": "１"}, {"sub": "01"}, {"exp": None}, {"iat": None}])
+def test_un_refresh_token_sin_exp_sin_iat_o_con_otro_sub_no_vale(app_04, client_04, cambio):
+    """Sin exp no caducaría nunca; «１» (ancho completo) no es el usuario 1 aunque int("１") == 1."""
+    r = client_04.post("/auth/login", json=ANA)
+    datos = {**jwt.decode(r.get_json()["refresh_token"], options={"verify_signature": False}), **cambio}
+    datos = {clave: valor for clave, valor in datos.items() if valor is not None}
+    token = jwt.encode(datos, app_04.config["JWT_SECRET_KEY"], algorithm="HS256")
+    respuesta = client_04.post("/auth/refresh", headers=bearer(token))
+    falta = {"msg": f'Token is missing the "{next(iter(cambio))}" claim'}
+    esperado = (401, SIN_USUARIO) if "sub" in cambio else (422, falta)
+    assert (respuesta.status_code, respuesta.get_json()) == esperado

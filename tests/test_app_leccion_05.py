@@ -115,7 +115,8 @@ def tokens_de(client, credenciales=ANA):
 
 
 def claims(app, token):
-    return jwt.decode(token, app.config["JWT_SECRET_KEY"], algorithms=["HS256"])
+    return jwt.decode(token, app.config["JWT_SECRET_KEY"], algorithms=["HS256"],
+                      audience=app.config["JWT_DECODE_AUDIENCE"])
 
 
 # --- Login, logout y refresh (sqlite y redis) -------------------------------------------

@@ -29,6 +29,11 @@ SIN_TOKEN = {"msg": "Missing Authorization Header"}
 REVOCADO = {"msg": "Token has been revoked"}
 
 
+def emisor_y_audiencia(app):
+    """El ``iss`` y el ``aud`` de los tokens de ``app``: un token firmado a mano que la app debe tomar por suyo."""
+    return {"iss": app.config["JWT_ENCODE_ISSUER"], "aud": app.config["JWT_ENCODE_AUDIENCE"]}
+
+
 def crear(tmp_path, **cambios):
     config = config_de_prueba(tmp_path, "roles.sqlite", **cambios)
     return cargar_app(APP_LECCION_06)(config)
@@ -234,6 +239,7 @@ def test_un_claim_rol_firmado_con_la_clave_no_basta_si_el_rol_sale_de_la_base_de
             "nbf": int(ahora),
             "exp": int(ahora) + 600,
             "rol": "admin",
+            **emisor_y_audiencia(app_06),
         },
         app_06.config["JWT_SECRET_KEY"],
         algorithm="HS256",

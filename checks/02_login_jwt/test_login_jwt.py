@@ -58,11 +58,18 @@ def b64(datos):
     return base64.urlsafe_b64encode(json.dumps(datos).encode()).rstrip(b"=").decode()
 
 
+def emisor_y_audiencia(app):
+    """Los claims ``iss`` y ``aud`` que la app pone en sus tokens (los de su configuración), si los pone."""
+    claims = {"iss": app.config.get("JWT_ENCODE_ISSUER"), "aud": app.config.get("JWT_ENCODE_AUDIENCE")}
+    return {clave: valor for clave, valor in claims.items() if valor}
+
+
 def firmar(app, clave=None, **claims):
     """Un token firmado a mano con HS256 (por defecto con la clave de la app), como los de Flask-JWT-Extended."""
     ahora = int(time.time())
     datos = {"sub": "1", "iat": ahora, "nbf": ahora, "exp": ahora + 900, "jti": secrets.token_hex(8),
-             "type": "access", "fresh": False, **claims}
+             "type": "access", "fresh": False, **emisor_y_audiencia(app), **claims}
+    datos = {nombre: valor for nombre, valor in datos.items() if valor is not None}  # None quita el claim
     return jwt.encode(datos, clave or app.config["JWT_SECRET_KEY"], algorithm="HS256")
 
 
@@ -79,15 +86,32 @@ def tokens_malos(app, token_bueno):
         "con alg none y sin firma": bearer(f"{b64({'alg': 'none', 'typ': 'JWT'})}.{carga}."),
         "caducado (exp en el pasado)": bearer(firmar(app, sub=datos["sub"], exp=int(time.time()) - 60)),
         "de tipo refresh": bearer(firmar(app, sub=datos["sub"], type="refresh")),
+        "sin exp (no caducaría nunca)": bearer(firmar(app, sub=datos["sub"], exp=None)),
+        "sin iat": bearer(firmar(app, sub=datos["sub"], iat=None)),
+        f"con el sub en cifras de ancho completo ({ancho_completo(datos['sub'])!r})":
+            bearer(firmar(app, sub=ancho_completo(datos["sub"]))),
     }
+
+
+def ancho_completo(texto):
+    """``"1"`` → ``"１"``: otras cifras Unicode; ``int("１") == 1``, pero no es el sub que emitió la app."""
+    return texto.translate({ord(c): ord(c) + 0xFEE0 for c in "0123456789"})
+
+
+PISTAS_TOKEN = {  # una pista por caso: la de @jwt_required() no ayuda con un sub de ancho completo
+    "sin exp": "Exige los claims en los que te apoyas: clave_de_verificacion (api/auth.py) rechaza un token sin exp.",
+    "sin iat": "Exige los claims en los que te apoyas: clave_de_verificacion (api/auth.py) rechaza un token sin iat.",
+    "ancho completo": 'En usuario_de, acepta solo cifras ASCII: "１".isdecimal() es True e int("１") == 1.',
+}
 
 
 def espera_rechazo(client, metodo, ruta, cabeceras, descripcion, **kw):
     """La petición con un token malo debe recibir 401 o 422."""
     r = client.peticion(metodo, ruta, headers=cabeceras or {}, **kw)
     if r.estado not in (401, 422):
+        pista = next((p for clave, p in PISTAS_TOKEN.items() if clave in descripcion), PISTA_TOKEN)
         raise Desajuste(f"401 o 422 con un token {descripcion}", f"{r.estado} ({r.contenido()})", f"en {r.peticion}",
-                        PISTA_TOKEN)
+                        pista)
 
 
 def crear_articulo(client, cabeceras, **campos):
@@ -153,21 +177,45 @@ def test_registro_rechaza_un_email_repetido(client):
 @comprobacion(tarea=1, puntos=2)
 def test_registro_valida_los_datos(client):
     """Un cuerpo que no es un objeto, campos que faltan o no son texto, un email o una contraseña no válidos: 400."""
+    campos = "Valida cada campo (que exista y sea un texto) antes de usarlo."
+    forma = "Normaliza el email (NFKC, sin espacios, en minúsculas) y compruébalo con la expresión EMAIL."
+    bytes72 = "bcrypt 5 lanza ValueError con más de 72 bytes: cuenta len(password.encode()), no len(password)."
     malos = [
-        None, [], "texto",
-        {"password": ANA["password"], "nombre": "Ana"},
-        {"email": ANA["email"], "nombre": "Ana"},
-        {"email": ANA["email"], "password": ANA["password"]},
-        {**ANA, "email": 42}, {**ANA, "password": 12345678}, {**ANA, "nombre": None},
-        {**ANA, "email": "no-es-un-email"}, {**ANA, "email": ""},
-        {**ANA, "password": "corta"}, {**ANA, "password": "ñ" * 37},  # 37 caracteres, 74 bytes
-        {**ANA, "nombre": "   "}, {**ANA, "rol": "admin"},
+        (None, campos), ([], campos), ("texto", campos),
+        ({"password": ANA["password"], "nombre": "Ana"}, campos),
+        ({"email": ANA["email"], "nombre": "Ana"}, campos),
+        ({"email": ANA["email"], "password": ANA["password"]}, campos),
+        ({**ANA, "email": 42}, campos), ({**ANA, "password": 12345678}, campos), ({**ANA, "nombre": None}, campos),
+        ({**ANA, "email": "no-es-un-email"}, forma), ({**ANA, "email": ""}, forma),
+        ({**ANA, "email": "ana@example.com."}, forma + " Un punto final es otro dominio (y otra cuenta)."),
+        ({**ANA, "email": "ana@example.com\u200b"}, "Rechaza los caracteres de formato (categoría Cf, como \\u200b)."),
+        ({**ANA, "email": "ana\x00@example.com"}, "Rechaza los caracteres de control (categoría Cc, como \\x00)."),
+        ({**ANA, "password": "corta"}, "La contraseña necesita al menos 8 caracteres."),
+        ({**ANA, "password": "ñ" * 37}, bytes72),  # 37 caracteres, 74 bytes
+        ({**ANA, "nombre": "   "}, "Un nombre de solo espacios está vacío: usa strip()."),
+        ({**ANA, "rol": "admin"}, "Un campo desconocido (el cliente no elige su rol) es un 400."),
     ]
-    for cuerpo in malos:
-        client.post("/auth/registro", json=cuerpo).espera_error(
-            400, ayuda="Valida cada campo antes de tocar bcrypt; bcrypt 5 lanza ValueError con más de 72 bytes.")
-    client.post("/auth/registro", data="email=x", content_type="text/plain").espera_error(400)
+    for cuerpo, pista in malos:
+        client.post("/auth/registro", json=cuerpo).espera_error(400, ayuda=pista)
+    client.post("/auth/registro", data="email=x", content_type="text/plain").espera_error(400, ayuda=campos)
+    sueltos = ('{"email": "ana@example.com", "password": "\\ud800\\ud800\\ud800\\ud800", "nombre": "Ana"}',
+               '{"email": "ana@example.com", "password": "contraseña-de-ana", "nombre": "\\udfff"}')
+    for cuerpo in sueltos:  # JSON válido, pero un «surrogate» suelto no es texto: bcrypt o SQLite darían un 500
+        client.post("/auth/registro", data=cuerpo, content_type="application/json").espera_error(
+            400, ayuda="leer_json() rechaza el texto con un «\\ud800» suelto (no es Unicode válido).")
     registrar(client)  # nada de lo anterior ha creado al usuario
+
+
+@comprobacion(tarea=1, puntos=1)
+def test_un_email_que_se_ve_igual_es_la_misma_cuenta(client):
+    """Un email en caracteres de ancho completo, o con mayúsculas y espacios, es el de la cuenta que ya existe: 409."""
+    registrar(client)
+    for parecido in ("ＡＮＡ＠ｅｘａｍｐｌｅ．ｃｏｍ", "  Ana@Example.COM "):
+        client.post("/auth/registro", json={**ANA, "email": parecido}).espera_error(
+            409, ayuda="Normaliza el email con unicodedata.normalize(\"NFKC\", email).strip().lower() antes de "
+                       "buscarlo: si no, dos cuentas se ven iguales.")
+    r = client.post("/auth/login", json={"email": "ＡＮＡ＠ｅｘａｍｐｌｅ．ｃｏｍ", "password": ANA["password"]})
+    r.espera(200, ayuda="El login normaliza el email igual que el registro (normalizar_email).")
 
 
 @comprobacion(tarea=1, puntos=2)
@@ -221,7 +269,8 @@ def test_login_devuelve_un_token_con_sub_de_texto(client):
     token = iniciar_sesion(client)
     try:
         datos = jwt.decode(token, client.app.config["JWT_SECRET_KEY"], algorithms=["HS256"],
-                           options={"verify_sub": False})
+                           audience=client.app.config.get("JWT_DECODE_AUDIENCE"),
+                           issuer=client.app.config.get("JWT_DECODE_ISSUER"), options={"verify_sub": False})
     except jwt.InvalidTokenError as e:
         raise Fallo(f"El access_token no se puede verificar con JWT_SECRET_KEY: {e}.",
                     ayuda="Crea el token con create_access_token de Flask-JWT-Extended.") from None
@@ -279,21 +328,77 @@ def test_login_valida_el_cuerpo(client):
 
 
 @comprobacion(tarea=2, puntos=1)
+def test_el_token_no_se_guarda_en_caches_y_hay_cabeceras_de_seguridad(client):
+    """El login lleva Cache-Control: no-store y cabeceras de seguridad; un Authorization de 9 KB da 431 en JSON."""
+    registrar(client)
+    r = client.post("/auth/login", json={"email": ANA["email"], "password": ANA["password"]})
+    r.espera(200, ayuda=PARA_EMPEZAR)
+    pista = "Las pone cabeceras_de_seguridad (api/cuerpo.py), registrada en api/auth.py con bp.after_app_request."
+    r.espera_cabecera("Cache-Control", "no-store",
+                      ayuda="Un token en una caché lo lee el siguiente que la use (RFC 6749, sección 5.1). " + pista)
+    r.espera_cabecera("X-Content-Type-Options", "nosniff", ayuda=pista)
+    r.espera_cabecera("Referrer-Policy", ayuda=pista)
+    r.espera_cabecera("Content-Security-Policy", ayuda=pista)
+    enorme = client.get("/api/perfil", headers=bearer("a" * 9 * 1024))
+    enorme.espera_error(431, ayuda="limitar_authorization (api/cuerpo.py) corta una cabecera Authorization de más de "
+                                   "8 KB con abort(431), y el manejador de errores la responde en JSON.")
+
+
+@comprobacion(tarea=2, puntos=1)
 def test_sin_secreto_fuerte_la_app_no_arranca(fabrica, carpeta):
-    """Fuera de pruebas, create_app se niega a arrancar sin JWT_SECRET_KEY o con una clave débil."""
+    """Sin TESTING, create_app lanza SecretoDebil sin JWT_SECRET_KEY o con una clave débil; con una fuerte arranca."""
     # El recinto arranca con el entorno vacío: no hay JWT_SECRET_KEY de donde leer.
     base = {"TESTING": False, "DEBUG": False, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{carpeta / 'secreto.sqlite'}",
             "BCRYPT_LOG_ROUNDS": 4}
-    casos = {"sin JWT_SECRET_KEY": {"JWT_SECRET_KEY": None},
-             'con JWT_SECRET_KEY="mi_clave_secreta" (16 bytes)': {"JWT_SECRET_KEY": "mi_clave_secreta"}}
-    for caso, cambios in casos.items():
+    casos = {
+        "sin JWT_SECRET_KEY": ({"JWT_SECRET_KEY": None}, "Sin clave y sin TESTING ni DEBUG, lanza SecretoDebil."),
+        'con JWT_SECRET_KEY="mi_clave_secreta" (16 bytes)': (
+            {"JWT_SECRET_KEY": "mi_clave_secreta"}, "Cuenta los bytes de la clave: menos de 32 es SecretoDebil."),
+        'con la clave de ejemplo de la semilla (38 bytes, pero pública)': (
+            {"JWT_SECRET_KEY": "super-secret-key-cambiar-en-produccion"},
+            "Una clave que está publicada no es secreta, aunque sea larga: mírala en CLAVES_PUBLICAS."),
+    }
+    for caso, (cambios, pista) in casos.items():
         try:
             fabrica({**base, **cambios})
-        except Exception:
+        except Exception as e:  # la excepción del recinto llega con su nombre de clase
+            if type(e).__name__ != "SecretoDebil":
+                raise Desajuste(f"SecretoDebil {caso}", f"{type(e).__name__}: {str(e)[:200]}", "al llamar a create_app",
+                                "Lanza SecretoDebil (la clase de api/auth.py), no otra excepción: así el mensaje dice "
+                                "qué falta y cómo generar una clave.") from None
+            if "JWT_SECRET_KEY" not in str(e):
+                raise Desajuste(f"un mensaje que nombre JWT_SECRET_KEY {caso}", repr(str(e)[:200]),
+                                "en la SecretoDebil de create_app", "Di qué variable falta y cómo generarla.") from None
             continue
-        raise Fallo(f"create_app arrancó {caso} y TESTING=False.",
-                    ayuda="Completa comprobar_secreto(app): lanza SecretoDebil si la clave falta o tiene menos de "
-                          "32 bytes (salvo sin clave en depuración o pruebas).")
+        raise Fallo(f"create_app arrancó {caso} y TESTING=False.", ayuda=pista)
+    fabrica({**base, "JWT_SECRET_KEY": secrets.token_hex(32)})  # con una clave fuerte sí arranca
+
+
+@comprobacion(tarea=2, puntos=1)
+def test_sin_clave_en_pruebas_se_usa_una_aleatoria(crear_app):
+    """Con TESTING (o DEBUG) y sin JWT_SECRET_KEY, la app arranca con una clave aleatoria de 32 bytes, otra cada vez."""
+    pista = "Sin clave, en depuración o pruebas: app.config[\"JWT_SECRET_KEY\"] = secrets.token_hex(32)."
+    clientes = []
+    for modo in ({"TESTING": True}, {"TESTING": False, "DEBUG": True}):
+        try:
+            app = crear_app(JWT_SECRET_KEY=None, **modo)
+        except Exception as e:
+            raise Fallo(f"create_app no arrancó sin JWT_SECRET_KEY y con {modo}: {type(e).__name__}: {str(e)[:200]}",
+                        ayuda=pista) from None
+        clave = app.config.__missing__("JWT_SECRET_KEY")  # la que tiene la app ahora, no la enviada (None)
+        if not isinstance(clave, str) or len(clave.encode()) < 32:
+            raise Desajuste("una clave aleatoria de al menos 32 bytes en JWT_SECRET_KEY", repr(clave),
+                            f"sin JWT_SECRET_KEY y con {modo}", pista)
+        clientes.append(Cliente(app))
+    en_pruebas, en_depuracion = clientes  # las dos sobre la misma base de datos
+    registrar(en_pruebas)
+    token = iniciar_sesion(en_pruebas)
+    en_pruebas.get("/api/perfil", headers=bearer(token)).espera(200, ayuda=pista)
+    r = en_depuracion.get("/api/perfil", headers=bearer(token))
+    if r.estado not in (401, 422):
+        raise Desajuste("401 o 422: cada arranque tiene su propia clave aleatoria", f"{r.estado} ({r.contenido()})",
+                        f"en {r.peticion} con el token de un arranque anterior",
+                        "No fijes la clave de desarrollo en el código: genera una nueva con secrets.token_hex(32).")
 
 
 # ── Tarea 3: perfil ──────────────────────────────────────────────────────────
@@ -434,3 +539,36 @@ def test_un_borrador_ajeno_no_se_ve_por_id(client):
     client.delete(ruta, headers=de_bea).espera_error(404, ayuda=pista + " Con 403 revelarías que el borrador existe.")
     client.get(ruta, headers=de_ana).espera(200, ayuda="Su autor sí ve el borrador (con @jwt_required(optional=True)).")
     client.get(f"/api/articulos/{publicado['id']}").espera(200)
+
+
+# ── Tarea 3: un token de otra app ────────────────────────────────────────────
+
+OTRA_APP = {"iss": "taller-flask-jwt/leccion-06", "aud": "taller-flask-jwt/leccion-06/api"}  # la de los roles
+PISTA_EMISOR = ("No quites JWT_DECODE_ISSUER ni JWT_DECODE_AUDIENCE de la configuración (emisor_y_audiencia en "
+                "api/config.py): sin ellos, cualquier app que comparta la clave abre la tuya (RFC 8725, 3.8 y 3.9).")
+
+
+def reemitir(app, token, **cambios):
+    """``token`` con esos claims cambiados (``None`` lo quita), firmado otra vez con la clave de la app."""
+    datos = {**jwt.decode(token, options={"verify_signature": False}), **cambios}
+    datos = {clave: valor for clave, valor in datos.items() if valor is not None}
+    return jwt.encode(datos, app.config["JWT_SECRET_KEY"], algorithm="HS256")
+
+
+@comprobacion(tarea=3, puntos=1)
+def test_un_token_de_otra_app_se_rechaza(client):
+    """GET /api/perfil rechaza (401 o 422) un token bien firmado con el iss y el aud de otra app, o sin ellos."""
+    registrar(client)
+    token = iniciar_sesion(client)
+    client.get("/api/perfil", headers=bearer(token)).espera(200, ayuda="Con el token del login, el perfil da 200.")
+    casos = {
+        "de otra app (iss y aud de la lección 06)": (OTRA_APP, PISTA_EMISOR),
+        "sin iss ni aud": ({"iss": None, "aud": None}, PISTA_EMISOR),
+        "con el iss de la app pero el aud de otra": ({"aud": OTRA_APP["aud"]},
+                                                     "Comprueba también el aud: JWT_DECODE_AUDIENCE."),
+    }
+    for descripcion, (cambios, pista) in casos.items():
+        r = client.get("/api/perfil", headers=bearer(reemitir(client.app, token, **cambios)))
+        if r.estado not in (401, 422):
+            raise Desajuste(f"401 o 422 con un token {descripcion}", f"{r.estado} ({r.contenido()})",
+                            f"en {r.peticion}", pista)

@@ -8,8 +8,8 @@ import jwt
 from taller.comprobaciones import Cliente, Desajuste, Fallo, Falta, bearer, comprobacion
 
 TAREAS = {
-    1: "El login entrega dos tokens",
-    2: "Renovar el access token con el refresh token",
+    1: "El inicio de sesión entrega dos tokens",
+    2: "Refrescar el access token con el refresh token",
     3: "Claims que sobreviven al refresco",
     4: "Operaciones sensibles con un token fresco",
     5: "Extra: rotación de los refresh tokens",
@@ -73,6 +73,7 @@ def abrir(app, token, descripcion):
     """La carga del token, verificada con la clave de la app."""
     try:
         return jwt.decode(token, app.config["JWT_SECRET_KEY"], algorithms=["HS256"],
+                          audience=app.config.get("JWT_DECODE_AUDIENCE"), issuer=app.config.get("JWT_DECODE_ISSUER"),
                           options={"verify_exp": False, "verify_sub": False})
     except jwt.InvalidTokenError as e:
         raise Fallo(f"El {descripcion} no se puede verificar con JWT_SECRET_KEY: {e}.",
@@ -140,7 +141,7 @@ def test_las_caducidades_salen_de_la_configuracion(crear_app):
             raise Desajuste(f"exp − iat = {segundos} segundos", f"{vida}", f"en el {descripcion}", pista)
 
 
-# ── Tarea 2: renovar el access token ─────────────────────────────────────────
+# ── Tarea 2: refrescar el access token ───────────────────────────────────────
 
 
 @comprobacion(tarea=2, puntos=2)
@@ -216,7 +217,7 @@ def test_un_refresh_token_caducado_da_401(crear_app):
 
 @comprobacion(tarea=3, puntos=2)
 def test_los_claims_sobreviven_al_refresh(client):
-    """El access token del login y el de /auth/refresh llevan los claims "nombre" y "email" del usuario."""
+    """El access token del login y el de /auth/refresh llevan el claim "nombre" del usuario, y no su email."""
     _, acceso, refresh = cuenta(client)
     nuevo = refrescar(client, refresh)["access_token"]
     pista = ("Si pones additional_claims solo en el login, el token refrescado los pierde (el fallo de la semilla). "
@@ -224,7 +225,10 @@ def test_los_claims_sobreviven_al_refresh(client):
     for token, descripcion in ((acceso, "access_token del login"), (nuevo, "access_token de /auth/refresh")):
         datos = abrir(client.app, token, descripcion)
         espera_claim(datos, "nombre", ANA["nombre"], descripcion, pista)
-        espera_claim(datos, "email", ANA["email"], descripcion, pista)
+        if ANA["email"] in json.dumps(datos):
+            raise Fallo(f"El {descripcion} lleva el email del usuario: la carga la lee cualquiera que vea el token.",
+                        ayuda="Devuelve solo {\"nombre\": …} en claims_del_usuario: el email es un dato personal y "
+                              "la API lo encuentra con el sub (lección 03).")
 
 
 @comprobacion(tarea=3, puntos=1)
@@ -248,7 +252,7 @@ def test_cambiar_la_contrasena_con_un_token_fresco(client):
     nueva = "contraseña-nueva-de-ana"
     client.post("/api/perfil/password", json={"password_actual": ANA["password"], "password_nueva": nueva},
                 headers=bearer(acceso)).espera(204, ayuda="Comprueba la actual con bcrypt.checkpw, guarda "
-                                                          "cifrar(nueva) y responde \"\", 204.")
+                                                          "hash_de_password(nueva) y responde \"\", 204.")
     if not login_funciona(client, ANA, nueva):
         raise Fallo("Tras cambiar la contraseña, el login con la nueva no funciona.")
     if login_funciona(client, ANA, ANA["password"]):
@@ -343,3 +347,35 @@ def test_con_rotacion_un_refresh_token_usado_se_rechaza(crear_app):
     client2 = Cliente(crear_app(ROTAR_REFRESH_TOKENS=True))  # tras reiniciar, el jti usado sigue anotado
     client2.post("/auth/refresh", headers=bearer(refresh)).espera_error(
         401, ayuda="Los jti usados se guardan en la base de datos, no en memoria: sobreviven a un reinicio.")
+
+
+# ── Tarea 2: un refresh token de otra app ────────────────────────────────────
+
+OTRA_APP = {"iss": "taller-flask-jwt/leccion-02", "aud": "taller-flask-jwt/leccion-02/api"}  # la del login
+PISTA_EMISOR = ("No quites JWT_DECODE_ISSUER ni JWT_DECODE_AUDIENCE de la configuración (emisor_y_audiencia en "
+                "api/config.py): sin ellos, cualquier app que comparta la clave abre la tuya (RFC 8725, 3.8 y 3.9).")
+
+
+def reemitir(app, token, **cambios):
+    """``token`` con esos claims cambiados (``None`` lo quita), firmado otra vez con la clave de la app."""
+    datos = {**jwt.decode(token, options={"verify_signature": False}), **cambios}
+    datos = {clave: valor for clave, valor in datos.items() if valor is not None}
+    return jwt.encode(datos, app.config["JWT_SECRET_KEY"], algorithm="HS256")
+
+
+@comprobacion(tarea=2, puntos=1)
+def test_un_refresh_token_de_otra_app_se_rechaza(client):
+    """POST /auth/refresh rechaza (401 o 422) un refresh token bien firmado con el iss y el aud de otra app."""
+    _, _, refresh = cuenta(client)
+    casos = {
+        "de otra app (iss y aud de la lección 02)": (OTRA_APP, PISTA_EMISOR),
+        "sin iss ni aud": ({"iss": None, "aud": None}, PISTA_EMISOR),
+        "con el iss de la app pero el aud de otra": ({"aud": OTRA_APP["aud"]},
+                                                     "Comprueba también el aud: JWT_DECODE_AUDIENCE."),
+    }
+    for descripcion, (cambios, pista) in casos.items():
+        r = client.post("/auth/refresh", headers=bearer(reemitir(client.app, refresh, **cambios)))
+        if r.estado not in (401, 422):
+            raise Desajuste(f"401 o 422 con un refresh token {descripcion}", f"{r.estado} ({r.contenido()})",
+                            f"en {r.peticion}", pista)
+    refrescar(client, refresh)  # el suyo sí vale

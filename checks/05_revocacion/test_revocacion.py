@@ -67,7 +67,8 @@ def espera_revocado(client, metodo, ruta, token, descripcion, ayuda=None):
 
 
 def abrir(app, token):
-    return jwt.decode(token, app.config["JWT_SECRET_KEY"], algorithms=["HS256"], options={"verify_exp": False})
+    return jwt.decode(token, app.config["JWT_SECRET_KEY"], algorithms=["HS256"], options={"verify_exp": False},
+                      audience=app.config.get("JWT_DECODE_AUDIENCE"), issuer=app.config.get("JWT_DECODE_ISSUER"))
 
 
 # redis_de_prueba (url, prefijo, cliente) y redis_colgado los da el plugin del taller: en la jaula,
@@ -405,3 +406,31 @@ def test_anteriores_registro_login_perfil_y_refresco(client):
     client.post("/auth/refresh", headers=bearer(tokens["refresh_token"])).espera(200, ayuda=PISTA_ANTERIORES)
     client.post("/auth/refresh", headers=bearer(tokens["access_token"])).espera(
         401, 422, ayuda="Un access token en /auth/refresh se rechaza (lección 04). " + PISTA_ANTERIORES)
+
+
+# ── Tarea 1: un token de otra app no cierra sesiones aquí ────────────────────
+
+OTRA_APP = {"iss": "taller-flask-jwt/leccion-02", "aud": "taller-flask-jwt/leccion-02/api"}  # la del login
+
+
+def reemitir(app, token, **cambios):
+    """``token`` con esos claims cambiados (``None`` lo quita), firmado otra vez con la clave de la app."""
+    datos = {**jwt.decode(token, options={"verify_signature": False}), **cambios}
+    datos = {clave: valor for clave, valor in datos.items() if valor is not None}
+    return jwt.encode(datos, app.config["JWT_SECRET_KEY"], algorithm="HS256")
+
+
+@comprobacion(tarea=1, puntos=1)
+def test_un_token_de_otra_app_se_rechaza(client):
+    """POST /auth/logout rechaza (401 o 422) un token bien firmado con el iss y el aud de otra app, o sin ellos."""
+    registrar(client)
+    acceso, _ = sesion(client)
+    pista = ("JWT_DECODE_ISSUER y JWT_DECODE_AUDIENCE (emisor_y_audiencia en api/config.py): sin ellos, cualquier "
+             "app que comparta la clave abre la tuya (RFC 8725, 3.8 y 3.9).")
+    for descripcion, cambios in (("de otra app (iss y aud de la lección 02)", OTRA_APP),
+                                 ("sin iss ni aud", {"iss": None, "aud": None})):
+        r = client.post("/auth/logout", headers=bearer(reemitir(client.app, acceso, **cambios)))
+        if r.estado not in (401, 422):
+            raise Desajuste(f"401 o 422 con un token {descripcion}", f"{r.estado} ({r.contenido()})",
+                            f"en {r.peticion}", pista)
+    logout(client, acceso)  # el suyo sí cierra la sesión

@@ -371,6 +371,8 @@ def test_no_se_confia_en_el_claim_rol(client):
     # Firmado con la clave de la app: por ejemplo, emitido antes de un cambio de rol, o por otro servicio que la comparte.
     claims = {"sub": str(ana_id), "type": "access", "fresh": False, "jti": str(uuid.uuid4()), "iat": ahora,
               "nbf": int(ahora), "exp": int(ahora) + 600, "rol": "admin"}
+    claims |= {c: client.app.config[k] for c, k in (("iss", "JWT_ENCODE_ISSUER"), ("aud", "JWT_ENCODE_AUDIENCE"))
+               if client.app.config.get(k)}  # los de esta app: solo se cambia el rol
     token = jwt.encode(claims, client.app.config["JWT_SECRET_KEY"], algorithm="HS256")
     for metodo, ruta, cuerpo in (("GET", "/api/admin/usuarios", None), ("POST", "/api/articulos", {"titulo": "Hola"})):
         r = client.peticion(metodo, ruta, headers=bearer(token), **({"json": cuerpo} if cuerpo else {}))
@@ -464,3 +466,27 @@ def test_anteriores_registro_login_perfil_y_refresco(client):
     client.post("/auth/refresh", headers=bearer(tokens["refresh_token"])).espera(200, ayuda=PISTA_ANTERIORES)
     client.post("/auth/refresh", headers=bearer(tokens["access_token"])).espera(
         401, 422, ayuda="Un access token en /auth/refresh se rechaza (lección 04). " + PISTA_ANTERIORES)
+
+
+# ── Tarea 3: el token de un admin de otra app no es admin aquí ───────────────
+
+OTRA_APP = {"iss": "taller-flask-jwt/leccion-02", "aud": "taller-flask-jwt/leccion-02/api"}  # la del login
+
+
+@comprobacion(tarea=3, puntos=1)
+def test_un_token_de_otra_app_se_rechaza(client):
+    """El token de un admin con el iss y el aud de otra app (o sin ellos) recibe 401 o 422 en /api/admin/usuarios."""
+    crear_admin(client.app)
+    ada, _ = entrar(client, ADA)
+    client.get("/api/admin/usuarios", headers=bearer(ada)).espera(200, ayuda=PISTA_DECORADOR)
+    pista = ("JWT_DECODE_ISSUER y JWT_DECODE_AUDIENCE (emisor_y_audiencia en api/config.py): sin ellos, el usuario 1 "
+             "de otra app que comparte la clave es el admin 1 de esta (RFC 8725, 3.8 y 3.9).")
+    for descripcion, cambios in (("de otra app (iss y aud de la lección 02)", OTRA_APP),
+                                 ("sin iss ni aud", {"iss": None, "aud": None})):
+        datos = {**abrir(ada), **cambios, "jti": str(uuid.uuid4())}
+        datos = {clave: valor for clave, valor in datos.items() if valor is not None}
+        falso = jwt.encode(datos, client.app.config["JWT_SECRET_KEY"], algorithm="HS256")
+        r = client.get("/api/admin/usuarios", headers=bearer(falso))
+        if r.estado not in (401, 422):
+            raise Desajuste(f"401 o 422 con un token {descripcion}", f"{r.estado} ({r.contenido()})",
+                            f"en {r.peticion}", pista)

@@ -524,3 +524,21 @@ def test_anteriores_registro_login_perfil_y_refresco(client):
     client.post("/auth/refresh", headers=bearer(tokens["refresh_token"])).espera(200, ayuda=PISTA_ANTERIORES)
     client.post("/auth/refresh", headers=bearer(tokens["access_token"])).espera(
         401, 422, ayuda="Un access token en /auth/refresh se rechaza (lección 04). " + PISTA_ANTERIORES)
+
+
+# ── Tarea 2: un token de otra app es un token inválido ───────────────────────
+
+OTRA_APP = {"iss": "taller-flask-jwt/leccion-02", "aud": "taller-flask-jwt/leccion-02/api"}  # la del login
+
+
+@comprobacion(tarea=2, puntos=1)
+def test_un_token_de_otra_app_401_token_invalid(client):
+    """Un token bien firmado con el iss y el aud de otra app, o sin ellos, recibe 401 TOKEN_INVALID."""
+    registrar(client)
+    acceso, _ = entrar(client)
+    client.get("/api/perfil", headers=bearer(acceso)).espera(200, ayuda=PARA_EMPEZAR)
+    for cambios in (OTRA_APP, {"iss": None, "aud": None}):
+        datos = {**jwt.decode(acceso, options={"verify_signature": False}), **cambios}
+        datos = {clave: valor for clave, valor in datos.items() if valor is not None}
+        r = client.get("/api/perfil", headers=bearer(jwt.encode(datos, client.app.config["JWT_SECRET_KEY"])))
+        espera_401(r, "TOKEN_INVALID")

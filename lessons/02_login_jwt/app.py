@@ -23,6 +23,7 @@ import click
 from flask import Flask, current_app, jsonify, request, url_for
 from flask_jwt_extended import JWTManager, create_access_token, get_jwt_identity, jwt_required
 from flask_sqlalchemy import SQLAlchemy
+from jwt import MissingRequiredClaimError
 from werkzeug.exceptions import HTTPException
 
 db = SQLAlchemy()
@@ -34,6 +35,8 @@ MAX_EMAIL = 254
 MAX_NOMBRE = 100
 MAX_ID = 2**63 - 1  # el mayor entero que guardan SQLite y PostgreSQL (BIGINT)
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+ID = re.compile(r"[1-9][0-9]{0,18}")  # el sub tal como lo escribe la app: «１» (ancho completo) no es 1
+CLAIMS_OBLIGATORIOS = ("exp", "iat")  # sin exp, un token bien firmado no caducaría nunca
 # Claves que circulan por internet (las de las semillas): largas o no, no son secretas.
 CLAVES_PUBLICAS = {"mi_clave_secreta", "super-secret-key-cambiar-en-produccion"}
 COMO_GENERAR = 'export JWT_SECRET_KEY=$(python -c "import secrets; print(secrets.token_hex(32))")'
@@ -71,7 +74,7 @@ def leer_json():
         return None
 
 
-def cifrar(password):
+def hash_de_password(password):
     """El hash bcrypt de ``password`` (con sal aleatoria y el coste de ``BCRYPT_LOG_ROUNDS``)."""
     coste = current_app.config["BCRYPT_LOG_ROUNDS"]
     return bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt(rounds=coste)).decode("ascii")
@@ -117,9 +120,17 @@ def comprobar_secreto(app):
 
 def buscar_usuario(identidad):
     """El usuario cuyo id es ``identidad`` (el ``sub`` del token, un texto), o ``None``."""
-    if not isinstance(identidad, str) or not identidad.isdecimal() or int(identidad) > MAX_ID:
+    if not isinstance(identidad, str) or not ID.fullmatch(identidad) or int(identidad) > MAX_ID:
         return None
     return db.session.get(Usuario, int(identidad))
+
+
+def clave_de_verificacion(cabecera, datos_sin_verificar):
+    """La clave con la que se verifica cada token, tras exigir ``exp`` e ``iat`` (PyJWT solo mira ``exp`` si está)."""
+    for claim in CLAIMS_OBLIGATORIOS:
+        if claim not in datos_sin_verificar:
+            raise MissingRequiredClaimError(claim)
+    return current_app.config["JWT_SECRET_KEY"]
 
 
 def url_de_base_de_datos(carpeta_instance):
@@ -141,6 +152,9 @@ def create_app(config=None):
         SQLALCHEMY_DATABASE_URI=url_de_base_de_datos(app.instance_path),
         MAX_CONTENT_LENGTH=1024 * 1024,
         JWT_SECRET_KEY=os.environ.get("JWT_SECRET_KEY"),  # nunca escrita en el código
+        # iss y aud: emite y acepta solo sus tokens, aunque otra app comparta la clave (RFC 8725, 3.8 y 3.9)
+        JWT_ENCODE_ISSUER="taller-flask-jwt/leccion-02", JWT_DECODE_ISSUER="taller-flask-jwt/leccion-02",
+        JWT_ENCODE_AUDIENCE="taller-flask-jwt/leccion-02/demo", JWT_DECODE_AUDIENCE="taller-flask-jwt/leccion-02/demo",
         JWT_ACCESS_TOKEN_EXPIRES=timedelta(minutes=15),
         BCRYPT_LOG_ROUNDS=12,
     )
@@ -149,11 +163,12 @@ def create_app(config=None):
     comprobar_secreto(app)
 
     db.init_app(app)
-    JWTManager(app)
+    gestor_jwt = JWTManager(app)
+    gestor_jwt.decode_key_loader(clave_de_verificacion)  # exige exp e iat antes de verificar la firma
     with app.app_context():
         db.create_all()
         # Un hash de verdad que no es de nadie: con un email desconocido también se llama a checkpw.
-        hash_ficticio = cifrar(secrets.token_urlsafe(16)).encode("ascii")
+        hash_ficticio = hash_de_password(secrets.token_urlsafe(16)).encode("ascii")
 
     @app.get("/")
     def inicio():
@@ -227,7 +242,8 @@ def create_app(config=None):
             raise click.ClickException(problema)
         if db.session.scalar(db.select(Usuario).filter_by(email=email_normalizado)):
             raise click.ClickException(f"Ya existe un usuario con el email {email_normalizado}.")
-        usuario = Usuario(email=email_normalizado, nombre=nombre.strip()[:MAX_NOMBRE], password_hash=cifrar(password))
+        usuario = Usuario(email=email_normalizado, nombre=nombre.strip()[:MAX_NOMBRE],
+                          password_hash=hash_de_password(password))
         db.session.add(usuario)
         db.session.commit()
         click.echo(f"Usuario {usuario.id} creado: {usuario.email}")

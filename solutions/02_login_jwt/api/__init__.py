@@ -17,7 +17,7 @@ from .extensiones import db, jwt
 def create_app(config: dict | None = None) -> Flask:
     """Crea la aplicación. ``config`` sobrescribe la configuración (por ejemplo en las pruebas)."""
     app = Flask(__name__, instance_relative_config=True)
-    configurar(app, config)
+    configurar(app, config, leccion="02")
     db.init_app(app)
     jwt.init_app(app)
     app.register_blueprint(auth.bp)

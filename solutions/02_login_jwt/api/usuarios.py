@@ -1,6 +1,7 @@
 """Los usuarios: registro con bcrypt, el perfil y cómo se encuentra al usuario de un token."""
 
 import re
+import unicodedata
 
 import bcrypt
 from flask import Blueprint, current_app, jsonify
@@ -17,7 +18,8 @@ bp = Blueprint("usuarios", __name__)
 MIN_PASSWORD = 8  # caracteres
 MAX_PASSWORD_BYTES = 72  # bcrypt no admite más: bcrypt 5 lanza ValueError
 CAMPOS_REGISTRO = ("email", "password", "nombre")
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")  # sin punto final: «ana@example.com.» es otra cuenta
+ID = re.compile(r"[1-9][0-9]{0,18}")  # solo dígitos ASCII y sin ceros delante: «１» (ancho completo) no es 1
 
 
 # [ejercicio]
@@ -27,14 +29,17 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 #
 #
 # [fin]
-def cifrar(password):
+def hash_de_password(password):
     """El hash bcrypt de ``password`` (un texto), con el coste de ``BCRYPT_LOG_ROUNDS``."""
     # [solución] tarea 1: bcrypt.hashpw con una sal nueva (bcrypt.gensalt) del coste configurado.
     coste = current_app.config["BCRYPT_LOG_ROUNDS"]
     return bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt(rounds=coste)).decode("ascii")
     # [ejercicio]
-    # raise NotImplementedError("Tarea 1: cifra la contraseña con bcrypt.")
+    # raise NotImplementedError("Tarea 1: calcula el hash bcrypt de la contraseña.")
     # [fin]
+
+
+cifrar = hash_de_password  # el nombre antiguo (calcula un hash, no cifra): aún lo importa admin.py de la lección 06
 
 
 def problema_de_password(password, campo="password"):
@@ -48,11 +53,28 @@ def problema_de_password(password, campo="password"):
     return None
 
 
+def normalizar_email(email):
+    """El email en su forma única (NFKC, sin espacios, en minúsculas), o ``None`` si no es un email válido.
+
+    NFKC convierte «ａｎａ＠ｅｘａｍｐｌｅ．ｃｏｍ» (ancho completo) en «ana@example.com»:
+    sin ella serían dos cuentas que se ven iguales. Un carácter de control o de
+    formato (``\x00``, el espacio de ancho cero ``\u200b``…) no es de ningún email.
+    """
+    if not isinstance(email, str):
+        return None
+    email = unicodedata.normalize("NFKC", email).strip().lower()
+    if any(unicodedata.category(c) in ("Cc", "Cf") for c in email):
+        return None
+    if len(email) > MAX_EMAIL or not EMAIL.match(email):
+        return None
+    return email
+
+
 def validar_registro(datos):
     """Valida el cuerpo de ``POST /auth/registro``.
 
-    Devuelve ``(campos, None)`` con el email normalizado (sin espacios, en
-    minúsculas) y el nombre sin espacios, o ``(None, mensaje)`` si no es válido.
+    Devuelve ``(campos, None)`` con el email normalizado (``normalizar_email``)
+    y el nombre sin espacios, o ``(None, mensaje)`` si no es válido.
     """
     # [solución] tarea 1: un objeto con email, password y nombre válidos, y nada más.
     if not isinstance(datos, dict):
@@ -65,13 +87,15 @@ def validar_registro(datos):
             return None, f"Falta el campo «{campo}»."
         if not isinstance(datos[campo], str):
             return None, f"El campo «{campo}» debe ser un texto."
-    email = datos["email"].strip().lower()
-    if len(email) > MAX_EMAIL or not EMAIL.match(email):
+    email = normalizar_email(datos["email"])
+    if email is None:
         return None, "El campo «email» no es un email válido."
     password = datos["password"]
     if mensaje := problema_de_password(password):
         return None, mensaje
     nombre = datos["nombre"].strip()
+    if any(unicodedata.category(c) == "Cc" for c in nombre):
+        return None, "El campo «nombre» no puede llevar caracteres de control."
     if not nombre:
         return None, "El campo «nombre» no puede estar vacío."
     if len(nombre) > MAX_NOMBRE:
@@ -85,7 +109,7 @@ def validar_registro(datos):
 def usuario_de(identidad):
     """El ``Usuario`` cuyo id es ``identidad`` (el ``sub`` de un token: el id como texto, ``"7"``), o ``None``."""
     # [solución] tarea 3: un sub que no es un id (o no cabe en la base de datos) no es de nadie.
-    if not isinstance(identidad, str) or not identidad.isdecimal() or int(identidad) > MAX_ID:
+    if not isinstance(identidad, str) or not ID.fullmatch(identidad) or int(identidad) > MAX_ID:
         return None
     return db.session.get(Usuario, int(identidad))
     # [ejercicio]
@@ -102,7 +126,7 @@ def token_sin_usuario():
     return error("El usuario del token ya no existe.", 401, "USER_NOT_FOUND")
 
 
-# [solución] tarea 1: registra al usuario con la contraseña cifrada y responde 201 (409 si el email existe).
+# [solución] tarea 1: registra al usuario guardando el hash de su contraseña; 201 (409 si el email existe).
 @bp.post("/auth/registro")
 def registro():
     campos, mensaje = validar_registro(leer_json())
@@ -110,7 +134,8 @@ def registro():
         return error(mensaje, 400)
     if db.session.scalar(db.select(Usuario).filter_by(email=campos["email"])):
         return error("Ya existe un usuario con ese email.", 409)
-    usuario = Usuario(email=campos["email"], nombre=campos["nombre"], password_hash=cifrar(campos["password"]))
+    hash_guardado = hash_de_password(campos["password"])
+    usuario = Usuario(email=campos["email"], nombre=campos["nombre"], password_hash=hash_guardado)
     db.session.add(usuario)
     try:
         db.session.commit()

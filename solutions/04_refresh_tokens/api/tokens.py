@@ -45,17 +45,19 @@ def tras_cambiar_password(usuario):
 @jwt.additional_claims_loader
 # [fin]
 def claims_del_usuario(identidad):
-    """Los claims propios de todo token de ``identidad``: ``{"nombre", "email"}``, leídos de la base de datos.
+    """Los claims propios de todo token de ``identidad``: ``{"nombre"}``, leído de la base de datos.
 
     Flask-JWT-Extended la llama en cada ``create_access_token`` y ``create_refresh_token``
     (es su ``additional_claims_loader``): los claims salen de un solo sitio y el token
-    del login y el del refresco llevan los mismos, siempre al día.
+    del login y el del refresco llevan los mismos, siempre al día. El email **no**
+    va: la carga de un JWT la lee cualquiera que vea el token (lección 03), y el
+    email es un dato personal que la API ya encuentra con el ``sub``.
     """
-    # [solución] tarea 3: busca el usuario y devuelve su nombre y su email ({} si ya no existe).
+    # [solución] tarea 3: busca el usuario y devuelve su nombre ({} si ya no existe).
     usuario = usuario_de(identidad)
     if usuario is None:
         return {}
-    return {"nombre": usuario.nombre, "email": usuario.email}
+    return {"nombre": usuario.nombre}
     # [ejercicio]
     # return {}
     # [fin]

@@ -12,6 +12,7 @@ MENSAJES_HTTP = {
     405: "Método no permitido en esta ruta.",
     413: "El cuerpo de la petición es demasiado grande (máximo 1 MB).",
     415: "Tipo de contenido no admitido.",
+    431: "Las cabeceras de la petición son demasiado grandes (la cabecera Authorization admite 8 KB).",
 }
 
 

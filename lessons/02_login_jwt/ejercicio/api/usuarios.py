@@ -1,6 +1,7 @@
 """Los usuarios: registro con bcrypt, el perfil y cómo se encuentra al usuario de un token."""
 
 import re
+import unicodedata
 
 import bcrypt
 from flask import Blueprint, current_app, jsonify
@@ -17,7 +18,8 @@ bp = Blueprint("usuarios", __name__)
 MIN_PASSWORD = 8  # caracteres
 MAX_PASSWORD_BYTES = 72  # bcrypt no admite más: bcrypt 5 lanza ValueError
 CAMPOS_REGISTRO = ("email", "password", "nombre")
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")  # sin punto final: «ana@example.com.» es otra cuenta
+ID = re.compile(r"[1-9][0-9]{0,18}")  # solo dígitos ASCII y sin ceros delante: «１» (ancho completo) no es 1
 
 
 def por_implementar():
@@ -25,10 +27,13 @@ def por_implementar():
     return error("Por implementar.", 501)
 
 
-def cifrar(password):
+def hash_de_password(password):
     """El hash bcrypt de ``password`` (un texto), con el coste de ``BCRYPT_LOG_ROUNDS``."""
     # TODO (tarea 1): bcrypt.hashpw con una sal nueva (bcrypt.gensalt) del coste configurado.
-    raise NotImplementedError("Tarea 1: cifra la contraseña con bcrypt.")
+    raise NotImplementedError("Tarea 1: calcula el hash bcrypt de la contraseña.")
+
+
+cifrar = hash_de_password  # el nombre antiguo (calcula un hash, no cifra): aún lo importa admin.py de la lección 06
 
 
 def problema_de_password(password, campo="password"):
@@ -42,11 +47,28 @@ def problema_de_password(password, campo="password"):
     return None
 
 
+def normalizar_email(email):
+    """El email en su forma única (NFKC, sin espacios, en minúsculas), o ``None`` si no es un email válido.
+
+    NFKC convierte «ａｎａ＠ｅｘａｍｐｌｅ．ｃｏｍ» (ancho completo) en «ana@example.com»:
+    sin ella serían dos cuentas que se ven iguales. Un carácter de control o de
+    formato (``\x00``, el espacio de ancho cero ``\u200b``…) no es de ningún email.
+    """
+    if not isinstance(email, str):
+        return None
+    email = unicodedata.normalize("NFKC", email).strip().lower()
+    if any(unicodedata.category(c) in ("Cc", "Cf") for c in email):
+        return None
+    if len(email) > MAX_EMAIL or not EMAIL.match(email):
+        return None
+    return email
+
+
 def validar_registro(datos):
     """Valida el cuerpo de ``POST /auth/registro``.
 
-    Devuelve ``(campos, None)`` con el email normalizado (sin espacios, en
-    minúsculas) y el nombre sin espacios, o ``(None, mensaje)`` si no es válido.
+    Devuelve ``(campos, None)`` con el email normalizado (``normalizar_email``)
+    y el nombre sin espacios, o ``(None, mensaje)`` si no es válido.
     """
     # TODO (tarea 1): un objeto con email, password y nombre válidos, y nada más.
     return datos, None
@@ -67,7 +89,7 @@ def token_sin_usuario():
     return error("El usuario del token ya no existe.", 401, "USER_NOT_FOUND")
 
 
-# TODO (tarea 1): registra al usuario con la contraseña cifrada y responde 201 (409 si el email existe).
+# TODO (tarea 1): registra al usuario guardando el hash de su contraseña; 201 (409 si el email existe).
 @bp.post("/auth/registro")
 def registro():
     return por_implementar()

@@ -20,7 +20,7 @@ from .extensiones import db, jwt
 def create_app(config: dict | None = None) -> Flask:
     """Crea la aplicación. ``config`` sobrescribe la configuración (por ejemplo en las pruebas)."""
     app = Flask(__name__, instance_relative_config=True)
-    configurar(app, config, refresco.ajustes)
+    configurar(app, config, refresco.ajustes, leccion="04")
     db.init_app(app)
     jwt.init_app(app)
     for parte in (auth, usuarios, perfil, refresco, articulos, errores):

@@ -9,7 +9,7 @@ from .errores import error
 from .extensiones import db
 from .modelos import Articulo
 from .tokens import tras_cambiar_password
-from .usuarios import MAX_PASSWORD_BYTES, cifrar, problema_de_password, token_sin_usuario, usuario_actual
+from .usuarios import MAX_PASSWORD_BYTES, hash_de_password, problema_de_password, token_sin_usuario, usuario_actual
 
 bp = Blueprint("perfil", __name__)
 

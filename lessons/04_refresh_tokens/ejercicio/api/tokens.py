@@ -37,11 +37,13 @@ def tras_cambiar_password(usuario):
 
 # TODO (tarea 3): los claims de todos los tokens salen de claims_del_usuario.
 def claims_del_usuario(identidad):
-    """Los claims propios de todo token de ``identidad``: ``{"nombre", "email"}``, leídos de la base de datos.
+    """Los claims propios de todo token de ``identidad``: ``{"nombre"}``, leído de la base de datos.
 
     Flask-JWT-Extended la llama en cada ``create_access_token`` y ``create_refresh_token``
     (es su ``additional_claims_loader``): los claims salen de un solo sitio y el token
-    del login y el del refresco llevan los mismos, siempre al día.
+    del login y el del refresco llevan los mismos, siempre al día. El email **no**
+    va: la carga de un JWT la lee cualquiera que vea el token (lección 03), y el
+    email es un dato personal que la API ya encuentra con el ``sub``.
     """
-    # TODO (tarea 3): busca el usuario y devuelve su nombre y su email ({} si ya no existe).
+    # TODO (tarea 3): busca el usuario y devuelve su nombre ({} si ya no existe).
     return {}
