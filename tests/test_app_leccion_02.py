@@ -10,8 +10,8 @@ import time
 
 import jwt
 import pytest
-
 from conftest import RAIZ, cargar_app, config_de_prueba
+
 from taller.comprobaciones import bearer
 
 APP_LECCION_02 = RAIZ / "lessons" / "02_login_jwt" / "app.py"
@@ -37,7 +37,8 @@ def app_02(tmp_path):
     """La demo con una base de datos nueva y Ana ya creada con la orden ``crear-usuario``."""
     app = cargar_app(APP_LECCION_02)(config_02(tmp_path))
     resultado = app.test_cli_runner().invoke(
-        args=["crear-usuario", ANA["email"], "--nombre", "Ana", "--password", ANA["password"]])
+        args=["crear-usuario", ANA["email"], "--nombre", "Ana", "--password", ANA["password"]]
+    )
     assert resultado.exit_code == 0, resultado.output
     return app
 
@@ -71,7 +72,8 @@ def test_crear_usuario_guarda_un_hash_bcrypt(app_02):
 
 def test_crear_usuario_pide_la_contrasena_sin_mostrarla(app_02):
     resultado = app_02.test_cli_runner().invoke(
-        args=["crear-usuario", "Bea@Example.com"], input="Bea\nclave-de-bea\nclave-de-bea\n")
+        args=["crear-usuario", "Bea@Example.com"], input="Bea\nclave-de-bea\nclave-de-bea\n"
+    )
     assert resultado.exit_code == 0, resultado.output
     assert resultado.output == "Nombre: Bea\nContraseña: \nRepítela: \nUsuario 2 creado: bea@example.com\n"
     assert "clave-de-bea" not in resultado.output
@@ -80,14 +82,26 @@ def test_crear_usuario_pide_la_contrasena_sin_mostrarla(app_02):
 @pytest.mark.parametrize(
     "argumentos, mensaje",
     [
-        pytest.param(["no-es-un-email", "--nombre", "X", "--password", "larga-larga"],
-                     "Error: «no-es-un-email» no es un email válido.", id="email-invalido"),
-        pytest.param(["bea@example.com", "--nombre", "Bea", "--password", "corta"],
-                     "Error: La contraseña debe tener al menos 8 caracteres.", id="contrasena-corta"),
-        pytest.param(["bea@example.com", "--nombre", "Bea", "--password", "ñ" * 37],
-                     "Error: La contraseña admite como máximo 72 bytes.", id="contrasena-de-74-bytes"),
-        pytest.param(["ANA@example.com", "--nombre", "Ana", "--password", "larga-larga"],
-                     "Error: Ya existe un usuario con el email ana@example.com.", id="email-repetido"),
+        pytest.param(
+            ["no-es-un-email", "--nombre", "X", "--password", "larga-larga"],
+            "Error: «no-es-un-email» no es un email válido.",
+            id="email-invalido",
+        ),
+        pytest.param(
+            ["bea@example.com", "--nombre", "Bea", "--password", "corta"],
+            "Error: La contraseña debe tener al menos 8 caracteres.",
+            id="contrasena-corta",
+        ),
+        pytest.param(
+            ["bea@example.com", "--nombre", "Bea", "--password", "ñ" * 37],
+            "Error: La contraseña admite como máximo 72 bytes.",
+            id="contrasena-de-74-bytes",
+        ),
+        pytest.param(
+            ["ANA@example.com", "--nombre", "Ana", "--password", "larga-larga"],
+            "Error: Ya existe un usuario con el email ana@example.com.",
+            id="email-repetido",
+        ),
     ],
 )
 def test_crear_usuario_rechaza_datos_malos(app_02, argumentos, mensaje):
@@ -101,8 +115,9 @@ def test_crear_usuario_rechaza_datos_malos(app_02, argumentos, mensaje):
 
 def test_login_devuelve_un_token_con_sub_de_texto(app_02, client_02):
     token = token_de(client_02)
-    datos = jwt.decode(token, app_02.config["JWT_SECRET_KEY"], algorithms=["HS256"],
-                       audience=app_02.config["JWT_DECODE_AUDIENCE"])
+    datos = jwt.decode(
+        token, app_02.config["JWT_SECRET_KEY"], algorithms=["HS256"], audience=app_02.config["JWT_DECODE_AUDIENCE"]
+    )
     assert datos["sub"] == "1" and datos["type"] == "access"
     assert datos["exp"] - datos["iat"] == 15 * 60
 
@@ -143,12 +158,15 @@ def test_login_llama_a_checkpw_una_vez(client_02, monkeypatch, email):
         pytest.param({"json": {"email": ANA["email"]}}, FALTAN_CAMPOS, id="sin-password"),
         pytest.param({"json": {"password": ANA["password"]}}, FALTAN_CAMPOS, id="sin-email"),
         pytest.param({"json": {"email": ANA["email"], "password": 1234}}, FALTAN_CAMPOS, id="password-entero"),
-        pytest.param({"json": {"email": ANA["email"], "password": "x" * 73}}, DEMASIADO_LARGA, id="password-de-73-bytes"),
+        pytest.param(
+            {"json": {"email": ANA["email"], "password": "x" * 73}}, DEMASIADO_LARGA, id="password-de-73-bytes"
+        ),
         pytest.param({"json": None}, CUERPO_NO_ES_OBJETO, id="json-null"),
         pytest.param({"json": []}, CUERPO_NO_ES_OBJETO, id="json-lista"),
         pytest.param({"data": '{"email": "x"}', "content_type": "text/plain"}, CUERPO_NO_ES_OBJETO, id="texto-plano"),
-        pytest.param({"data": "[" * 100_000, "content_type": "application/json"}, CUERPO_NO_ES_OBJETO,
-                     id="json-anidado"),
+        pytest.param(
+            {"data": "[" * 100_000, "content_type": "application/json"}, CUERPO_NO_ES_OBJETO, id="json-anidado"
+        ),
     ],
 )
 def test_login_con_un_cuerpo_malo_responde_400(client_02, peticion, esperado):
@@ -165,8 +183,10 @@ def test_login_con_un_cuerpo_malo_responde_400(client_02, peticion, esperado):
 def test_la_ruta_protegida_saluda_al_usuario_del_token(client_02):
     respuesta = client_02.get("/api/protegida", headers=bearer(token_de(client_02)))
     assert respuesta.status_code == 200
-    assert respuesta.get_json() == {"mensaje": "Hola, Ana: has entrado con tu token.",
-                                    "usuario": {"id": 1, "email": "ana@example.com", "nombre": "Ana"}}
+    assert respuesta.get_json() == {
+        "mensaje": "Hola, Ana: has entrado con tu token.",
+        "usuario": {"id": 1, "email": "ana@example.com", "nombre": "Ana"},
+    }
 
 
 def test_la_ruta_publica_no_necesita_token_pero_lo_usa_si_llega(client_02):
@@ -177,29 +197,58 @@ def test_la_ruta_publica_no_necesita_token_pero_lo_usa_si_llega(client_02):
 
 def tokens_malos(app, token):
     cabecera, carga, firma = token.split(".")
-    datos = jwt.decode(token, app.config["JWT_SECRET_KEY"], algorithms=["HS256"],
-                       audience=app.config["JWT_DECODE_AUDIENCE"])
+    datos = jwt.decode(
+        token, app.config["JWT_SECRET_KEY"], algorithms=["HS256"], audience=app.config["JWT_DECODE_AUDIENCE"]
+    )
     firmar = lambda clave=app.config["JWT_SECRET_KEY"], **c: jwt.encode({**datos, **c}, clave, algorithm="HS256")  # noqa: E731
     return {
         "sin-cabecera": (None, 401, "Missing Authorization Header"),
         "basura": (bearer("basura"), 422, "Not enough segments"),
-        "manipulado": (bearer(f"{cabecera}.{b64({**datos, 'sub': '2'})}.{firma}"), 422, "Signature verification failed"),
+        "manipulado": (
+            bearer(f"{cabecera}.{b64({**datos, 'sub': '2'})}.{firma}"),
+            422,
+            "Signature verification failed",
+        ),
         "otra-clave": (bearer(firmar(secrets.token_hex(32))), 422, "Signature verification failed"),
-        "alg-none": (bearer(f"{b64({'alg': 'none', 'typ': 'JWT'})}.{carga}."), 422, "The specified alg value is not allowed"),
+        "alg-none": (
+            bearer(f"{b64({'alg': 'none', 'typ': 'JWT'})}.{carga}."),
+            422,
+            "The specified alg value is not allowed",
+        ),
         "caducado": (bearer(firmar(exp=int(time.time()) - 60)), 401, "Token has expired"),
         "refresh": (bearer(firmar(type="refresh")), 422, "Only non-refresh tokens are allowed"),
         "sub-entero": (bearer(firmar(sub=1)), 422, "Subject must be a string"),
-        "sin-exp": (bearer(jwt.encode({k: v for k, v in datos.items() if k != "exp"}, app.config["JWT_SECRET_KEY"])),
-                    422, 'Token is missing the "exp" claim'),
-        "sin-iat": (bearer(jwt.encode({k: v for k, v in datos.items() if k != "iat"}, app.config["JWT_SECRET_KEY"])),
-                    422, 'Token is missing the "iat" claim'),
-        "sin-bearer": ({"Authorization": token}, 401,
-                       "Missing 'Bearer' type in 'Authorization' header. Expected 'Authorization: Bearer <JWT>'"),
+        "sin-exp": (
+            bearer(jwt.encode({k: v for k, v in datos.items() if k != "exp"}, app.config["JWT_SECRET_KEY"])),
+            422,
+            'Token is missing the "exp" claim',
+        ),
+        "sin-iat": (
+            bearer(jwt.encode({k: v for k, v in datos.items() if k != "iat"}, app.config["JWT_SECRET_KEY"])),
+            422,
+            'Token is missing the "iat" claim',
+        ),
+        "sin-bearer": (
+            {"Authorization": token},
+            401,
+            "Missing 'Bearer' type in 'Authorization' header. Expected 'Authorization: Bearer <JWT>'",
+        ),
     }
 
 
-CASOS = ["sin-cabecera", "basura", "manipulado", "otra-clave", "alg-none", "caducado", "refresh", "sub-entero",
-         "sin-bearer", "sin-exp", "sin-iat"]
+CASOS = [
+    "sin-cabecera",
+    "basura",
+    "manipulado",
+    "otra-clave",
+    "alg-none",
+    "caducado",
+    "refresh",
+    "sub-entero",
+    "sin-bearer",
+    "sin-exp",
+    "sin-iat",
+]
 
 
 @pytest.mark.parametrize("caso", CASOS)
@@ -220,9 +269,20 @@ def test_un_token_malo_tambien_se_rechaza_en_la_ruta_publica(app_02, client_02, 
 
 def test_un_token_de_un_usuario_que_no_existe_da_401(app_02, client_02):
     ahora = int(time.time())
-    token = jwt.encode({"sub": "99", "type": "access", "jti": "x", "fresh": False, "iat": ahora, "nbf": ahora,
-                        "exp": ahora + 60, **emisor_y_audiencia(app_02)},
-                       app_02.config["JWT_SECRET_KEY"], algorithm="HS256")
+    token = jwt.encode(
+        {
+            "sub": "99",
+            "type": "access",
+            "jti": "x",
+            "fresh": False,
+            "iat": ahora,
+            "nbf": ahora,
+            "exp": ahora + 60,
+            **emisor_y_audiencia(app_02),
+        },
+        app_02.config["JWT_SECRET_KEY"],
+        algorithm="HS256",
+    )
     respuesta = client_02.get("/api/protegida", headers=bearer(token))
     assert respuesta.status_code == 401
     assert respuesta.get_json() == {"error": "El usuario del token ya no existe."}

@@ -8,8 +8,8 @@ from datetime import timedelta
 
 import jwt
 import pytest
-
 from conftest import RAIZ, cargar_app, config_de_prueba
+
 from taller.comprobaciones import bearer
 
 APP_LECCION_04 = RAIZ / "lessons" / "04_refresh_tokens" / "app.py"
@@ -30,10 +30,13 @@ def config_04(tmp_path, **cambios):
 
 
 def crear_usuarios(app):
-    for email, nombre, password, rol in (("ana@example.com", "Ana", ANA["password"], "admin"),
-                                         ("bea@example.com", "Bea", BEA["password"], "usuario")):
+    for email, nombre, password, rol in (
+        ("ana@example.com", "Ana", ANA["password"], "admin"),
+        ("bea@example.com", "Bea", BEA["password"], "usuario"),
+    ):
         resultado = app.test_cli_runner().invoke(
-            args=["crear-usuario", email, "--nombre", nombre, "--password", password, "--rol", rol])
+            args=["crear-usuario", email, "--nombre", nombre, "--password", password, "--rol", rol]
+        )
         assert resultado.exit_code == 0, resultado.output
 
 
@@ -75,8 +78,13 @@ def tokens_de(client, credenciales=ANA):
 
 
 def abrir(app, token):
-    return jwt.decode(token, app.config["JWT_SECRET_KEY"], algorithms=["HS256"],
-                      audience=app.config["JWT_DECODE_AUDIENCE"], options={"verify_exp": False})
+    return jwt.decode(
+        token,
+        app.config["JWT_SECRET_KEY"],
+        algorithms=["HS256"],
+        audience=app.config["JWT_DECODE_AUDIENCE"],
+        options={"verify_exp": False},
+    )
 
 
 def refrescar(client, refresh_token):
@@ -142,8 +150,12 @@ def test_un_cambio_de_rol_llega_con_el_siguiente_refresco(app_04, client_04):
     [
         pytest.param("/api/perfil", "GET", "Only non-refresh tokens are allowed", id="refresh-en-el-perfil"),
         pytest.param("/api/admin/usuarios", "GET", "Only non-refresh tokens are allowed", id="refresh-en-admin"),
-        pytest.param("/api/operacion-sensible", "POST", "Only non-refresh tokens are allowed",
-                     id="refresh-en-la-operacion-sensible"),
+        pytest.param(
+            "/api/operacion-sensible",
+            "POST",
+            "Only non-refresh tokens are allowed",
+            id="refresh-en-la-operacion-sensible",
+        ),
     ],
 )
 def test_un_refresh_token_no_abre_la_api(client_04, ruta, metodo, mensaje):
@@ -180,9 +192,20 @@ def test_un_refresh_token_caducado_da_401(crear_app_04):
 
 def test_refresh_de_un_usuario_que_no_existe_da_401(app_04, client_04):
     ahora = int(time.time())
-    token = jwt.encode({"sub": "99", "type": "refresh", "jti": "x", "fresh": False, "iat": ahora, "nbf": ahora,
-                        "exp": ahora + 60, **emisor_y_audiencia(app_04)},
-                       app_04.config["JWT_SECRET_KEY"], algorithm="HS256")
+    token = jwt.encode(
+        {
+            "sub": "99",
+            "type": "refresh",
+            "jti": "x",
+            "fresh": False,
+            "iat": ahora,
+            "nbf": ahora,
+            "exp": ahora + 60,
+            **emisor_y_audiencia(app_04),
+        },
+        app_04.config["JWT_SECRET_KEY"],
+        algorithm="HS256",
+    )
     respuesta = client_04.post("/auth/refresh", headers=bearer(token))
     assert (respuesta.status_code, respuesta.get_json()) == (401, SIN_USUARIO)
 
@@ -216,7 +239,9 @@ def test_con_rotacion_cada_refresh_token_vale_una_vez(crear_app_04):
     assert abrir(app, cuerpo["refresh_token"])["jti"] != abrir(app, refresh)["jti"]
     respuesta = client.post("/auth/refresh", headers=bearer(refresh))
     assert (respuesta.status_code, respuesta.get_json()) == (
-        401, {"error": "Este refresh token ya se usó: inicia sesión de nuevo."})
+        401,
+        {"error": "Este refresh token ya se usó: inicia sesión de nuevo."},
+    )
     otra = crear_app_04(ROTAR_REFRESH_TOKENS=True).test_client()  # tras reiniciar, sigue anotado
     assert otra.post("/auth/refresh", headers=bearer(refresh)).status_code == 401
     assert set(refrescar(otra, cuerpo["refresh_token"])) == {"access_token", "refresh_token"}
@@ -249,8 +274,11 @@ def test_una_caducidad_mala_en_el_entorno_no_arranca(tmp_path, monkeypatch, valo
         create_app(config_04(tmp_path))
 
 
-@pytest.mark.parametrize("clave", [None, "mi_clave_secreta", "super-secret-key-cambiar-en-produccion"],
-                         ids=["sin-clave", "clave-de-16-bytes", "clave-publica-de-la-semilla"])
+@pytest.mark.parametrize(
+    "clave",
+    [None, "mi_clave_secreta", "super-secret-key-cambiar-en-produccion"],
+    ids=["sin-clave", "clave-de-16-bytes", "clave-publica-de-la-semilla"],
+)
 def test_sin_un_secreto_fuerte_la_app_no_arranca(tmp_path, monkeypatch, clave):
     monkeypatch.delenv("JWT_SECRET_KEY", raising=False)
     create_app = cargar_app(APP_LECCION_04)
@@ -265,8 +293,15 @@ def test_sin_un_secreto_fuerte_la_app_no_arranca(tmp_path, monkeypatch, clave):
 def test_ninguna_combinacion_da_500_ni_html(client_04):
     acceso, refresh = tokens_de(client_04)
     fallos = []
-    for ruta in ["/", "/auth/login", "/auth/refresh", "/api/perfil", "/api/admin/usuarios",
-                 "/api/operacion-sensible", "/nada"]:
+    for ruta in [
+        "/",
+        "/auth/login",
+        "/auth/refresh",
+        "/api/perfil",
+        "/api/admin/usuarios",
+        "/api/operacion-sensible",
+        "/nada",
+    ]:
         for metodo in ["GET", "POST", "DELETE"]:
             for cabeceras in [{}, bearer(acceso), bearer(refresh), bearer("basura")]:
                 for cuerpo in [{}, {"json": ANA}, {"data": "null", "content_type": "application/json"}]:

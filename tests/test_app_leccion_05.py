@@ -115,8 +115,9 @@ def tokens_de(client, credenciales=ANA):
 
 
 def claims(app, token):
-    return jwt.decode(token, app.config["JWT_SECRET_KEY"], algorithms=["HS256"],
-                      audience=app.config["JWT_DECODE_AUDIENCE"])
+    return jwt.decode(
+        token, app.config["JWT_SECRET_KEY"], algorithms=["HS256"], audience=app.config["JWT_DECODE_AUDIENCE"]
+    )
 
 
 # --- Login, logout y refresh (sqlite y redis) -------------------------------------------

@@ -128,7 +128,9 @@ def variantes_de(leccion):
 VARIANTES = [par for leccion in LECCIONES for par in variantes_de(leccion)]
 
 
-@pytest.mark.parametrize(("leccion", "variante"), VARIANTES, ids=[f"{leccion.nombre}-{v.nombre}" for leccion, v in VARIANTES])
+@pytest.mark.parametrize(
+    ("leccion", "variante"), VARIANTES, ids=[f"{leccion.nombre}-{v.nombre}" for leccion, v in VARIANTES]
+)
 def test_cada_error_comun_falla_lo_que_declara(leccion, variante, tmp_path, resultados):
     assert variante.descripcion.strip(), "cada error común necesita una descripción de una línea"
     objetivo = variantes.aplicar(variante, leccion.solucion, tmp_path / variante.nombre)

@@ -50,7 +50,9 @@ def espera_fecha(articulo, campo):
     except (TypeError, ValueError):
         raise Desajuste(f'en "{campo}" una fecha ISO 8601 como "2025-01-31T10:00:00+00:00"', repr(valor)) from None
     if fecha.tzinfo is None:
-        raise Falta(f'la zona horaria en "{campo}" ({valor!r})', ayuda="Guarda las fechas en UTC: datetime.now(timezone.utc).")
+        raise Falta(
+            f'la zona horaria en "{campo}" ({valor!r})', ayuda="Guarda las fechas en UTC: datetime.now(timezone.utc)."
+        )
     return fecha
 
 
@@ -74,7 +76,9 @@ def test_crear_responde_201_con_location(client):
     espera_campos(cuerpo, NUEVO, f"en la respuesta a {r.peticion}")
     if type(cuerpo.get("id")) is not int:
         raise Falta('el campo "id" con un número entero generado por el servidor', f"en la respuesta a {r.peticion}")
-    ubicacion = r.espera_cabecera("Location", ayuda="Añade la cabecera con url_for('obtener_articulo', articulo_id=...).")
+    ubicacion = r.espera_cabecera(
+        "Location", ayuda="Añade la cabecera con url_for('obtener_articulo', articulo_id=...)."
+    )
     if not ubicacion.endswith(f"/api/articulos/{cuerpo['id']}"):
         raise Desajuste(f"Location terminada en /api/articulos/{cuerpo['id']}", f"Location: {ubicacion}")
 
@@ -84,7 +88,9 @@ def test_crear_completa_los_valores_por_defecto(client):
     """Con solo el título, contenido es "" y publicado es false; las fechas van en ISO 8601 con zona."""
     r = client.post("/api/articulos", json={"titulo": "Solo título"}).espera(201)
     cuerpo = r.espera_json()
-    espera_campos(cuerpo, {"titulo": "Solo título", "contenido": "", "publicado": False}, f"en la respuesta a {r.peticion}")
+    espera_campos(
+        cuerpo, {"titulo": "Solo título", "contenido": "", "publicado": False}, f"en la respuesta a {r.peticion}"
+    )
     espera_fecha(cuerpo, "creado_en")
     espera_fecha(cuerpo, "actualizado_en")
 
@@ -95,7 +101,8 @@ def test_ids_los_genera_el_servidor(client):
     ids = [crear_articulo(client, titulo=f"Artículo {n}")["id"] for n in range(3)]
     if ids != sorted(set(ids)):
         raise Desajuste(
-            "ids distintos y crecientes", f"{ids} tras tres POST /api/articulos",
+            "ids distintos y crecientes",
+            f"{ids} tras tres POST /api/articulos",
             ayuda="Deja que la base de datos genere el id (primary_key=True); no lo inventes tú.",
         )
 
@@ -122,7 +129,9 @@ def test_lista_contiene_lo_creado(client):
         raise Desajuste("una lista JSON", repr(lista), f"en {r.peticion}")
     if [a.get("id") for a in lista if isinstance(a, dict)] != [a["id"] for a in creados]:
         raise Desajuste(
-            f"los ids {[a['id'] for a in creados]} en ese orden", f"{lista!r}", f"en {r.peticion} tras crear dos artículos",
+            f"los ids {[a['id'] for a in creados]} en ese orden",
+            f"{lista!r}",
+            f"en {r.peticion} tras crear dos artículos",
         )
     for articulo, creado in zip(lista, creados):
         espera_campos(articulo, creado, f"en {r.peticion}")
@@ -143,8 +152,9 @@ def test_articulo_inexistente_da_404(client):
         404, ayuda='Si buscar(articulo_id) devuelve None, responde 404 con {"error": "…"}.'
     )
     client.get(f"/api/articulos/{2**63}").espera_error(
-        404, ayuda="SQLite no guarda enteros de más de 64 bits: un id mayor que 2**63 - 1 no puede existir "
-                   "(db.session.get lanzaría OverflowError).",
+        404,
+        ayuda="SQLite no guarda enteros de más de 64 bits: un id mayor que 2**63 - 1 no puede existir "
+        "(db.session.get lanzaría OverflowError).",
     )
 
 
@@ -154,8 +164,11 @@ def test_los_datos_sobreviven_a_un_reinicio(crear_app):
     creado = crear_articulo(Cliente(crear_app()))
     despues = Cliente(crear_app())  # otra app, la misma base de datos
     r = despues.get(f"/api/articulos/{creado['id']}")
-    r.espera(200, ayuda="Guarda los artículos en la base de datos (db.session.commit()), no en una lista en memoria, "
-                        "y no borres las tablas al arrancar.")
+    r.espera(
+        200,
+        ayuda="Guarda los artículos en la base de datos (db.session.commit()), no en una lista en memoria, "
+        "y no borres las tablas al arrancar.",
+    )
     espera_campos(r.espera_json(), creado, f"en {r.peticion} después del reinicio")
 
 
@@ -176,8 +189,9 @@ def test_rechaza_cuerpos_que_no_son_json(client):
     for _, peticion in CUERPOS_QUE_NO_SON_JSON:
         client.post("/api/articulos", **peticion).espera_error(400, ayuda=PISTA_GET_JSON)
     client.post("/api/articulos", data="[" * 100_000, content_type="application/json").espera_error(
-        400, ayuda="Un JSON anidado 100 000 niveles hace que request.get_json lance RecursionError: "
-                   "lee el cuerpo con leer_json(), que lo trata como un cuerpo no válido.",
+        400,
+        ayuda="Un JSON anidado 100 000 niveles hace que request.get_json lance RecursionError: "
+        "lee el cuerpo con leer_json(), que lo trata como un cuerpo no válido.",
     )
 
 
@@ -191,20 +205,36 @@ def test_rechaza_json_que_no_es_un_objeto(client):
 @comprobacion(tarea=3, puntos=2)
 def test_valida_el_titulo(client):
     """Un título ausente, vacío, de solo espacios, de más de 200 caracteres o que no es texto recibe 400."""
-    malos = [{}, {"titulo": ""}, {"titulo": "   "}, {"titulo": "x" * 201}, {"titulo": 42}, {"titulo": None},
-             {"titulo": ["a"]}, {"contenido": "sin título"}]
+    malos = [
+        {},
+        {"titulo": ""},
+        {"titulo": "   "},
+        {"titulo": "x" * 201},
+        {"titulo": 42},
+        {"titulo": None},
+        {"titulo": ["a"]},
+        {"contenido": "sin título"},
+    ]
     for cuerpo in malos:
         client.post("/api/articulos", json=cuerpo).espera_error(400)
     lista = client.get("/api/articulos").espera(200).espera_json()
     if lista:
-        raise Fallo(f"Tras rechazar cuerpos inválidos no debería haber artículos, y GET /api/articulos devolvió {lista!r}.")
+        raise Fallo(
+            f"Tras rechazar cuerpos inválidos no debería haber artículos, y GET /api/articulos devolvió {lista!r}."
+        )
 
 
 @comprobacion(tarea=3, puntos=1)
 def test_valida_contenido_publicado_y_campos_desconocidos(client):
     """contenido debe ser texto, publicado true o false, y un campo desconocido recibe 400."""
-    malos = [{"contenido": 42}, {"publicado": "true"}, {"publicado": 1}, {"publicado": None}, {"autor": "yo"},
-             {"id": 7}]
+    malos = [
+        {"contenido": 42},
+        {"publicado": "true"},
+        {"publicado": 1},
+        {"publicado": None},
+        {"autor": "yo"},
+        {"id": 7},
+    ]
     for cambios in malos:
         client.post("/api/articulos", json={"titulo": "Válido", **cambios}).espera_error(
             400, ayuda="Comprueba los tipos con isinstance(valor, str) / isinstance(valor, bool)."
@@ -220,7 +250,9 @@ def test_put_reemplaza_el_articulo(client):
     creado = crear_articulo(client)
     cambios = {"titulo": "Título nuevo", "contenido": "Otro texto.", "publicado": True}
     r = client.put(f"/api/articulos/{creado['id']}", json=cambios).espera(200)
-    espera_campos(r.espera_json(), {**cambios, "id": creado["id"], "creado_en": creado["creado_en"]}, f"en {r.peticion}")
+    espera_campos(
+        r.espera_json(), {**cambios, "id": creado["id"], "creado_en": creado["creado_en"]}, f"en {r.peticion}"
+    )
     guardado = leer_articulo(client, creado["id"])
     espera_campos(guardado, cambios, f"en GET /api/articulos/{creado['id']} después del PUT")
     if espera_fecha(guardado, "actualizado_en") < espera_fecha(guardado, "creado_en"):
@@ -234,7 +266,9 @@ def test_patch_cambia_solo_lo_enviado(client):
     r = client.patch(f"/api/articulos/{creado['id']}", json={"publicado": True}).espera(200)
     esperado = {"titulo": creado["titulo"], "contenido": "Contenido original", "publicado": True}
     espera_campos(r.espera_json(), esperado, f"en {r.peticion}")
-    espera_campos(leer_articulo(client, creado["id"]), esperado, f"en GET /api/articulos/{creado['id']} después del PATCH")
+    espera_campos(
+        leer_articulo(client, creado["id"]), esperado, f"en GET /api/articulos/{creado['id']} después del PATCH"
+    )
 
 
 @comprobacion(tarea=4, puntos=1)
@@ -280,9 +314,11 @@ def test_ids_no_se_reutilizan(client):
     nuevo = crear_articulo(client, titulo="Tercero")
     if nuevo["id"] <= borrado["id"]:
         raise Desajuste(
-            f"un id mayor que {borrado['id']}", f"el id {nuevo['id']}", "al crear un artículo tras borrar el último",
+            f"un id mayor que {borrado['id']}",
+            f"el id {nuevo['id']}",
+            "al crear un artículo tras borrar el último",
             ayuda="En SQLite usa __table_args__ = {'sqlite_autoincrement': True}: un id reutilizado "
-                  "puede hacer que un enlace antiguo muestre otro artículo.",
+            "puede hacer que un enlace antiguo muestre otro artículo.",
         )
 
 

@@ -20,16 +20,26 @@ ANA = {"email": "ana@example.com", "password": "contraseña-de-ana", "nombre": "
 BEA = {"email": "bea@example.com", "password": "contraseña-de-bea", "nombre": "Bea"}
 REDIS_CERRADO = "redis://127.0.0.1:1/0"  # nadie escucha en el puerto 1
 PARA_EMPEZAR = "El registro y el login vienen hechos de la lección 04."
-PISTA_LOGOUT = ("Protege POST /auth/logout con @jwt_required(), apunta el jti del token en el almacén "
-                "(almacen().revocar(jti, exp)) y registra token_revocado con token_in_blocklist_loader.")
-PISTA_PERSISTE = ("Los revocados deben vivir en la base de datos (AlmacenSQL, tabla TokenRevocado), no en un set() "
-                  "de Python: cada proceso y cada arranque tiene el suyo.")
-PISTA_REFRESH = ('Lee {"refresh_token": "…"} del cuerpo con refresh_token_del_cuerpo() y revoca también su jti '
-                 "hasta su exp: si no, sigue fabricando access tokens 30 días.")
-PISTA_TODO = ("Guarda «los tokens de este usuario emitidos antes de ahora no valen» (cerrar_sesiones) y compara el "
-              "iat de cada token en esta_revocado.")
-PISTA_503 = ("Captura redis.RedisError en _pedir, lanza AlmacenNoDisponible y regístrale un errorhandler que "
-             'responda 503 con {"error": "…"}. Nunca devuelvas False (aceptar) si no sabes la respuesta.')
+PISTA_LOGOUT = (
+    "Protege POST /auth/logout con @jwt_required(), apunta el jti del token en el almacén "
+    "(almacen().revocar(jti, exp)) y registra token_revocado con token_in_blocklist_loader."
+)
+PISTA_PERSISTE = (
+    "Los revocados deben vivir en la base de datos (AlmacenSQL, tabla TokenRevocado), no en un set() "
+    "de Python: cada proceso y cada arranque tiene el suyo."
+)
+PISTA_REFRESH = (
+    'Lee {"refresh_token": "…"} del cuerpo con refresh_token_del_cuerpo() y revoca también su jti '
+    "hasta su exp: si no, sigue fabricando access tokens 30 días."
+)
+PISTA_TODO = (
+    "Guarda «los tokens de este usuario emitidos antes de ahora no valen» (cerrar_sesiones) y compara el "
+    "iat de cada token en esta_revocado."
+)
+PISTA_503 = (
+    "Captura redis.RedisError en _pedir, lanza AlmacenNoDisponible y regístrale un errorhandler que "
+    'responda 503 con {"error": "…"}. Nunca devuelvas False (aceptar) si no sabes la respuesta.'
+)
 
 
 # ── Ayudantes ────────────────────────────────────────────────────────────────
@@ -43,7 +53,9 @@ def sesion(client, usuario=ANA):
     """Un login de ``usuario`` (que ya existe): ``(access_token, refresh_token)``."""
     r = client.post("/auth/login", json={"email": usuario["email"], "password": usuario["password"]})
     cuerpo = r.espera(200, ayuda=PARA_EMPEZAR).espera_json()
-    if not isinstance(cuerpo, dict) or not all(isinstance(cuerpo.get(c), str) for c in ("access_token", "refresh_token")):
+    if not isinstance(cuerpo, dict) or not all(
+        isinstance(cuerpo.get(c), str) for c in ("access_token", "refresh_token")
+    ):
         raise Falta('"access_token" y "refresh_token"', f"en la respuesta a {r.peticion}", PARA_EMPEZAR)
     return cuerpo["access_token"], cuerpo["refresh_token"]
 
@@ -67,8 +79,14 @@ def espera_revocado(client, metodo, ruta, token, descripcion, ayuda=None):
 
 
 def abrir(app, token):
-    return jwt.decode(token, app.config["JWT_SECRET_KEY"], algorithms=["HS256"], options={"verify_exp": False},
-                      audience=app.config.get("JWT_DECODE_AUDIENCE"), issuer=app.config.get("JWT_DECODE_ISSUER"))
+    return jwt.decode(
+        token,
+        app.config["JWT_SECRET_KEY"],
+        algorithms=["HS256"],
+        options={"verify_exp": False},
+        audience=app.config.get("JWT_DECODE_AUDIENCE"),
+        issuer=app.config.get("JWT_DECODE_ISSUER"),
+    )
 
 
 # redis_de_prueba (url, prefijo, cliente) y redis_colgado los da el plugin del taller: en la jaula,
@@ -116,8 +134,14 @@ def test_logout_no_cierra_las_otras_sesiones(client):
     primera, _ = sesion(client)
     segunda, _ = sesion(client)
     logout(client, primera)
-    espera_valido(client, "GET", "/api/perfil", segunda, "el access token de otra sesión",
-                  "Revoca el jti del token de la petición, no al usuario entero.")
+    espera_valido(
+        client,
+        "GET",
+        "/api/perfil",
+        segunda,
+        "el access token de otra sesión",
+        "Revoca el jti del token de la petición, no al usuario entero.",
+    )
 
 
 @comprobacion(tarea=1, puntos=2)
@@ -154,8 +178,10 @@ def test_logout_revoca_el_refresh_token(client):
     espera_revocado(client, "POST", "/auth/refresh", refresh, "el refresh token de una sesión cerrada", PISTA_REFRESH)
 
 
-PISTA_SESION = ('Pon en el access token un claim "sesion" con el jti y el exp de su refresh token (en el login y '
-                'en /auth/refresh) y revócalo en el logout: el cliente no tiene por qué enviar el refresh token.')
+PISTA_SESION = (
+    'Pon en el access token un claim "sesion" con el jti y el exp de su refresh token (en el login y '
+    "en /auth/refresh) y revócalo en el logout: el cliente no tiene por qué enviar el refresh token."
+)
 
 
 @comprobacion(tarea=2, puntos=2, depende_de=test_logout_revoca_el_access_token)
@@ -165,14 +191,27 @@ def test_logout_sin_cuerpo_revoca_el_refresh_token_de_su_sesion(client):
     acceso, refresh = sesion(client)
     _, otro_refresh = sesion(client)
     logout(client, acceso)
-    espera_revocado(client, "POST", "/auth/refresh", refresh, "el refresh token de la sesión cerrada sin cuerpo",
-                    PISTA_SESION)
-    espera_valido(client, "POST", "/auth/refresh", otro_refresh, "el refresh token de otra sesión del mismo usuario",
-                  "Cerrar una sesión no cierra las demás.")
+    espera_revocado(
+        client, "POST", "/auth/refresh", refresh, "el refresh token de la sesión cerrada sin cuerpo", PISTA_SESION
+    )
+    espera_valido(
+        client,
+        "POST",
+        "/auth/refresh",
+        otro_refresh,
+        "el refresh token de otra sesión del mismo usuario",
+        "Cerrar una sesión no cierra las demás.",
+    )
     refrescado = client.post("/auth/refresh", headers=bearer(otro_refresh)).espera(200).espera_json()["access_token"]
     logout(client, refrescado)
-    espera_revocado(client, "POST", "/auth/refresh", otro_refresh,
-                    "el refresh token tras el logout con un access token refrescado", PISTA_SESION)
+    espera_revocado(
+        client,
+        "POST",
+        "/auth/refresh",
+        otro_refresh,
+        "el refresh token tras el logout con un access token refrescado",
+        PISTA_SESION,
+    )
 
 
 @comprobacion(tarea=2, puntos=1, depende_de=test_logout_revoca_el_access_token)
@@ -185,8 +224,14 @@ def test_logout_rechaza_un_refresh_token_ajeno_o_que_no_lo_es(client):
     _, refresh_de_bea = sesion(client, BEA)
     pista = 'Comprueba con decode_token que el refresh_token es de tipo "refresh" y que su sub es el de la petición.'
     client.post("/auth/logout", headers=bearer(acceso), json={"refresh_token": refresh_de_bea}).espera_error(400, pista)
-    espera_valido(client, "POST", "/auth/refresh", refresh_de_bea, "el refresh token de Bea tras el logout de Ana",
-                  "Nadie puede cerrar la sesión de otro usuario.")
+    espera_valido(
+        client,
+        "POST",
+        "/auth/refresh",
+        refresh_de_bea,
+        "el refresh token de Bea tras el logout de Ana",
+        "Nadie puede cerrar la sesión de otro usuario.",
+    )
     client.post("/auth/logout", headers=bearer(acceso), json={"refresh_token": otro_acceso}).espera_error(400, pista)
 
 
@@ -195,14 +240,23 @@ def test_logout_con_un_cuerpo_malo_da_400(client):
     """Un cuerpo que no es un objeto JSON o un refresh_token que no es texto o no es un token dan 400, no 500."""
     registrar(client)
     acceso, _ = sesion(client)
-    for peticion in ({"data": "[1]", "content_type": "application/json"},
-                     {"data": "hola", "content_type": "text/plain"},
-                     {"json": {"refresh_token": 42}},
-                     {"json": {"refresh_token": "basura"}}):
+    for peticion in (
+        {"data": "[1]", "content_type": "application/json"},
+        {"data": "hola", "content_type": "text/plain"},
+        {"json": {"refresh_token": 42}},
+        {"json": {"refresh_token": "basura"}},
+    ):
         client.post("/auth/logout", headers=bearer(acceso), **peticion).espera_error(
-            400, 'Valida el cuerpo antes de revocar: {"refresh_token": "…"} con un refresh token de esta app.')
-    espera_valido(client, "GET", "/api/perfil", acceso, "el access token tras logouts rechazados con 400",
-                  "Valida el cuerpo antes de revocar nada.")
+            400, 'Valida el cuerpo antes de revocar: {"refresh_token": "…"} con un refresh token de esta app.'
+        )
+    espera_valido(
+        client,
+        "GET",
+        "/api/perfil",
+        acceso,
+        "el access token tras logouts rechazados con 400",
+        "Valida el cuerpo antes de revocar nada.",
+    )
 
 
 # ── Tarea 3: cerrar todas las sesiones ───────────────────────────────────────
@@ -219,8 +273,14 @@ def test_logout_todo_cierra_todas_las_sesiones(client):
     for numero, (acceso, refresh) in enumerate(sesiones, start=1):
         espera_revocado(client, "GET", "/api/perfil", acceso, f"el access token de la sesión {numero}", PISTA_TODO)
         espera_revocado(client, "POST", "/auth/refresh", refresh, f"el refresh token de la sesión {numero}", PISTA_TODO)
-    espera_valido(client, "GET", "/api/perfil", de_bea, "el token de otro usuario",
-                  "Cierra solo las sesiones del usuario del token.")
+    espera_valido(
+        client,
+        "GET",
+        "/api/perfil",
+        de_bea,
+        "el token de otro usuario",
+        "Cierra solo las sesiones del usuario del token.",
+    )
 
 
 @comprobacion(tarea=3, puntos=1)
@@ -230,9 +290,15 @@ def test_tras_logout_todo_se_puede_volver_a_entrar(client):
     acceso, _ = sesion(client)
     client.post("/auth/logout-todo", headers=bearer(acceso)).espera(200, ayuda=PISTA_TODO)
     nuevo, _ = sesion(client)
-    espera_valido(client, "GET", "/api/perfil", nuevo, "el token de un login posterior",
-                  "Solo dejan de valer los tokens emitidos ANTES del cierre: compara el iat (con fracción de "
-                  "segundo, ver claims_de_todo_token) con el instante guardado.")
+    espera_valido(
+        client,
+        "GET",
+        "/api/perfil",
+        nuevo,
+        "el token de un login posterior",
+        "Solo dejan de valer los tokens emitidos ANTES del cierre: compara el iat (con fracción de "
+        "segundo, ver claims_de_todo_token) con el instante guardado.",
+    )
 
 
 @comprobacion(tarea=3, puntos=2)
@@ -241,15 +307,24 @@ def test_cambiar_la_password_cierra_las_otras_sesiones(client):
     registrar(client)
     acceso, _ = sesion(client)
     otro_acceso, otro_refresh = sesion(client)  # por ejemplo, el móvil que te robaron
-    r = client.post("/api/perfil/password", headers=bearer(acceso),
-                    json={"password_actual": ANA["password"], "password_nueva": "otra-contraseña-larga"})
+    r = client.post(
+        "/api/perfil/password",
+        headers=bearer(acceso),
+        json={"password_actual": ANA["password"], "password_nueva": "otra-contraseña-larga"},
+    )
     cuerpo = r.espera(200, ayuda="Tras cerrar las sesiones, responde 200 con access_token y refresh_token nuevos.")
     cuerpo = cuerpo.espera_json()
     if not isinstance(cuerpo, dict) or not isinstance(cuerpo.get("access_token"), str):
         raise Falta('"access_token" (y "refresh_token") nuevos', f"en la respuesta a {r.peticion}")
     espera_revocado(client, "GET", "/api/perfil", otro_acceso, "el access token de otra sesión", PISTA_TODO)
-    espera_revocado(client, "POST", "/auth/refresh", otro_refresh, "el refresh token de otra sesión",
-                    "Quien te robó el refresh token no debe poder seguir fabricando access tokens.")
+    espera_revocado(
+        client,
+        "POST",
+        "/auth/refresh",
+        otro_refresh,
+        "el refresh token de otra sesión",
+        "Quien te robó el refresh token no debe poder seguir fabricando access tokens.",
+    )
     espera_valido(client, "GET", "/api/perfil", cuerpo["access_token"], "el access token nuevo del cambio")
 
 
@@ -258,18 +333,26 @@ def test_tras_cambiar_la_password_el_logout_revoca_el_refresh_token_nuevo(client
     """Tras cambiar la contraseña, el logout (sin cuerpo) con el access token nuevo revoca también el refresh nuevo."""
     registrar(client)
     acceso, _ = sesion(client)
-    r = client.post("/api/perfil/password", headers=bearer(acceso),
-                    json={"password_actual": ANA["password"], "password_nueva": "otra-contraseña-larga"})
+    r = client.post(
+        "/api/perfil/password",
+        headers=bearer(acceso),
+        json={"password_actual": ANA["password"], "password_nueva": "otra-contraseña-larga"},
+    )
     cuerpo = r.espera(200, ayuda="Tras cerrar las sesiones, responde 200 con access_token y refresh_token nuevos.")
     cuerpo = cuerpo.espera_json()
     nuevos = ("access_token", "refresh_token")
     if not isinstance(cuerpo, dict) or not all(isinstance(cuerpo.get(c), str) for c in nuevos):
         raise Falta('"access_token" y "refresh_token" nuevos', f"en la respuesta a {r.peticion}")
     logout(client, cuerpo["access_token"])
-    espera_revocado(client, "POST", "/auth/refresh", cuerpo["refresh_token"],
-                    "el refresh token del cambio de contraseña tras el logout sin cuerpo",
-                    "Los tokens del cambio de contraseña son como los del login: el access token lleva la «sesion» "
-                    "de su refresh token (usa tokens_del_login). Si no, ese refresh token vive 30 días tras el logout.")
+    espera_revocado(
+        client,
+        "POST",
+        "/auth/refresh",
+        cuerpo["refresh_token"],
+        "el refresh token del cambio de contraseña tras el logout sin cuerpo",
+        "Los tokens del cambio de contraseña son como los del login: el access token lleva la «sesion» "
+        "de su refresh token (usa tokens_del_login). Si no, ese refresh token vive 30 días tras el logout.",
+    )
 
 
 # ── Tarea 4: Redis con el TTL de cada token ──────────────────────────────────
@@ -287,8 +370,11 @@ def test_con_redis_el_logout_revoca_los_dos_tokens(client_redis, crear_app, redi
     espera_revocado(otra, "GET", "/api/perfil", acceso, "el access token revocado (en otra instancia)", pista)
     espera_revocado(otra, "POST", "/auth/refresh", refresh, "el refresh token revocado (en otra instancia)", pista)
     if not any(cliente.scan_iter(f"{prefijo}*")):
-        raise Falta(f"alguna clave que empiece por REDIS_PREFIJO ({prefijo!r}) en Redis",
-                    "tras el logout", "Los revocados deben ir a Redis, no a la base de datos.")
+        raise Falta(
+            f"alguna clave que empiece por REDIS_PREFIJO ({prefijo!r}) en Redis",
+            "tras el logout",
+            "Los revocados deben ir a Redis, no a la base de datos.",
+        )
 
 
 @comprobacion(tarea=4, puntos=2)
@@ -302,15 +388,21 @@ def test_con_redis_el_ttl_es_lo_que_le_queda_a_cada_token(client_redis, redis_de
         datos = abrir(client_redis.app, token)
         claves = [c for c in cliente.scan_iter(f"{prefijo}*") if datos["jti"] in c.decode()]
         if not claves:
-            raise Falta(f"una clave de Redis con el jti del {descripcion} ({datos['jti']})", "tras el logout",
-                        'Usa la clave f"{prefijo}jti:{jti}".')
+            raise Falta(
+                f"una clave de Redis con el jti del {descripcion} ({datos['jti']})",
+                "tras el logout",
+                'Usa la clave f"{prefijo}jti:{jti}".',
+            )
         ttl = cliente.ttl(claves[0])
         le_queda = datos["exp"] - time.time()
         if abs(ttl - le_queda) > 2:
-            raise Desajuste(f"un TTL de unos {le_queda:.0f} s (lo que le queda al {descripcion})",
-                            f"{ttl} s" + (" (sin caducidad)" if ttl == -1 else ""), f"en la clave {claves[0].decode()}",
-                            "TTL = exp − ahora. Con un TTL fijo (una hora), un refresh token revocado vuelve a valer "
-                            "en cuanto Redis borra la clave; sin TTL, Redis crece sin fin.")
+            raise Desajuste(
+                f"un TTL de unos {le_queda:.0f} s (lo que le queda al {descripcion})",
+                f"{ttl} s" + (" (sin caducidad)" if ttl == -1 else ""),
+                f"en la clave {claves[0].decode()}",
+                "TTL = exp − ahora. Con un TTL fijo (una hora), un refresh token revocado vuelve a valer "
+                "en cuanto Redis borra la clave; sin TTL, Redis crece sin fin.",
+            )
 
 
 @comprobacion(tarea=4, puntos=1)
@@ -321,8 +413,14 @@ def test_con_redis_logout_todo_cierra_todas_las_sesiones(client_redis):
     segunda, _ = sesion(client_redis)
     client_redis.post("/auth/logout-todo", headers=bearer(primera)).espera(200, ayuda=PISTA_TODO)
     for token, descripcion in ((segunda, "el access token de otra sesión"), (primera, "el access token de esta")):
-        espera_revocado(client_redis, "GET", "/api/perfil", token, descripcion,
-                        "Implementa cerrar_sesiones y esta_revocado en AlmacenRedis.")
+        espera_revocado(
+            client_redis,
+            "GET",
+            "/api/perfil",
+            token,
+            descripcion,
+            "Implementa cerrar_sesiones y esta_revocado en AlmacenRedis.",
+        )
     espera_revocado(client_redis, "POST", "/auth/refresh", refresh, "el refresh token de la sesión cerrada")
     nuevo, _ = sesion(client_redis)
     espera_valido(client_redis, "GET", "/api/perfil", nuevo, "el token de un login posterior")
@@ -339,8 +437,10 @@ def espera_503(r, antes, ayuda=PISTA_503):
         raise Desajuste("503 (almacén no disponible)", f"{r.estado} ({r.contenido()})", f"en {r.peticion}", ayuda)
     r.espera_error(503, ayuda)
     if tardanza > 1:
-        raise Fallo(f"{r.peticion} tardó {tardanza:.1f} s en responder 503; debe tardar menos de 1 s.",
-                    "Crea el cliente con socket_connect_timeout, socket_timeout y sin reintentos.")
+        raise Fallo(
+            f"{r.peticion} tardó {tardanza:.1f} s en responder 503; debe tardar menos de 1 s.",
+            "Crea el cliente con socket_connect_timeout, socket_timeout y sin reintentos.",
+        )
 
 
 @comprobacion(tarea=5, puntos=2)
@@ -376,18 +476,25 @@ def test_con_redis_colgado_responde_503_en_menos_de_un_segundo(crear_app, redis_
 # ── Tarea 6: lo de lecciones anteriores sigue funcionando ─────────────────────
 
 
-PISTA_ANTERIORES = ("Esto venía hecho de lecciones anteriores: si ahora falla, lo has roto al tocar otra cosa. "
-                    "Compara el módulo con el de la lección anterior (su primera línea dice de dónde sale).")
+PISTA_ANTERIORES = (
+    "Esto venía hecho de lecciones anteriores: si ahora falla, lo has roto al tocar otra cosa. "
+    "Compara el módulo con el de la lección anterior (su primera línea dice de dónde sale)."
+)
 
 
 @comprobacion(tarea=6, puntos=1)
 def test_anteriores_escribir_sin_token_da_401(client):
     """Lo de antes: sin token, crear, cambiar o borrar un artículo da 401 (aunque no exista) y la lista da 200."""
     client.get("/api/articulos").espera(200, ayuda=PISTA_ANTERIORES)
-    for metodo, ruta in (("POST", "/api/articulos"), ("PUT", "/api/articulos/999"), ("PATCH", "/api/articulos/999"),
-                         ("DELETE", "/api/articulos/999")):
+    for metodo, ruta in (
+        ("POST", "/api/articulos"),
+        ("PUT", "/api/articulos/999"),
+        ("PATCH", "/api/articulos/999"),
+        ("DELETE", "/api/articulos/999"),
+    ):
         client.peticion(metodo, ruta, json={"titulo": "Hola"}).espera(
-            401, ayuda="Primero «¿quién eres?» (401) y después «¿existe?» (404). " + PISTA_ANTERIORES)
+            401, ayuda="Primero «¿quién eres?» (401) y después «¿existe?» (404). " + PISTA_ANTERIORES
+        )
 
 
 @comprobacion(tarea=6, puntos=1)
@@ -405,7 +512,8 @@ def test_anteriores_registro_login_perfil_y_refresco(client):
         raise Desajuste(f'"email": "{usuario["email"]}"', perfil.contenido(), f"en {perfil.peticion}", PISTA_ANTERIORES)
     client.post("/auth/refresh", headers=bearer(tokens["refresh_token"])).espera(200, ayuda=PISTA_ANTERIORES)
     client.post("/auth/refresh", headers=bearer(tokens["access_token"])).espera(
-        401, 422, ayuda="Un access token en /auth/refresh se rechaza (lección 04). " + PISTA_ANTERIORES)
+        401, 422, ayuda="Un access token en /auth/refresh se rechaza (lección 04). " + PISTA_ANTERIORES
+    )
 
 
 # ── Tarea 1: un token de otra app no cierra sesiones aquí ────────────────────
@@ -425,12 +533,17 @@ def test_un_token_de_otra_app_se_rechaza(client):
     """POST /auth/logout rechaza (401 o 422) un token bien firmado con el iss y el aud de otra app, o sin ellos."""
     registrar(client)
     acceso, _ = sesion(client)
-    pista = ("JWT_DECODE_ISSUER y JWT_DECODE_AUDIENCE (emisor_y_audiencia en api/config.py): sin ellos, cualquier "
-             "app que comparta la clave abre la tuya (RFC 8725, 3.8 y 3.9).")
-    for descripcion, cambios in (("de otra app (iss y aud de la lección 02)", OTRA_APP),
-                                 ("sin iss ni aud", {"iss": None, "aud": None})):
+    pista = (
+        "JWT_DECODE_ISSUER y JWT_DECODE_AUDIENCE (emisor_y_audiencia en api/config.py): sin ellos, cualquier "
+        "app que comparta la clave abre la tuya (RFC 8725, 3.8 y 3.9)."
+    )
+    for descripcion, cambios in (
+        ("de otra app (iss y aud de la lección 02)", OTRA_APP),
+        ("sin iss ni aud", {"iss": None, "aud": None}),
+    ):
         r = client.post("/auth/logout", headers=bearer(reemitir(client.app, acceso, **cambios)))
         if r.estado not in (401, 422):
-            raise Desajuste(f"401 o 422 con un token {descripcion}", f"{r.estado} ({r.contenido()})",
-                            f"en {r.peticion}", pista)
+            raise Desajuste(
+                f"401 o 422 con un token {descripcion}", f"{r.estado} ({r.contenido()})", f"en {r.peticion}", pista
+            )
     logout(client, acceso)  # el suyo sí cierra la sesión

@@ -23,12 +23,18 @@ ELI = {"email": "eli@example.com", "password": "contraseña-de-eli", "nombre": "
 ADA = {"email": "ada@example.com", "password": "contraseña-de-ada", "nombre": "Ada"}  # admin (orden crear-admin)
 AXEL = {"email": "axel@example.com", "password": "contraseña-de-axel", "nombre": "Axel"}  # otro admin
 PARA_EMPEZAR = "El registro y el login vienen hechos de la lección 05."
-PISTA_CLI = ('Escribe la orden crear-admin: con un email nuevo crea el usuario (--nombre, --password) con rol "admin"; '
-             'con uno que ya existe, le da el rol "admin".')
-PISTA_DECORADOR = ("rol_requerido(*roles): verify_jwt_in_request() (sin token: 401) y, si current_user.rol no está en "
-                   "roles, 403 con {\"error\": \"…\"}, en api/permisos.py. Ponlo debajo de @bp.get/@bp.post.")
-PISTA_AL_INSTANTE = ("Decide con el rol de la base de datos (current_user, cargado en cada petición por el "
-                     "user_lookup_loader), no con el claim «rol» del token: el token es una foto del momento del login.")
+PISTA_CLI = (
+    'Escribe la orden crear-admin: con un email nuevo crea el usuario (--nombre, --password) con rol "admin"; '
+    'con uno que ya existe, le da el rol "admin".'
+)
+PISTA_DECORADOR = (
+    "rol_requerido(*roles): verify_jwt_in_request() (sin token: 401) y, si current_user.rol no está en "
+    'roles, 403 con {"error": "…"}, en api/permisos.py. Ponlo debajo de @bp.get/@bp.post.'
+)
+PISTA_AL_INSTANTE = (
+    "Decide con el rol de la base de datos (current_user, cargado en cada petición por el "
+    "user_lookup_loader), no con el claim «rol» del token: el token es una foto del momento del login."
+)
 
 
 # ── Ayudantes ────────────────────────────────────────────────────────────────
@@ -50,11 +56,16 @@ def entrar(client, usuario=ANA):
 def crear_admin(app, usuario=ADA):
     """Crea un admin con la orden ``flask crear-admin`` (la de la tarea 2), como haría quien instala la app."""
     resultado = app.test_cli_runner().invoke(
-        args=["crear-admin", usuario["email"], "--nombre", usuario["nombre"], "--password", usuario["password"]])
+        args=["crear-admin", usuario["email"], "--nombre", usuario["nombre"], "--password", usuario["password"]]
+    )
     if resultado.exit_code != 0:
         salida = (resultado.output or "").strip() or repr(resultado.exception)
-        raise Desajuste("que «flask crear-admin EMAIL --nombre … --password …» termine bien (código 0)",
-                        f"el código {resultado.exit_code} con la salida {salida[:200]!r}", None, PISTA_CLI)
+        raise Desajuste(
+            "que «flask crear-admin EMAIL --nombre … --password …» termine bien (código 0)",
+            f"el código {resultado.exit_code} con la salida {salida[:200]!r}",
+            None,
+            PISTA_CLI,
+        )
 
 
 def id_de(client, token):
@@ -80,8 +91,13 @@ def escenario(client):
     tokens = {"admin": ada}
     for persona, rol in ((EVA, "editor"), (ELI, "editor")):
         acceso, _ = entrar(client, persona)
-        cambiar_rol(client, ada, id_de(client, acceso), rol,
-                    ayuda="PATCH /api/admin/usuarios/<id> con {\"rol\": \"editor\"} debe responder 200.")
+        cambiar_rol(
+            client,
+            ada,
+            id_de(client, acceso),
+            rol,
+            ayuda='PATCH /api/admin/usuarios/<id> con {"rol": "editor"} debe responder 200.',
+        )
     tokens["editor"], _ = entrar(client, EVA)
     tokens["otro_editor"], _ = entrar(client, ELI)
     tokens["usuario"], _ = entrar(client, ANA)
@@ -115,16 +131,24 @@ def test_registro_da_el_rol_usuario(client):
     """El registro responde con "rol": "usuario", y un "rol" en el cuerpo nunca se respeta (400 o se ignora)."""
     cuerpo = registrar(client)
     if not isinstance(cuerpo, dict) or cuerpo.get("rol") != "usuario":
-        raise Desajuste('"rol": "usuario" en la respuesta del registro', str(cuerpo), None,
-                        'Añade la columna rol (por defecto "usuario") al modelo Usuario y el rol a a_dict().')
+        raise Desajuste(
+            '"rol": "usuario" en la respuesta del registro',
+            str(cuerpo),
+            None,
+            'Añade la columna rol (por defecto "usuario") al modelo Usuario y el rol a a_dict().',
+        )
     r = client.post("/auth/registro", json={**EVA, "rol": "admin"})
     if r.estado == 201 and (r.json or {}).get("rol") == "usuario":
         return
     if r.estado == 400:
         r.espera_error(400)
         return
-    raise Desajuste('400, o 201 con "rol": "usuario"', f"{r.estado} ({r.contenido()})", f"en {r.peticion}",
-                    "Nadie elige su propio rol: si el cuerpo trae «rol», recházalo o ignóralo.")
+    raise Desajuste(
+        '400, o 201 con "rol": "usuario"',
+        f"{r.estado} ({r.contenido()})",
+        f"en {r.peticion}",
+        "Nadie elige su propio rol: si el cuerpo trae «rol», recházalo o ignóralo.",
+    )
 
 
 @comprobacion(tarea=1, puntos=1)
@@ -148,9 +172,13 @@ def test_el_rol_sobrevive_al_refresco(client):
     cuerpo = client.post("/auth/refresh", headers=bearer(refresh)).espera(200).espera_json()
     claims = abrir(cuerpo["access_token"])
     if claims.get("rol") != "usuario":
-        raise Desajuste('el claim "rol": "usuario" en el access token del refresco', f"los claims {claims}", None,
-                        "Pon el rol en el additional_claims_loader (claims_del_usuario), no solo en el login: así lo "
-                        "lleva todo token.")
+        raise Desajuste(
+            'el claim "rol": "usuario" en el access token del refresco',
+            f"los claims {claims}",
+            None,
+            "Pon el rol en el additional_claims_loader (claims_del_usuario), no solo en el login: así lo "
+            "lleva todo token.",
+        )
 
 
 # ── Tarea 2: crear-admin ─────────────────────────────────────────────────────
@@ -172,8 +200,12 @@ def test_crear_admin_asciende_a_un_usuario_registrado(client):
     registrar(client, ADA)
     resultado = client.app.test_cli_runner().invoke(args=["crear-admin", ADA["email"]])
     if resultado.exit_code != 0:
-        raise Desajuste("el código 0", f"{resultado.exit_code} con {(resultado.output or '').strip()[:200]!r}",
-                        f"en «flask crear-admin {ADA['email']}» con un usuario que ya existe", PISTA_CLI)
+        raise Desajuste(
+            "el código 0",
+            f"{resultado.exit_code} con {(resultado.output or '').strip()[:200]!r}",
+            f"en «flask crear-admin {ADA['email']}» con un usuario que ya existe",
+            PISTA_CLI,
+        )
     acceso, _ = entrar(client, ADA)
     perfil = client.get("/api/perfil", headers=bearer(acceso)).espera(200).espera_json()
     if perfil.get("rol") != "admin":
@@ -194,14 +226,17 @@ def test_admin_lista_los_usuarios_con_su_rol(client):
         raise Desajuste("una lista JSON con los 2 usuarios", str(lista)[:300], "en GET /api/admin/usuarios")
     roles = {u.get("email"): u.get("rol") for u in lista if isinstance(u, dict)}
     if roles != {ADA["email"]: "admin", ANA["email"]: "usuario"}:
-        raise Desajuste(f'{{"{ADA["email"]}": "admin", "{ANA["email"]}": "usuario"}}', str(roles),
-                        "como email → rol en la lista")
+        raise Desajuste(
+            f'{{"{ADA["email"]}": "admin", "{ANA["email"]}": "usuario"}}', str(roles), "como email → rol en la lista"
+        )
     for usuario in lista:
         sobra = [c for c in usuario if "password" in c or "hash" in c]
         texto = str(usuario)
         if sobra or "$2b$" in texto:
-            raise Fallo(f"La lista de usuarios enseña el hash de la contraseña ({sobra or '$2b$…'}).",
-                        "Devuelve usuario.a_dict(), que nunca lleva el hash.")
+            raise Fallo(
+                f"La lista de usuarios enseña el hash de la contraseña ({sobra or '$2b$…'}).",
+                "Devuelve usuario.a_dict(), que nunca lleva el hash.",
+            )
 
 
 @comprobacion(tarea=3, puntos=2)
@@ -212,8 +247,12 @@ def test_las_rutas_de_admin_piden_token_y_rol(client):
     for metodo, cuerpo in (("GET", None), ("PATCH", {"rol": "admin"})):
         ruta = "/api/admin/usuarios" if metodo == "GET" else f"/api/admin/usuarios/{otro}"
         extra = {"json": cuerpo} if cuerpo else {}
-        espera_estado(client.peticion(metodo, ruta, **extra), 401, "una petición sin token",
-                      "Sin token la pregunta es «¿quién eres?»: 401 (verify_jwt_in_request lo hace), no 403.")
+        espera_estado(
+            client.peticion(metodo, ruta, **extra),
+            401,
+            "una petición sin token",
+            "Sin token la pregunta es «¿quién eres?»: 401 (verify_jwt_in_request lo hace), no 403.",
+        )
         for rol in ("usuario", "editor"):
             r = client.peticion(metodo, ruta, headers=bearer(tokens[rol]), **extra)
             espera_estado(r, 403, f"el token de un {rol}", "Con token pero sin el rol, «no puedes»: 403.")
@@ -238,7 +277,9 @@ def test_admin_cambia_un_rol(client):
         raise Fallo("La respuesta del PATCH enseña la contraseña o su hash.", "Devuelve usuario.a_dict().")
     perfil = client.get("/api/perfil", headers=bearer(eva)).espera(200).espera_json()
     if perfil.get("rol") != "editor":
-        raise Desajuste('"rol": "editor"', str(perfil), "en el perfil de Eva tras el cambio", "Guarda el cambio (commit).")
+        raise Desajuste(
+            '"rol": "editor"', str(perfil), "en el perfil de Eva tras el cambio", "Guarda el cambio (commit)."
+        )
 
 
 @comprobacion(tarea=3, puntos=1)
@@ -250,12 +291,19 @@ def test_cambiar_rol_valida_el_cuerpo(client):
     ana_id = id_de(client, entrar(client, ANA)[0])
     ruta = f"/api/admin/usuarios/{ana_id}"
     pista = 'Acepta solo {"rol": "admin" | "editor" | "usuario"}; cualquier otra cosa, 400.'
-    for peticion in ({"json": {"rol": "superadmin"}}, {"json": {"rol": "Admin"}}, {"json": {"rol": 1}},
-                     {"json": {}}, {"json": ["admin"]}, {"json": {"rol": "editor", "email": "x@example.com"}},
-                     {"data": "rol=admin", "content_type": "application/x-www-form-urlencoded"}):
+    for peticion in (
+        {"json": {"rol": "superadmin"}},
+        {"json": {"rol": "Admin"}},
+        {"json": {"rol": 1}},
+        {"json": {}},
+        {"json": ["admin"]},
+        {"json": {"rol": "editor", "email": "x@example.com"}},
+        {"data": "rol=admin", "content_type": "application/x-www-form-urlencoded"},
+    ):
         client.patch(ruta, headers=bearer(ada), **peticion).espera_error(400, pista)
     client.patch("/api/admin/usuarios/999999", headers=bearer(ada), json={"rol": "editor"}).espera_error(
-        404, "Si no existe el usuario, 404 con un mensaje.")
+        404, "Si no existe el usuario, 404 con un mensaje."
+    )
     perfil = client.get("/api/perfil", headers=bearer(entrar(client, ANA)[0])).espera(200).espera_json()
     if perfil.get("rol") != "usuario":
         raise Fallo(f"Un PATCH rechazado ha cambiado el rol de Ana a {perfil.get('rol')!r}.")
@@ -291,8 +339,12 @@ def test_tabla_de_permisos(client):
         for (metodo, ruta, cuerpo), esperado in zip(peticiones, esperados):
             extra = {"json": cuerpo} if cuerpo is not None else {}
             r = client.peticion(metodo, ruta, headers=cabeceras, **extra)
-            espera_estado(r, esperado, quien if quien == "sin token" else f"el token de un {quien}",
-                          "Mira la tabla de permisos del enunciado: 401 sin token, 403 sin el rol.")
+            espera_estado(
+                r,
+                esperado,
+                quien if quien == "sin token" else f"el token de un {quien}",
+                "Mira la tabla de permisos del enunciado: 401 sin token, 403 sin el rol.",
+            )
 
 
 @comprobacion(tarea=4, puntos=2)
@@ -302,10 +354,13 @@ def test_editor_modifica_solo_lo_suyo(client):
     suyo = publicar(client, tokens["editor"], "De Eva")
     ajeno = publicar(client, tokens["otro_editor"], "De Eli")
     pista = "Un editor solo modifica lo suyo: mantén la regla de autoría de la lección 02 (403 si no es el autor)."
-    client.put(f"/api/articulos/{ajeno}", headers=bearer(tokens["editor"]), json={"titulo": "Mío"}).espera_error(403, pista)
+    client.put(f"/api/articulos/{ajeno}", headers=bearer(tokens["editor"]), json={"titulo": "Mío"}).espera_error(
+        403, pista
+    )
     client.delete(f"/api/articulos/{ajeno}", headers=bearer(tokens["editor"])).espera_error(403, pista)
-    client.put(f"/api/articulos/{suyo}", headers=bearer(tokens["editor"]),
-               json={"titulo": "Editado", "publicado": True}).espera(200)
+    client.put(
+        f"/api/articulos/{suyo}", headers=bearer(tokens["editor"]), json={"titulo": "Editado", "publicado": True}
+    ).espera(200)
     client.delete(f"/api/articulos/{suyo}", headers=bearer(tokens["editor"])).espera(204)
     client.get(f"/api/articulos/{ajeno}").espera(200, ayuda="El artículo ajeno no debe haberse borrado.")
 
@@ -316,7 +371,9 @@ def test_admin_modifica_cualquier_articulo(client):
     tokens = escenario(client)
     ajeno = publicar(client, tokens["editor"], "De Eva")
     pista = 'En exigir_autor, un usuario con rol "admin" puede con cualquier artículo.'
-    r = client.put(f"/api/articulos/{ajeno}", headers=bearer(tokens["admin"]), json={"titulo": "Moderado", "publicado": True})
+    r = client.put(
+        f"/api/articulos/{ajeno}", headers=bearer(tokens["admin"]), json={"titulo": "Moderado", "publicado": True}
+    )
     cuerpo = r.espera(200, ayuda=pista).espera_json()
     if cuerpo.get("titulo") != "Moderado":
         raise Desajuste('"titulo": "Moderado"', str(cuerpo), f"en la respuesta a {r.peticion}")
@@ -338,11 +395,15 @@ def test_degradar_a_un_admin_surte_efecto_al_instante(client):
     cambiar_rol(client, ada, id_de(client, axel), "usuario")
     r = client.get("/api/admin/usuarios", headers=bearer(axel))
     if r.estado == 200:
-        raise Desajuste("403 (o 401)", "200", f"en {r.peticion} con el token de un admin ya degradado", PISTA_AL_INSTANTE)
+        raise Desajuste(
+            "403 (o 401)", "200", f"en {r.peticion} con el token de un admin ya degradado", PISTA_AL_INSTANTE
+        )
     r.espera(403, 401)
     r = client.post("/api/articulos", headers=bearer(axel), json={"titulo": "Aún puedo"})
     if r.estado == 201:
-        raise Desajuste("403 (o 401)", "201", f"en {r.peticion} con el token de un admin ya degradado", PISTA_AL_INSTANTE)
+        raise Desajuste(
+            "403 (o 401)", "201", f"en {r.peticion} con el token de un admin ya degradado", PISTA_AL_INSTANTE
+        )
 
 
 @comprobacion(tarea=5, puntos=1)
@@ -351,12 +412,18 @@ def test_degradar_a_un_editor_surte_efecto_al_instante(client):
     tokens = escenario(client)
     suyo = publicar(client, tokens["editor"], "De Eva")
     cambiar_rol(client, tokens["admin"], id_de(client, tokens["editor"]), "usuario")
-    for metodo, ruta, cuerpo in (("POST", "/api/articulos", {"titulo": "Otro"}),
-                                 ("PUT", f"/api/articulos/{suyo}", {"titulo": "Cambiado", "publicado": True})):
+    for metodo, ruta, cuerpo in (
+        ("POST", "/api/articulos", {"titulo": "Otro"}),
+        ("PUT", f"/api/articulos/{suyo}", {"titulo": "Cambiado", "publicado": True}),
+    ):
         r = client.peticion(metodo, ruta, headers=bearer(tokens["editor"]), json=cuerpo)
         if r.estado not in (401, 403):
-            raise Desajuste("403 (o 401)", f"{r.estado} ({r.contenido()})",
-                            f"en {r.peticion} con el token de una editora ya degradada", PISTA_AL_INSTANTE)
+            raise Desajuste(
+                "403 (o 401)",
+                f"{r.estado} ({r.contenido()})",
+                f"en {r.peticion} con el token de una editora ya degradada",
+                PISTA_AL_INSTANTE,
+            )
 
 
 @comprobacion(tarea=5, puntos=2)
@@ -369,17 +436,31 @@ def test_no_se_confia_en_el_claim_rol(client):
     ana_id = id_de(client, entrar(client, ANA)[0])
     ahora = time.time()
     # Firmado con la clave de la app: por ejemplo, emitido antes de un cambio de rol, o por otro servicio que la comparte.
-    claims = {"sub": str(ana_id), "type": "access", "fresh": False, "jti": str(uuid.uuid4()), "iat": ahora,
-              "nbf": int(ahora), "exp": int(ahora) + 600, "rol": "admin"}
-    claims |= {c: client.app.config[k] for c, k in (("iss", "JWT_ENCODE_ISSUER"), ("aud", "JWT_ENCODE_AUDIENCE"))
-               if client.app.config.get(k)}  # los de esta app: solo se cambia el rol
+    claims = {
+        "sub": str(ana_id),
+        "type": "access",
+        "fresh": False,
+        "jti": str(uuid.uuid4()),
+        "iat": ahora,
+        "nbf": int(ahora),
+        "exp": int(ahora) + 600,
+        "rol": "admin",
+    }
+    claims |= {
+        c: client.app.config[k]
+        for c, k in (("iss", "JWT_ENCODE_ISSUER"), ("aud", "JWT_ENCODE_AUDIENCE"))
+        if client.app.config.get(k)
+    }  # los de esta app: solo se cambia el rol
     token = jwt.encode(claims, client.app.config["JWT_SECRET_KEY"], algorithm="HS256")
     for metodo, ruta, cuerpo in (("GET", "/api/admin/usuarios", None), ("POST", "/api/articulos", {"titulo": "Hola"})):
         r = client.peticion(metodo, ruta, headers=bearer(token), **({"json": cuerpo} if cuerpo else {}))
         if r.estado != 403:
-            raise Desajuste("403", f"{r.estado} ({r.contenido()})",
-                            f'en {r.peticion} con un token de Ana (rol «usuario» en la base de datos) que dice "rol": "admin"',
-                            PISTA_AL_INSTANTE)
+            raise Desajuste(
+                "403",
+                f"{r.estado} ({r.contenido()})",
+                f'en {r.peticion} con un token de Ana (rol «usuario» en la base de datos) que dice "rol": "admin"',
+                PISTA_AL_INSTANTE,
+            )
 
 
 @comprobacion(tarea=5, puntos=1)
@@ -392,8 +473,12 @@ def test_un_rol_falsificado_con_otra_clave_se_rechaza(client):
     falso = jwt.encode({**claims, "jti": str(uuid.uuid4())}, secrets.token_hex(32), algorithm="HS256")  # …y otra firma
     r = client.get("/api/admin/usuarios", headers=bearer(falso))
     if r.estado not in (401, 422):
-        raise Desajuste("401 o 422", f"{r.estado} ({r.contenido()})", f"en {r.peticion} con un token firmado con otra clave",
-                        "No decodifiques el token a mano: deja que verify_jwt_in_request compruebe la firma.")
+        raise Desajuste(
+            "401 o 422",
+            f"{r.estado} ({r.contenido()})",
+            f"en {r.peticion} con un token firmado con otra clave",
+            "No decodifiques el token a mano: deja que verify_jwt_in_request compruebe la firma.",
+        )
 
 
 @comprobacion(tarea=5, puntos=2)
@@ -404,10 +489,15 @@ def test_token_de_usuario_borrado_da_401(client):
     axel, _ = entrar(client, AXEL)  # un token fresco: sirve para borrar la cuenta
     client.get("/api/admin/usuarios", headers=bearer(axel)).espera(200, ayuda=PISTA_DECORADOR)
     client.delete("/api/perfil", headers=bearer(axel)).espera(204, ayuda=PARA_EMPEZAR)
-    pista = ("Registra un user_lookup_loader que devuelva None si el usuario no existe (y un user_lookup_error_loader "
-             "que responda 401 en JSON): nunca un 500 ni un 403.")
-    for metodo, ruta, cuerpo in (("GET", "/api/perfil", None), ("POST", "/api/articulos", {"titulo": "Hola"}),
-                                 ("GET", "/api/admin/usuarios", None)):
+    pista = (
+        "Registra un user_lookup_loader que devuelva None si el usuario no existe (y un user_lookup_error_loader "
+        "que responda 401 en JSON): nunca un 500 ni un 403."
+    )
+    for metodo, ruta, cuerpo in (
+        ("GET", "/api/perfil", None),
+        ("POST", "/api/articulos", {"titulo": "Hola"}),
+        ("GET", "/api/admin/usuarios", None),
+    ):
         r = client.peticion(metodo, ruta, headers=bearer(axel), **({"json": cuerpo} if cuerpo else {}))
         espera_estado(r, 401, "el token de un usuario borrado", pista)
         r.espera_json(pista)
@@ -419,16 +509,20 @@ def test_no_se_puede_degradar_al_ultimo_admin(client):
     crear_admin(client.app)
     ada, _ = entrar(client, ADA)
     ada_id = id_de(client, ada)
-    pista = ('Antes de quitar el rol "admin", cuenta los admins: si es el último, 409 '
-             '{"error": "…"} y no cambies nada (si no, nadie podría volver a administrar sin la consola).')
+    pista = (
+        'Antes de quitar el rol "admin", cuenta los admins: si es el último, 409 '
+        '{"error": "…"} y no cambies nada (si no, nadie podría volver a administrar sin la consola).'
+    )
     cambiar_rol(client, ada, ada_id, "editor", estado=409, ayuda=pista).espera_error(409, pista)
     client.get("/api/admin/usuarios", headers=bearer(ada)).espera(200, ayuda="Ada sigue siendo admin tras el 409.")
     client.delete("/api/perfil", headers=bearer(ada)).espera_error(
-        409, "Borrar su cuenta también dejaría la API sin admin: en DELETE /api/perfil, si es el último admin, 409.")
+        409, "Borrar su cuenta también dejaría la API sin admin: en DELETE /api/perfil, si es el último admin, 409."
+    )
     client.get("/api/admin/usuarios", headers=bearer(ada)).espera(200, ayuda="Ada sigue existiendo tras el 409.")
     crear_admin(client.app, AXEL)
-    cuerpo = cambiar_rol(client, ada, ada_id, "editor",
-                         ayuda="Con otro admin, degradarse sí está permitido: 200.").espera_json()
+    cuerpo = cambiar_rol(
+        client, ada, ada_id, "editor", ayuda="Con otro admin, degradarse sí está permitido: 200."
+    ).espera_json()
     if cuerpo.get("rol") != "editor":
         raise Desajuste('"rol": "editor"', str(cuerpo), "al degradar a un admin que no es el último")
 
@@ -436,18 +530,25 @@ def test_no_se_puede_degradar_al_ultimo_admin(client):
 # ── Tarea 6: lo de lecciones anteriores sigue funcionando ─────────────────────
 
 
-PISTA_ANTERIORES = ("Esto venía hecho de lecciones anteriores: si ahora falla, lo has roto al tocar otra cosa. "
-                    "Compara el módulo con el de la lección anterior (su primera línea dice de dónde sale).")
+PISTA_ANTERIORES = (
+    "Esto venía hecho de lecciones anteriores: si ahora falla, lo has roto al tocar otra cosa. "
+    "Compara el módulo con el de la lección anterior (su primera línea dice de dónde sale)."
+)
 
 
 @comprobacion(tarea=6, puntos=1)
 def test_anteriores_escribir_sin_token_da_401(client):
     """Lo de antes: sin token, crear, cambiar o borrar un artículo da 401 (aunque no exista) y la lista da 200."""
     client.get("/api/articulos").espera(200, ayuda=PISTA_ANTERIORES)
-    for metodo, ruta in (("POST", "/api/articulos"), ("PUT", "/api/articulos/999"), ("PATCH", "/api/articulos/999"),
-                         ("DELETE", "/api/articulos/999")):
+    for metodo, ruta in (
+        ("POST", "/api/articulos"),
+        ("PUT", "/api/articulos/999"),
+        ("PATCH", "/api/articulos/999"),
+        ("DELETE", "/api/articulos/999"),
+    ):
         client.peticion(metodo, ruta, json={"titulo": "Hola"}).espera(
-            401, ayuda="Primero «¿quién eres?» (401) y después «¿existe?» (404). " + PISTA_ANTERIORES)
+            401, ayuda="Primero «¿quién eres?» (401) y después «¿existe?» (404). " + PISTA_ANTERIORES
+        )
 
 
 @comprobacion(tarea=6, puntos=1)
@@ -465,7 +566,8 @@ def test_anteriores_registro_login_perfil_y_refresco(client):
         raise Desajuste(f'"email": "{usuario["email"]}"', perfil.contenido(), f"en {perfil.peticion}", PISTA_ANTERIORES)
     client.post("/auth/refresh", headers=bearer(tokens["refresh_token"])).espera(200, ayuda=PISTA_ANTERIORES)
     client.post("/auth/refresh", headers=bearer(tokens["access_token"])).espera(
-        401, 422, ayuda="Un access token en /auth/refresh se rechaza (lección 04). " + PISTA_ANTERIORES)
+        401, 422, ayuda="Un access token en /auth/refresh se rechaza (lección 04). " + PISTA_ANTERIORES
+    )
 
 
 # ── Tarea 3: el token de un admin de otra app no es admin aquí ───────────────
@@ -479,14 +581,19 @@ def test_un_token_de_otra_app_se_rechaza(client):
     crear_admin(client.app)
     ada, _ = entrar(client, ADA)
     client.get("/api/admin/usuarios", headers=bearer(ada)).espera(200, ayuda=PISTA_DECORADOR)
-    pista = ("JWT_DECODE_ISSUER y JWT_DECODE_AUDIENCE (emisor_y_audiencia en api/config.py): sin ellos, el usuario 1 "
-             "de otra app que comparte la clave es el admin 1 de esta (RFC 8725, 3.8 y 3.9).")
-    for descripcion, cambios in (("de otra app (iss y aud de la lección 02)", OTRA_APP),
-                                 ("sin iss ni aud", {"iss": None, "aud": None})):
+    pista = (
+        "JWT_DECODE_ISSUER y JWT_DECODE_AUDIENCE (emisor_y_audiencia en api/config.py): sin ellos, el usuario 1 "
+        "de otra app que comparte la clave es el admin 1 de esta (RFC 8725, 3.8 y 3.9)."
+    )
+    for descripcion, cambios in (
+        ("de otra app (iss y aud de la lección 02)", OTRA_APP),
+        ("sin iss ni aud", {"iss": None, "aud": None}),
+    ):
         datos = {**abrir(ada), **cambios, "jti": str(uuid.uuid4())}
         datos = {clave: valor for clave, valor in datos.items() if valor is not None}
         falso = jwt.encode(datos, client.app.config["JWT_SECRET_KEY"], algorithm="HS256")
         r = client.get("/api/admin/usuarios", headers=bearer(falso))
         if r.estado not in (401, 422):
-            raise Desajuste(f"401 o 422 con un token {descripcion}", f"{r.estado} ({r.contenido()})",
-                            f"en {r.peticion}", pista)
+            raise Desajuste(
+                f"401 o 422 con un token {descripcion}", f"{r.estado} ({r.contenido()})", f"en {r.peticion}", pista
+            )

@@ -17,7 +17,7 @@ from werkzeug.http import HTTP_STATUS_CODES
 from taller.comprobaciones import Cliente, Desajuste, Fallo, Falta, bearer, comprobacion, mostrar_json
 
 TAREAS = {
-    1: "El sobre {\"error\", \"codigo\"} en las respuestas de error de las rutas",
+    1: 'El sobre {"error", "codigo"} en las respuestas de error de las rutas',
     2: "Los errores de JWT: 401, su código y WWW-Authenticate (RFC 6750)",
     3: "Ningún error HTTP en HTML: el sobre para todos",
     4: "Límite de intentos en el login y el registro (429 con Retry-After)",
@@ -27,23 +27,43 @@ TAREAS = {
 ANA = {"email": "ana@example.com", "password": "contraseña-de-ana", "nombre": "Ana"}
 ADA = {"email": "ada@example.com", "password": "contraseña-de-ada", "nombre": "Ada"}
 PARA_EMPEZAR = "El registro y el login vienen hechos de la lección 06."
-PISTA_SOBRE = ('Responde con error(mensaje, estado, codigo): {"error": "…", "codigo": "…"}; sin codigo, el de '
-               "CODIGOS_HTTP para ese estado.")
-PISTA_JWT = ("Registra un cargador por cada error de Flask-JWT-Extended (unauthorized_loader, invalid_token_loader, "
-             "expired_token_loader, revoked_token_loader, needs_fresh_token_loader…) que responda con error(…, 401, "
-             "codigo).")
-PISTA_WWW = ('Todo 401 lleva WWW-Authenticate: sin token, «Bearer realm="api"»; con un token que no vale, '
-             '«Bearer realm="api", error="invalid_token", error_description="…"» (RFC 6750, sección 3).')
-PISTA_HTTP = ("Un solo @bp.app_errorhandler(HTTPException), en api/errores.py, que responda con error(mensaje, e.code) "
-              "para cualquier código (400, 404, 405, 413, 415, 429, 500…), con Allow en el 405.")
-PISTA_LIMITE = ("Crea un Limiter(get_remote_address, app=app) en init_app de api/limites.py y limita el blueprint "
-                "del login con limitador.limit(...) (5 por minuto por IP y LIMITE_LOGIN_CUENTA por cuenta) y el del "
-                "registro (10 por minuto); RATELIMIT_HEADERS_ENABLED=True añade Retry-After.")
-PISTA_A_LA_VEZ = ("Cuenta cada intento ANTES de comprobar la contraseña: limitador.limit(...) sin deduct_when. Con "
-                  "deduct_when el intento se apunta al responder, y los que llegan a la vez pasan todos.")
+PISTA_SOBRE = (
+    'Responde con error(mensaje, estado, codigo): {"error": "…", "codigo": "…"}; sin codigo, el de '
+    "CODIGOS_HTTP para ese estado."
+)
+PISTA_JWT = (
+    "Registra un cargador por cada error de Flask-JWT-Extended (unauthorized_loader, invalid_token_loader, "
+    "expired_token_loader, revoked_token_loader, needs_fresh_token_loader…) que responda con error(…, 401, "
+    "codigo)."
+)
+PISTA_WWW = (
+    'Todo 401 lleva WWW-Authenticate: sin token, «Bearer realm="api"»; con un token que no vale, '
+    '«Bearer realm="api", error="invalid_token", error_description="…"» (RFC 6750, sección 3).'
+)
+PISTA_HTTP = (
+    "Un solo @bp.app_errorhandler(HTTPException), en api/errores.py, que responda con error(mensaje, e.code) "
+    "para cualquier código (400, 404, 405, 413, 415, 429, 500…), con Allow en el 405."
+)
+PISTA_LIMITE = (
+    "Crea un Limiter(get_remote_address, app=app) en init_app de api/limites.py y limita el blueprint "
+    "del login con limitador.limit(...) (5 por minuto por IP y LIMITE_LOGIN_CUENTA por cuenta) y el del "
+    "registro (10 por minuto); RATELIMIT_HEADERS_ENABLED=True añade Retry-After."
+)
+PISTA_A_LA_VEZ = (
+    "Cuenta cada intento ANTES de comprobar la contraseña: limitador.limit(...) sin deduct_when. Con "
+    "deduct_when el intento se apunta al responder, y los que llegan a la vez pasan todos."
+)
 REDIS_CERRADO = "redis://127.0.0.1:1/0"  # nadie escucha en el puerto 1
-MENSAJES_CRUDOS = ("utf-8", "codec", "Invalid header", "Not enough segments", "Signature verification",
-                   "Only non-refresh", "Traceback", "msg")
+MENSAJES_CRUDOS = (
+    "utf-8",
+    "codec",
+    "Invalid header",
+    "Not enough segments",
+    "Signature verification",
+    "Only non-refresh",
+    "Traceback",
+    "msg",
+)
 
 
 # ── Ayudantes ────────────────────────────────────────────────────────────────
@@ -56,7 +76,6 @@ EN_MEMORIA = {"RATELIMIT_STORAGE_URI": "memory://"}  # cada app cuenta sus inten
 def client(crear_app):
     """El cliente de cada comprobación, con el contador de intentos en memoria (uno nuevo por comprobación)."""
     return Cliente(crear_app(**EN_MEMORIA))
-
 
 
 def b64(datos):
@@ -93,15 +112,27 @@ def espera_401(r, codigo, con_error=True):
     if con_error and 'error="invalid_token"' not in valor:
         raise Desajuste('error="invalid_token" en WWW-Authenticate', valor, f"en {r.peticion}", PISTA_WWW)
     if not con_error and "error=" in valor:
-        raise Desajuste('WWW-Authenticate sin atributo error (no hay token): Bearer realm="api"', valor,
-                        f"en {r.peticion}", PISTA_WWW)
+        raise Desajuste(
+            'WWW-Authenticate sin atributo error (no hay token): Bearer realm="api"',
+            valor,
+            f"en {r.peticion}",
+            PISTA_WWW,
+        )
 
 
 def token_ajeno(**claims):
     """Un access token bien formado, firmado con otra clave."""
     ahora = int(time.time())
-    datos = {"sub": "1", "type": "access", "fresh": True, "jti": str(uuid.uuid4()), "iat": ahora, "nbf": ahora,
-             "exp": ahora + 600, **claims}
+    datos = {
+        "sub": "1",
+        "type": "access",
+        "fresh": True,
+        "jti": str(uuid.uuid4()),
+        "iat": ahora,
+        "nbf": ahora,
+        "exp": ahora + 600,
+        **claims,
+    }
     return jwt.encode(datos, secrets.token_hex(32), algorithm="HS256")
 
 
@@ -159,8 +190,9 @@ def test_login_fallido_con_codigo(client):
 def test_sin_token_401_token_missing(client):
     """Sin token (o con otro esquema que Bearer) responde 401 "TOKEN_MISSING" y WWW-Authenticate sin error."""
     espera_401(client.get("/api/perfil"), "TOKEN_MISSING", con_error=False)
-    espera_401(client.get("/api/perfil", headers={"Authorization": "Basic YW5hOmNsYXZl"}), "TOKEN_MISSING",
-               con_error=False)
+    espera_401(
+        client.get("/api/perfil", headers={"Authorization": "Basic YW5hOmNsYXZl"}), "TOKEN_MISSING", con_error=False
+    )
 
 
 @comprobacion(tarea=2, puntos=3)
@@ -172,13 +204,21 @@ def test_token_invalido_401_no_422(client):
     claims = json.loads(base64.urlsafe_b64decode(carga + "=" * (-len(carga) % 4)))
     manipulado = f"{cabecera}.{b64(json.dumps({**claims, 'sub': '999'}).encode())}.{firma}"
     ninguno = b64(b'{"alg":"none","typ":"JWT"}') + f".{carga}."
-    for nombre, token in (("basura", "esto-no-es-un-token"), ("manipulado", manipulado),
-                          ("de otra clave", token_ajeno()), ("con alg none", ninguno)):
+    for nombre, token in (
+        ("basura", "esto-no-es-un-token"),
+        ("manipulado", manipulado),
+        ("de otra clave", token_ajeno()),
+        ("con alg none", ninguno),
+    ):
         r = client.get("/api/perfil", headers=bearer(token))
         if r.estado == 422:
-            raise Desajuste("401", f"422 ({r.contenido()})", f"con un token {nombre} en {r.peticion}",
-                            "Es el 422 por defecto de Flask-JWT-Extended: registra un invalid_token_loader que "
-                            "responda 401 (RFC 6750, sección 3.1).")
+            raise Desajuste(
+                "401",
+                f"422 ({r.contenido()})",
+                f"con un token {nombre} en {r.peticion}",
+                "Es el 422 por defecto de Flask-JWT-Extended: registra un invalid_token_loader que "
+                "responda 401 (RFC 6750, sección 3.1).",
+            )
         espera_401(r, "TOKEN_INVALID")
 
 
@@ -191,10 +231,13 @@ def test_token_caducado_401_token_expired(crear_app):
     r = client.get("/api/perfil", headers=bearer(acceso))
     espera_401(r, "TOKEN_EXPIRED")
     if "/auth/refresh" not in r.json["error"]:
-        raise Desajuste("un mensaje que diga que pida otro token en /auth/refresh", repr(r.json["error"]),
-                        f"con un access token caducado en {r.peticion}",
-                        "Un access token caducado se renueva con el refresh token: dilo en el mensaje. Mira "
-                        'datos["type"] en el expired_token_loader: ¿es un access o un refresh token?')
+        raise Desajuste(
+            "un mensaje que diga que pida otro token en /auth/refresh",
+            repr(r.json["error"]),
+            f"con un access token caducado en {r.peticion}",
+            "Un access token caducado se renueva con el refresh token: dilo en el mensaje. Mira "
+            'datos["type"] en el expired_token_loader: ¿es un access o un refresh token?',
+        )
 
 
 @comprobacion(tarea=2, puntos=2)
@@ -206,10 +249,13 @@ def test_refresh_token_caducado_401(crear_app):
     r = client.post("/auth/refresh", headers=bearer(refresh))
     espera_401(r, "TOKEN_EXPIRED")
     if "/auth/refresh" in r.json["error"]:
-        raise Desajuste("un mensaje que pida iniciar sesión de nuevo", repr(r.json["error"]),
-                        f"con un refresh token caducado en {r.peticion}",
-                        "Con el refresh token caducado, /auth/refresh ya no sirve: el cliente debe volver a "
-                        'POST /auth/login. Distingue el caso con datos["type"] == "refresh".')
+        raise Desajuste(
+            "un mensaje que pida iniciar sesión de nuevo",
+            repr(r.json["error"]),
+            f"con un refresh token caducado en {r.peticion}",
+            "Con el refresh token caducado, /auth/refresh ya no sirve: el cliente debe volver a "
+            'POST /auth/login. Distingue el caso con datos["type"] == "refresh".',
+        )
 
 
 @comprobacion(tarea=2, puntos=1)
@@ -248,9 +294,13 @@ def test_usuario_borrado_401(client):
     registrar(client, ADA)  # la cuenta siguiente: no debe heredar el id (ni los tokens) de la borrada
     r = client.get("/api/perfil", headers=bearer(otro))
     if r.estado == 200:
-        raise Desajuste("401", f"200 ({r.contenido()})", f"con el token de una cuenta borrada en {r.peticion}",
-                        "SQLite reutiliza el id más alto borrado: el token viejo abre la cuenta siguiente. El "
-                        'modelo Usuario necesita __table_args__ = {"sqlite_autoincrement": True}.')
+        raise Desajuste(
+            "401",
+            f"200 ({r.contenido()})",
+            f"con el token de una cuenta borrada en {r.peticion}",
+            "SQLite reutiliza el id más alto borrado: el token viejo abre la cuenta siguiente. El "
+            'modelo Usuario necesita __table_args__ = {"sqlite_autoincrement": True}.',
+        )
     if r.estado == 401 and (r.json or {}).get("codigo") == "TOKEN_REVOKED":
         return  # también vale: borrar la cuenta puede revocar sus tokens
     espera_401(r, "USER_NOT_FOUND")
@@ -267,10 +317,12 @@ def test_el_mensaje_de_la_libreria_no_se_filtra(client):
         r = client.get("/api/perfil", headers=bearer(token))
         for crudo in MENSAJES_CRUDOS:
             if crudo.lower() in r.texto.lower():
-                raise Fallo(f"La respuesta a {r.peticion} contiene «{crudo}»: {r.contenido()}. El mensaje de la "
-                            "biblioteca es para el log, no para el cliente.",
-                            "En el invalid_token_loader, escribe el motivo con current_app.logger y responde con un "
-                            "mensaje propio en español.")
+                raise Fallo(
+                    f"La respuesta a {r.peticion} contiene «{crudo}»: {r.contenido()}. El mensaje de la "
+                    "biblioteca es para el log, no para el cliente.",
+                    "En el invalid_token_loader, escribe el motivo con current_app.logger y responde con un "
+                    "mensaje propio en español.",
+                )
         espera_401(r, "TOKEN_INVALID")
 
 
@@ -300,14 +352,26 @@ def test_todo_error_http_con_sobre(crear_app):
     app = crear_app(**EN_MEMORIA)
     app.ruta_de_prueba("/_comprobacion/abortar/<int:estado>", "abortar")  # una ruta que hace abort(estado)
     client = Cliente(app)
-    codigos = {400: "VALIDATION_ERROR", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 409: "CONFLICT",
-               413: "PAYLOAD_TOO_LARGE", 415: "UNSUPPORTED_MEDIA_TYPE", 429: "RATE_LIMITED", 500: "INTERNAL_ERROR",
-               503: "SERVICE_UNAVAILABLE"}
+    codigos = {
+        400: "VALIDATION_ERROR",
+        404: "NOT_FOUND",
+        405: "METHOD_NOT_ALLOWED",
+        409: "CONFLICT",
+        413: "PAYLOAD_TOO_LARGE",
+        415: "UNSUPPORTED_MEDIA_TYPE",
+        429: "RATE_LIMITED",
+        500: "INTERNAL_ERROR",
+        503: "SERVICE_UNAVAILABLE",
+    }
     for estado, codigo in codigos.items():
         cuerpo = espera_sobre(client.get(f"/_comprobacion/abortar/{estado}"), estado, codigo, PISTA_HTTP)
         if cuerpo["error"].strip(" .") == HTTP_STATUS_CODES[estado]:
-            raise Desajuste("un mensaje en español", repr(cuerpo["error"]), f"para el estado {estado}",
-                            "Pon un mensaje en español por estado en MENSAJES_HTTP (no e.name, que es inglés).")
+            raise Desajuste(
+                "un mensaje en español",
+                repr(cuerpo["error"]),
+                f"para el estado {estado}",
+                "Pon un mensaje en español por estado en MENSAJES_HTTP (no e.name, que es inglés).",
+            )
 
 
 @comprobacion(tarea=3, puntos=1)
@@ -316,27 +380,54 @@ def test_500_sin_detalles(crear_app):
     app = crear_app(**EN_MEMORIA)
     app.ruta_de_prueba("/_comprobacion/fallo", "fallo", "detalle-secreto-de-la-base-de-datos")  # lanza RuntimeError
     r = Cliente(app).get("/_comprobacion/fallo")
-    espera_sobre(r, 500, "INTERNAL_ERROR",
-                 "El @bp.app_errorhandler(Exception) de api/errores.py responde error(\"Error interno…\", 500).")
+    espera_sobre(
+        r,
+        500,
+        "INTERNAL_ERROR",
+        'El @bp.app_errorhandler(Exception) de api/errores.py responde error("Error interno…", 500).',
+    )
     if "detalle-secreto" in r.texto or "Traceback" in r.texto:
-        raise Fallo(f"La respuesta a {r.peticion} enseña el error interno: {r.contenido()}.",
-                    "El detalle va al log (app.logger.exception); al cliente, un mensaje fijo.")
+        raise Fallo(
+            f"La respuesta a {r.peticion} enseña el error interno: {r.contenido()}.",
+            "El detalle va al log (app.logger.exception); al cliente, un mensaje fijo.",
+        )
 
 
 @comprobacion(tarea=3, puntos=2)
 def test_barrido_sin_html_ni_500(crear_app):
     """Ninguna ruta, con ningún cuerpo o token malo, responde HTML, 500 o un error sin el sobre."""
     client = Cliente(crear_app(**EN_MEMORIA, RATELIMIT_ENABLED=False))
-    rutas = [("GET", "/api/articulos"), ("POST", "/api/articulos"), ("GET", "/api/articulos/1"),
-             ("PUT", "/api/articulos/1"), ("PATCH", "/api/articulos/1"), ("DELETE", "/api/articulos/1"),
-             ("GET", "/api/articulos/99999999999999999999"), ("POST", "/auth/registro"), ("POST", "/auth/login"),
-             ("POST", "/auth/refresh"), ("POST", "/auth/logout"), ("POST", "/auth/logout-todo"),
-             ("GET", "/api/perfil"), ("DELETE", "/api/perfil"), ("POST", "/api/perfil/password"),
-             ("GET", "/api/admin/usuarios"), ("PATCH", "/api/admin/usuarios/1"), ("PATCH", "/auth/login"),
-             ("GET", "/favicon.ico")]
-    malos = [{}, {"headers": bearer("basura")}, {"headers": bearer(token_ajeno())},
-             {"data": "{no es json", "content_type": "application/json"}, {"data": "hola", "content_type": "text/plain"},
-             {"json": [1, 2]}, {"json": None}, {"headers": {"Authorization": "Bearer"}}]
+    rutas = [
+        ("GET", "/api/articulos"),
+        ("POST", "/api/articulos"),
+        ("GET", "/api/articulos/1"),
+        ("PUT", "/api/articulos/1"),
+        ("PATCH", "/api/articulos/1"),
+        ("DELETE", "/api/articulos/1"),
+        ("GET", "/api/articulos/99999999999999999999"),
+        ("POST", "/auth/registro"),
+        ("POST", "/auth/login"),
+        ("POST", "/auth/refresh"),
+        ("POST", "/auth/logout"),
+        ("POST", "/auth/logout-todo"),
+        ("GET", "/api/perfil"),
+        ("DELETE", "/api/perfil"),
+        ("POST", "/api/perfil/password"),
+        ("GET", "/api/admin/usuarios"),
+        ("PATCH", "/api/admin/usuarios/1"),
+        ("PATCH", "/auth/login"),
+        ("GET", "/favicon.ico"),
+    ]
+    malos = [
+        {},
+        {"headers": bearer("basura")},
+        {"headers": bearer(token_ajeno())},
+        {"data": "{no es json", "content_type": "application/json"},
+        {"data": "hola", "content_type": "text/plain"},
+        {"json": [1, 2]},
+        {"json": None},
+        {"headers": {"Authorization": "Bearer"}},
+    ]
     for metodo, ruta in rutas:
         for malo in malos:
             r = client.peticion(metodo, ruta, **malo)
@@ -359,8 +450,12 @@ def test_sexto_login_fallido_429(client):
     for intento in range(1, 6):
         r = client.post("/auth/login", json=mala)
         if r.estado != 401:
-            raise Desajuste("401", f"{r.estado} ({r.contenido()})", f"en el intento {intento} de {r.peticion}",
-                            "Los cinco primeros intentos fallidos de un minuto se responden con normalidad.")
+            raise Desajuste(
+                "401",
+                f"{r.estado} ({r.contenido()})",
+                f"en el intento {intento} de {r.peticion}",
+                "Los cinco primeros intentos fallidos de un minuto se responden con normalidad.",
+            )
     r = client.post("/auth/login", json=mala)
     espera_sobre(r, 429, "RATE_LIMITED", PISTA_LIMITE)
     espera_retry_after(r)
@@ -390,14 +485,22 @@ def test_el_limite_se_configura(crear_app):
     mala = {"email": ANA["email"], "password": "no-es-la-contraseña"}
     estados = [client.post("/auth/login", json=mala).estado for _ in range(3)]
     if estados != [401, 401, 429]:
-        raise Desajuste("[401, 401, 429]", str(estados), 'con LIMITE_LOGIN="2 per minute"',
-                        'Lee el límite de la configuración: limitador.limit(lambda: current_app.config["LIMITE_LOGIN"]).')
+        raise Desajuste(
+            "[401, 401, 429]",
+            str(estados),
+            'con LIMITE_LOGIN="2 per minute"',
+            'Lee el límite de la configuración: limitador.limit(lambda: current_app.config["LIMITE_LOGIN"]).',
+        )
     client = Cliente(crear_app(**EN_MEMORIA, RATELIMIT_ENABLED=False))
     estados = [client.post("/auth/login", json=mala).estado for _ in range(8)]
     if estados != [401] * 8:
-        raise Desajuste("8 veces 401", str(estados), "con RATELIMIT_ENABLED=False",
-                        "Crea el Limiter en init_app de api/limites.py (lo llama create_app) para que lea la "
-                        "configuración de cada app.")
+        raise Desajuste(
+            "8 veces 401",
+            str(estados),
+            "con RATELIMIT_ENABLED=False",
+            "Crea el Limiter en init_app de api/limites.py (lo llama create_app) para que lea la "
+            "configuración de cada app.",
+        )
 
 
 def intentos_a_la_vez(url, cuerpo, veces):
@@ -427,8 +530,12 @@ def test_intentos_a_la_vez_no_se_saltan_el_limite(crear_app):
     url = app.servir()
     estados = intentos_a_la_vez(url, {"email": ANA["email"], "password": "no-es-la-contraseña"}, 20)
     if set(estados) - {401, 429} or estados[401] > 5:
-        raise Desajuste("como mucho cinco 401 y el resto 429", str(dict(estados)),
-                        "con 20 logins fallidos a la vez contra el servidor", PISTA_A_LA_VEZ)
+        raise Desajuste(
+            "como mucho cinco 401 y el resto 429",
+            str(dict(estados)),
+            "con 20 logins fallidos a la vez contra el servidor",
+            PISTA_A_LA_VEZ,
+        )
 
 
 @comprobacion(tarea=4, puntos=1)
@@ -437,14 +544,18 @@ def test_limite_por_cuenta(crear_app):
     client = Cliente(crear_app(**EN_MEMORIA, PROXIES_DE_CONFIANZA=1, LIMITE_LOGIN_CUENTA="3 per minute"))
     registrar(client)
     mala = {"email": ANA["email"], "password": "no-es-la-contraseña"}
-    estados = [client.post("/auth/login", json=mala, headers={"X-Forwarded-For": f"203.0.113.{n}"}).estado
-               for n in range(1, 5)]
+    estados = [
+        client.post("/auth/login", json=mala, headers={"X-Forwarded-For": f"203.0.113.{n}"}).estado for n in range(1, 5)
+    ]
     otra = client.post("/auth/login", json={**mala, "email": ADA["email"]}, headers={"X-Forwarded-For": "203.0.113.9"})
     if estados != [401, 401, 401, 429] or otra.estado != 401:
-        raise Desajuste("[401, 401, 401, 429] para ana y 401 para otra cuenta", f"{estados} y {otra.estado}",
-                        'con LIMITE_LOGIN_CUENTA="3 per minute" y una IP distinta en cada intento',
-                        "Añade al blueprint del login un segundo límite, LIMITE_LOGIN_CUENTA, con "
-                        "key_func=cuenta_del_login: quien prueba contraseñas desde mil IP también tiene tope.")
+        raise Desajuste(
+            "[401, 401, 401, 429] para ana y 401 para otra cuenta",
+            f"{estados} y {otra.estado}",
+            'con LIMITE_LOGIN_CUENTA="3 per minute" y una IP distinta en cada intento',
+            "Añade al blueprint del login un segundo límite, LIMITE_LOGIN_CUENTA, con "
+            "key_func=cuenta_del_login: quien prueba contraseñas desde mil IP también tiene tope.",
+        )
 
 
 @comprobacion(tarea=4, puntos=1)
@@ -452,11 +563,17 @@ def test_x_forwarded_for_no_se_cree_por_defecto(client):
     """Sin proxy de confianza configurado, cambiar X-Forwarded-For en cada intento no evita el 429."""
     registrar(client)
     mala = {"email": ANA["email"], "password": "no-es-la-contraseña"}
-    estados = [client.post("/auth/login", json=mala, headers={"X-Forwarded-For": f"198.51.100.{n}"}).estado
-               for n in range(1, 7)]
+    estados = [
+        client.post("/auth/login", json=mala, headers={"X-Forwarded-For": f"198.51.100.{n}"}).estado
+        for n in range(1, 7)
+    ]
     if estados[-1] != 429:
-        raise Desajuste("429 en el sexto intento", str(estados), "con un X-Forwarded-For distinto en cada intento",
-                        "X-Forwarded-For lo escribe cualquiera: créelo solo con ProxyFix y PROXIES_DE_CONFIANZA > 0.")
+        raise Desajuste(
+            "429 en el sexto intento",
+            str(estados),
+            "con un X-Forwarded-For distinto en cada intento",
+            "X-Forwarded-For lo escribe cualquiera: créelo solo con ProxyFix y PROXIES_DE_CONFIANZA > 0.",
+        )
 
 
 @comprobacion(tarea=4, puntos=1)
@@ -468,9 +585,11 @@ def test_con_varios_procesos_el_contador_en_memoria_no_arranca(crear_app):
         if "REDIS" not in str(e).upper():
             raise Desajuste("un error que pida Redis (REDIS_URL)", str(e)[:300], "con PROCESOS=2 y memory://") from None
         return
-    raise Fallo("create_app arrancó con PROCESOS=2 y RATELIMIT_STORAGE_URI=\"memory://\": cada proceso contaría "
-                "sus propios intentos y el límite se multiplicaría por el número de procesos.",
-                "En init_app de api/limites.py, lanza ConfiguracionInsegura en ese caso.")
+    raise Fallo(
+        'create_app arrancó con PROCESOS=2 y RATELIMIT_STORAGE_URI="memory://": cada proceso contaría '
+        "sus propios intentos y el límite se multiplicaría por el número de procesos.",
+        "En init_app de api/limites.py, lanza ConfiguracionInsegura en ese caso.",
+    )
 
 
 @comprobacion(tarea=4, puntos=2, limite=20)
@@ -478,34 +597,49 @@ def test_sin_redis_el_login_y_el_registro_dan_503(crear_app, redis_colgado):
     """Con el contador en un Redis caído o colgado, el login y el registro dan 503 en menos de 1 s (nunca 500)."""
     for descripcion, url in (("caído", REDIS_CERRADO), ("colgado", redis_colgado)):
         client = Cliente(crear_app(RATELIMIT_STORAGE_URI=url))
-        for ruta, cuerpo in (("/auth/login", {"email": ANA["email"], "password": ANA["password"]}),
-                             ("/auth/registro", ANA)):
+        for ruta, cuerpo in (
+            ("/auth/login", {"email": ANA["email"], "password": ANA["password"]}),
+            ("/auth/registro", ANA),
+        ):
             antes = time.perf_counter()
             r = client.post(ruta, json=cuerpo)
             tardanza = time.perf_counter() - antes
-            espera_sobre(r, 503, "SERVICE_UNAVAILABLE",
-                         f"Sin contador (Redis {descripcion}) no se sabe si toca 429: responde 503 con "
-                         "app.register_error_handler(StorageError, …), nunca un 500 ni un intento sin contar.")
+            espera_sobre(
+                r,
+                503,
+                "SERVICE_UNAVAILABLE",
+                f"Sin contador (Redis {descripcion}) no se sabe si toca 429: responde 503 con "
+                "app.register_error_handler(StorageError, …), nunca un 500 ni un intento sin contar.",
+            )
             if tardanza > 1:
-                raise Fallo(f"{r.peticion} tardó {tardanza:.1f} s en responder 503 con Redis {descripcion}.",
-                            "RATELIMIT_STORAGE_OPTIONS con socket_connect_timeout, socket_timeout y sin reintentos.")
+                raise Fallo(
+                    f"{r.peticion} tardó {tardanza:.1f} s en responder 503 con Redis {descripcion}.",
+                    "RATELIMIT_STORAGE_OPTIONS con socket_connect_timeout, socket_timeout y sin reintentos.",
+                )
 
 
 # ── Tarea 5: lo de lecciones anteriores sigue funcionando ─────────────────────
 
 
-PISTA_ANTERIORES = ("Esto venía hecho de lecciones anteriores: si ahora falla, lo has roto al tocar otra cosa. "
-                    "Compara el módulo con el de la lección anterior (su primera línea dice de dónde sale).")
+PISTA_ANTERIORES = (
+    "Esto venía hecho de lecciones anteriores: si ahora falla, lo has roto al tocar otra cosa. "
+    "Compara el módulo con el de la lección anterior (su primera línea dice de dónde sale)."
+)
 
 
 @comprobacion(tarea=5, puntos=1)
 def test_anteriores_escribir_sin_token_da_401(client):
     """Lo de antes: sin token, crear, cambiar o borrar un artículo da 401 (aunque no exista) y la lista da 200."""
     client.get("/api/articulos").espera(200, ayuda=PISTA_ANTERIORES)
-    for metodo, ruta in (("POST", "/api/articulos"), ("PUT", "/api/articulos/999"), ("PATCH", "/api/articulos/999"),
-                         ("DELETE", "/api/articulos/999")):
+    for metodo, ruta in (
+        ("POST", "/api/articulos"),
+        ("PUT", "/api/articulos/999"),
+        ("PATCH", "/api/articulos/999"),
+        ("DELETE", "/api/articulos/999"),
+    ):
         client.peticion(metodo, ruta, json={"titulo": "Hola"}).espera(
-            401, ayuda="Primero «¿quién eres?» (401) y después «¿existe?» (404). " + PISTA_ANTERIORES)
+            401, ayuda="Primero «¿quién eres?» (401) y después «¿existe?» (404). " + PISTA_ANTERIORES
+        )
 
 
 @comprobacion(tarea=5, puntos=1)
@@ -523,7 +657,8 @@ def test_anteriores_registro_login_perfil_y_refresco(client):
         raise Desajuste(f'"email": "{usuario["email"]}"', perfil.contenido(), f"en {perfil.peticion}", PISTA_ANTERIORES)
     client.post("/auth/refresh", headers=bearer(tokens["refresh_token"])).espera(200, ayuda=PISTA_ANTERIORES)
     client.post("/auth/refresh", headers=bearer(tokens["access_token"])).espera(
-        401, 422, ayuda="Un access token en /auth/refresh se rechaza (lección 04). " + PISTA_ANTERIORES)
+        401, 422, ayuda="Un access token en /auth/refresh se rechaza (lección 04). " + PISTA_ANTERIORES
+    )
 
 
 # ── Tarea 2: un token de otra app es un token inválido ───────────────────────

@@ -153,8 +153,10 @@ def create_app(config=None):
         MAX_CONTENT_LENGTH=1024 * 1024,
         JWT_SECRET_KEY=os.environ.get("JWT_SECRET_KEY"),  # nunca escrita en el código
         # iss y aud: emite y acepta solo sus tokens, aunque otra app comparta la clave (RFC 8725, 3.8 y 3.9)
-        JWT_ENCODE_ISSUER="taller-flask-jwt/leccion-02", JWT_DECODE_ISSUER="taller-flask-jwt/leccion-02",
-        JWT_ENCODE_AUDIENCE="taller-flask-jwt/leccion-02/demo", JWT_DECODE_AUDIENCE="taller-flask-jwt/leccion-02/demo",
+        JWT_ENCODE_ISSUER="taller-flask-jwt/leccion-02",
+        JWT_DECODE_ISSUER="taller-flask-jwt/leccion-02",
+        JWT_ENCODE_AUDIENCE="taller-flask-jwt/leccion-02/demo",
+        JWT_DECODE_AUDIENCE="taller-flask-jwt/leccion-02/demo",
         JWT_ACCESS_TOKEN_EXPIRES=timedelta(minutes=15),
         BCRYPT_LOG_ROUNDS=12,
     )
@@ -229,8 +231,12 @@ def create_app(config=None):
     @app.cli.command("crear-usuario")
     @click.argument("email")
     @click.option("--nombre", prompt="Nombre", help="Nombre que se muestra.")
-    @click.password_option("--password", prompt="Contraseña", confirmation_prompt="Repítela",
-                           help="Contraseña (si no la das, se pide sin mostrarla).")
+    @click.password_option(
+        "--password",
+        prompt="Contraseña",
+        confirmation_prompt="Repítela",
+        help="Contraseña (si no la das, se pide sin mostrarla).",
+    )
     def crear_usuario(email, nombre, password):
         """Crea un usuario con la contraseña cifrada con bcrypt."""
         email_normalizado = normalizar_email(email)
@@ -242,8 +248,9 @@ def create_app(config=None):
             raise click.ClickException(problema)
         if db.session.scalar(db.select(Usuario).filter_by(email=email_normalizado)):
             raise click.ClickException(f"Ya existe un usuario con el email {email_normalizado}.")
-        usuario = Usuario(email=email_normalizado, nombre=nombre.strip()[:MAX_NOMBRE],
-                          password_hash=hash_de_password(password))
+        usuario = Usuario(
+            email=email_normalizado, nombre=nombre.strip()[:MAX_NOMBRE], password_hash=hash_de_password(password)
+        )
         db.session.add(usuario)
         db.session.commit()
         click.echo(f"Usuario {usuario.id} creado: {usuario.email}")

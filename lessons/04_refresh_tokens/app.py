@@ -18,7 +18,7 @@ Crea un usuario y ponla en marcha con::
 import os
 import re
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import bcrypt
 import click
@@ -178,7 +178,7 @@ def segundos_del_entorno(variable, por_defecto):
 def rotar_refresh_token(usuario):
     """Anota como usado el refresh token de la petición y devuelve uno nuevo; ``None`` si ya se había usado."""
     datos = get_jwt()
-    db.session.add(RefreshUsado(jti=datos["jti"], caduca_en=datetime.fromtimestamp(datos["exp"], timezone.utc)))
+    db.session.add(RefreshUsado(jti=datos["jti"], caduca_en=datetime.fromtimestamp(datos["exp"], UTC)))
     try:
         db.session.commit()
     except IntegrityError:  # el jti ya estaba: alguien (¿un atacante?) lo canjeó antes
@@ -215,8 +215,10 @@ def create_app(config=None):
         MAX_CONTENT_LENGTH=1024 * 1024,
         JWT_SECRET_KEY=os.environ.get("JWT_SECRET_KEY"),  # nunca escrita en el código
         # iss y aud: emite y acepta solo sus tokens, aunque otra app comparta la clave (RFC 8725, 3.8 y 3.9)
-        JWT_ENCODE_ISSUER="taller-flask-jwt/leccion-04", JWT_DECODE_ISSUER="taller-flask-jwt/leccion-04",
-        JWT_ENCODE_AUDIENCE="taller-flask-jwt/leccion-04/demo", JWT_DECODE_AUDIENCE="taller-flask-jwt/leccion-04/demo",
+        JWT_ENCODE_ISSUER="taller-flask-jwt/leccion-04",
+        JWT_DECODE_ISSUER="taller-flask-jwt/leccion-04",
+        JWT_ENCODE_AUDIENCE="taller-flask-jwt/leccion-04/demo",
+        JWT_DECODE_AUDIENCE="taller-flask-jwt/leccion-04/demo",
         # Caducidades: de la configuración (o del entorno, en segundos), nunca en create_access_token.
         JWT_ACCESS_TOKEN_EXPIRES=segundos_del_entorno("JWT_ACCESS_TOKEN_EXPIRES", timedelta(minutes=15)),
         JWT_REFRESH_TOKEN_EXPIRES=segundos_del_entorno("JWT_REFRESH_TOKEN_EXPIRES", timedelta(days=30)),
@@ -240,9 +242,14 @@ def create_app(config=None):
     def inicio():
         return jsonify(
             mensaje="Refresh tokens: POST /auth/login te da dos tokens; cuando el de acceso caduque (401), "
-                    "pide otro en POST /auth/refresh con el refresh token.",
-            rutas=[url_for("login"), url_for("refrescar"), url_for("perfil"), url_for("admin_usuarios"),
-                   url_for("operacion_sensible")],
+            "pide otro en POST /auth/refresh con el refresh token.",
+            rutas=[
+                url_for("login"),
+                url_for("refrescar"),
+                url_for("perfil"),
+                url_for("admin_usuarios"),
+                url_for("operacion_sensible"),
+            ],
         )
 
     @app.post("/auth/login")
@@ -324,8 +331,12 @@ def create_app(config=None):
     @app.cli.command("crear-usuario")
     @click.argument("email")
     @click.option("--nombre", prompt="Nombre", help="Nombre que se muestra.")
-    @click.password_option("--password", prompt="Contraseña", confirmation_prompt="Repítela",
-                           help="Contraseña (si no la das, se pide sin mostrarla).")
+    @click.password_option(
+        "--password",
+        prompt="Contraseña",
+        confirmation_prompt="Repítela",
+        help="Contraseña (si no la das, se pide sin mostrarla).",
+    )
     @click.option("--rol", type=click.Choice(ROLES), default="usuario", show_default=True, help="Rol del usuario.")
     def crear_usuario(email, nombre, password, rol):
         """Crea un usuario con la contraseña cifrada con bcrypt."""
@@ -338,8 +349,12 @@ def create_app(config=None):
             raise click.ClickException(problema)
         if db.session.scalar(db.select(Usuario).filter_by(email=email_normalizado)):
             raise click.ClickException(f"Ya existe un usuario con el email {email_normalizado}.")
-        usuario = Usuario(email=email_normalizado, nombre=nombre.strip()[:MAX_NOMBRE],
-                          password_hash=hash_de_password(password), rol=rol)
+        usuario = Usuario(
+            email=email_normalizado,
+            nombre=nombre.strip()[:MAX_NOMBRE],
+            password_hash=hash_de_password(password),
+            rol=rol,
+        )
         db.session.add(usuario)
         db.session.commit()
         click.echo(f"Usuario {usuario.id} creado: {usuario.email} ({usuario.rol})")

@@ -371,8 +371,10 @@ def create_app(config=None):
         MAX_CONTENT_LENGTH=1024 * 1024,
         JWT_SECRET_KEY=os.environ.get("JWT_SECRET_KEY"),  # nunca escrita en el código
         # iss y aud: emite y acepta solo sus tokens, aunque otra app comparta la clave (RFC 8725, 3.8 y 3.9)
-        JWT_ENCODE_ISSUER="taller-flask-jwt/leccion-05", JWT_DECODE_ISSUER="taller-flask-jwt/leccion-05",
-        JWT_ENCODE_AUDIENCE="taller-flask-jwt/leccion-05/demo", JWT_DECODE_AUDIENCE="taller-flask-jwt/leccion-05/demo",
+        JWT_ENCODE_ISSUER="taller-flask-jwt/leccion-05",
+        JWT_DECODE_ISSUER="taller-flask-jwt/leccion-05",
+        JWT_ENCODE_AUDIENCE="taller-flask-jwt/leccion-05/demo",
+        JWT_DECODE_AUDIENCE="taller-flask-jwt/leccion-05/demo",
         JWT_ACCESS_TOKEN_EXPIRES=timedelta(minutes=15),
         JWT_REFRESH_TOKEN_EXPIRES=timedelta(days=30),
         ALMACEN_REVOCADOS=os.environ.get("ALMACEN_REVOCADOS"),  # memoria, sqlite o redis

@@ -240,8 +240,10 @@ def create_app(config=None):
         MAX_CONTENT_LENGTH=64 * 1024,
         JWT_SECRET_KEY=os.environ.get("JWT_SECRET_KEY"),
         # iss y aud: emite y acepta solo sus tokens, aunque otra app comparta la clave (RFC 8725, 3.8 y 3.9)
-        JWT_ENCODE_ISSUER="taller-flask-jwt/leccion-07", JWT_DECODE_ISSUER="taller-flask-jwt/leccion-07",
-        JWT_ENCODE_AUDIENCE="taller-flask-jwt/leccion-07/demo", JWT_DECODE_AUDIENCE="taller-flask-jwt/leccion-07/demo",
+        JWT_ENCODE_ISSUER="taller-flask-jwt/leccion-07",
+        JWT_DECODE_ISSUER="taller-flask-jwt/leccion-07",
+        JWT_ENCODE_AUDIENCE="taller-flask-jwt/leccion-07/demo",
+        JWT_DECODE_AUDIENCE="taller-flask-jwt/leccion-07/demo",
         JWT_ACCESS_TOKEN_EXPIRES=timedelta(minutes=15),
         BCRYPT_LOG_ROUNDS=12,
         MODO_ERRORES=os.environ.get("MODO_ERRORES", "taller"),  # "taller" o "libreria" (lo que hace la biblioteca)

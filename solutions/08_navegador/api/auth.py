@@ -5,19 +5,23 @@ import secrets
 
 import bcrypt
 from flask import Blueprint, current_app, jsonify
+from jwt import MissingRequiredClaimError
 
-from .cuerpo import leer_json
+from .cuerpo import cabeceras_de_seguridad, leer_json, limitar_authorization
 from .errores import error
-from .extensiones import db
+from .extensiones import db, jwt
 from .modelos import Usuario
 from .tokens import tokens_del_login
-from .usuarios import MAX_PASSWORD_BYTES, cifrar
+from .usuarios import MAX_PASSWORD_BYTES, hash_de_password, normalizar_email
 
 bp = Blueprint("auth", __name__)
+bp.before_app_request(limitar_authorization)  # para toda la app, no solo para las rutas de auth
+bp.after_app_request(cabeceras_de_seguridad)
 
 MIN_BYTES_SECRETO = 32  # HS256: la clave debe tener al menos 32 bytes (RFC 7518, sección 3.2)
 CLAVES_PUBLICAS = {"mi_clave_secreta", "super-secret-key-cambiar-en-produccion"}  # las de las semillas
 COMO_GENERAR = 'export JWT_SECRET_KEY=$(python -c "import secrets; print(secrets.token_hex(32))")'
+CLAIMS_OBLIGATORIOS = ("exp", "iat")  # la caducidad y la revocación (lección 05) se apoyan en ellos
 
 
 class SecretoDebil(RuntimeError):
@@ -43,12 +47,28 @@ def comprobar_secreto(app):
         )
 
 
+@jwt.decode_key_loader
+def clave_de_verificacion(cabecera, datos_sin_verificar):
+    """La clave con la que se verifica cada token; antes, exige los claims en los que se apoya la app.
+
+    PyJWT solo comprueba ``exp`` si está: un token sin ``exp`` no caducaría
+    nunca, y sin ``iat`` la revocación de la lección 05 no sabría su edad.
+    Flask-JWT-Extended no deja pasar ``options={"require": …}`` a PyJWT; esta
+    función es el primer sitio donde ve los claims. El error es el de PyJWT:
+    la app lo responde como cualquier otro token inválido.
+    """
+    for claim in CLAIMS_OBLIGATORIOS:
+        if claim not in datos_sin_verificar:
+            raise MissingRequiredClaimError(claim)
+    return current_app.config["JWT_SECRET_KEY"]
+
+
 @bp.record_once
 def preparar(estado):
     """Al registrar el blueprint: exige un secreto fuerte y calcula un hash bcrypt que no es de nadie."""
     comprobar_secreto(estado.app)
     with estado.app.app_context():
-        estado.app.extensions["hash_ficticio"] = cifrar(secrets.token_urlsafe(16)).encode("ascii")
+        estado.app.extensions["hash_ficticio"] = hash_de_password(secrets.token_urlsafe(16)).encode("ascii")
 
 
 @bp.post("/auth/login")
@@ -61,7 +81,8 @@ def login():
         return error("Los campos «email» y «password» son obligatorios y deben ser textos.", 400)
     if len(password.encode("utf-8")) > MAX_PASSWORD_BYTES:
         return error(f"La contraseña admite como máximo {MAX_PASSWORD_BYTES} bytes.", 400)
-    usuario = db.session.scalar(db.select(Usuario).filter_by(email=email.strip().lower()))
+    email = normalizar_email(email)  # un email que no es válido no es de nadie (y se compara igual)
+    usuario = db.session.scalar(db.select(Usuario).filter_by(email=email)) if email else None
     # Siempre una llamada a checkpw: un email desconocido tarda lo mismo que una contraseña mala.
     guardado = usuario.password_hash.encode("ascii") if usuario else current_app.extensions["hash_ficticio"]
     correcta = bcrypt.checkpw(password.encode("utf-8"), guardado)

@@ -26,6 +26,21 @@ from .usuarios import token_sin_usuario, usuario_actual, usuario_de
 
 bp = Blueprint("paginas", __name__)
 
+# La API no carga nada («default-src 'none'», en cuerpo.py); una página carga su script y su estilo
+# de aquí mismo, y nada en línea: un <script> que se colara en un artículo tampoco se ejecutaría.
+POLITICA_DE_LAS_PAGINAS = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; object-src 'none'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+@bp.after_request
+def politica_de_contenido(respuesta):
+    """La política de contenido de las páginas (el after_app_request de la API no la pisa: usa setdefault)."""
+    respuesta.headers["Content-Security-Policy"] = POLITICA_DE_LAS_PAGINAS
+    return respuesta
+
+
 # Lo que el script de la página necesita saber (va a la plantilla con |tojson). Nunca un token.
 RUTAS = {
     "perfil": "/api/perfil",

@@ -2,6 +2,7 @@
 """Los usuarios: registro con bcrypt, el perfil y cómo se encuentra al usuario de un token."""
 
 import re
+import unicodedata
 
 import bcrypt
 from flask import Blueprint, current_app, jsonify
@@ -18,13 +19,17 @@ bp = Blueprint("usuarios", __name__)
 MIN_PASSWORD = 8  # caracteres
 MAX_PASSWORD_BYTES = 72  # bcrypt no admite más: bcrypt 5 lanza ValueError
 CAMPOS_REGISTRO = ("email", "password", "nombre")
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")  # sin punto final: «ana@example.com.» es otra cuenta
+ID = re.compile(r"[1-9][0-9]{0,18}")  # solo dígitos ASCII y sin ceros delante: «１» (ancho completo) no es 1
 
 
-def cifrar(password):
+def hash_de_password(password):
     """El hash bcrypt de ``password`` (un texto), con el coste de ``BCRYPT_LOG_ROUNDS``."""
     coste = current_app.config["BCRYPT_LOG_ROUNDS"]
     return bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt(rounds=coste)).decode("ascii")
+
+
+cifrar = hash_de_password  # el nombre antiguo (calcula un hash, no cifra): aún lo importa admin.py de la lección 06
 
 
 def problema_de_password(password, campo="password"):
@@ -38,11 +43,28 @@ def problema_de_password(password, campo="password"):
     return None
 
 
+def normalizar_email(email):
+    """El email en su forma única (NFKC, sin espacios, en minúsculas), o ``None`` si no es un email válido.
+
+    NFKC convierte «ａｎａ＠ｅｘａｍｐｌｅ．ｃｏｍ» (ancho completo) en «ana@example.com»:
+    sin ella serían dos cuentas que se ven iguales. Un carácter de control o de
+    formato (``\x00``, el espacio de ancho cero ``\u200b``…) no es de ningún email.
+    """
+    if not isinstance(email, str):
+        return None
+    email = unicodedata.normalize("NFKC", email).strip().lower()
+    if any(unicodedata.category(c) in ("Cc", "Cf") for c in email):
+        return None
+    if len(email) > MAX_EMAIL or not EMAIL.match(email):
+        return None
+    return email
+
+
 def validar_registro(datos):
     """Valida el cuerpo de ``POST /auth/registro``.
 
-    Devuelve ``(campos, None)`` con el email normalizado (sin espacios, en
-    minúsculas) y el nombre sin espacios, o ``(None, mensaje)`` si no es válido.
+    Devuelve ``(campos, None)`` con el email normalizado (``normalizar_email``)
+    y el nombre sin espacios, o ``(None, mensaje)`` si no es válido.
     """
     if not isinstance(datos, dict):
         return None, 'El cuerpo debe ser un objeto JSON: {"email": "…", "password": "…", "nombre": "…"}.'
@@ -54,13 +76,15 @@ def validar_registro(datos):
             return None, f"Falta el campo «{campo}»."
         if not isinstance(datos[campo], str):
             return None, f"El campo «{campo}» debe ser un texto."
-    email = datos["email"].strip().lower()
-    if len(email) > MAX_EMAIL or not EMAIL.match(email):
+    email = normalizar_email(datos["email"])
+    if email is None:
         return None, "El campo «email» no es un email válido."
     password = datos["password"]
     if mensaje := problema_de_password(password):
         return None, mensaje
     nombre = datos["nombre"].strip()
+    if any(unicodedata.category(c) == "Cc" for c in nombre):
+        return None, "El campo «nombre» no puede llevar caracteres de control."
     if not nombre:
         return None, "El campo «nombre» no puede estar vacío."
     if len(nombre) > MAX_NOMBRE:
@@ -70,7 +94,7 @@ def validar_registro(datos):
 
 def usuario_de(identidad):
     """El ``Usuario`` cuyo id es ``identidad`` (el ``sub`` de un token: el id como texto, ``"7"``), o ``None``."""
-    if not isinstance(identidad, str) or not identidad.isdecimal() or int(identidad) > MAX_ID:
+    if not isinstance(identidad, str) or not ID.fullmatch(identidad) or int(identidad) > MAX_ID:
         return None
     return db.session.get(Usuario, int(identidad))
 
@@ -91,7 +115,8 @@ def registro():
         return error(mensaje, 400)
     if db.session.scalar(db.select(Usuario).filter_by(email=campos["email"])):
         return error("Ya existe un usuario con ese email.", 409)
-    usuario = Usuario(email=campos["email"], nombre=campos["nombre"], password_hash=cifrar(campos["password"]))
+    hash_guardado = hash_de_password(campos["password"])
+    usuario = Usuario(email=campos["email"], nombre=campos["nombre"], password_hash=hash_guardado)
     db.session.add(usuario)
     try:
         db.session.commit()

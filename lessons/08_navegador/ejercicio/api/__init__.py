@@ -35,7 +35,7 @@ from .extensiones import db, jwt
 def create_app(config: dict | None = None) -> Flask:
     """Crea la aplicación. ``config`` sobrescribe la configuración (por ejemplo en las pruebas)."""
     app = Flask(__name__, instance_relative_config=True)
-    configurar(app, config, refresco.ajustes, revocacion.ajustes, limites.ajustes, navegador.ajustes)
+    configurar(app, config, refresco.ajustes, revocacion.ajustes, limites.ajustes, navegador.ajustes, leccion="08")
     db.init_app(app)
     jwt.init_app(app)
     limites.init_app(app)

@@ -10,7 +10,7 @@ from .errores import error
 from .extensiones import db
 from .modelos import Articulo
 from .tokens import tras_cambiar_password
-from .usuarios import MAX_PASSWORD_BYTES, cifrar, problema_de_password, token_sin_usuario, usuario_actual
+from .usuarios import MAX_PASSWORD_BYTES, hash_de_password, problema_de_password, token_sin_usuario, usuario_actual
 
 bp = Blueprint("perfil", __name__)
 
@@ -33,7 +33,7 @@ def cambiar_password():
         return error(mensaje, 400)
     if not bcrypt.checkpw(actual.encode("utf-8"), usuario.password_hash.encode("ascii")):
         return error("La contraseña actual no es correcta.", 401, "INVALID_CREDENTIALS")
-    usuario.password_hash = cifrar(datos["password_nueva"])
+    usuario.password_hash = hash_de_password(datos["password_nueva"])
     db.session.commit()
     return tras_cambiar_password(usuario)
 
