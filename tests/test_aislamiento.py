@@ -306,7 +306,12 @@ if globals().get("create_app_de_la_solucion"):
 
 
 def con_ataque(destino, codigo, base=LECCION.ejercicio):
-    """Una copia del punto de partida honesto con ``codigo`` al principio de app.py."""
+    """Una copia del punto de partida honesto con ``codigo`` al principio de app.py (o de api/__init__.py)."""
+    if (base / "api" / "__init__.py").is_file():  # desde la lección 02, el ejercicio es el paquete api/
+        shutil.copytree(base, destino, ignore=shutil.ignore_patterns("__pycache__", "instance"))
+        entrada = destino / "api" / "__init__.py"
+        entrada.write_text(CABECERA + codigo + "\n" + entrada.read_text(encoding="utf-8"), encoding="utf-8")
+        return destino
     destino.mkdir(parents=True)
     app = (base / "app.py").read_text(encoding="utf-8")
     (destino / "app.py").write_text(CABECERA + codigo + "\n" + app + FINAL, encoding="utf-8")

@@ -505,8 +505,16 @@ def test_en_la_demo_los_tokens_de_una_cuenta_borrada_no_abren_la_siguiente(tmp_p
     assert client.post("/auth/refresh", headers=bearer(refresh)).get_json()["codigo"] == "USER_NOT_FOUND"
 
 
-def test_lo_que_no_llega_a_flask_no_lleva_el_sobre(tmp_path):
+def test_lo_que_no_llega_a_flask_no_lleva_el_sobre(tmp_path, monkeypatch):
     """El texto lo dice: una cabecera de más de 64 KB la corta el servidor (431 en HTML) antes de llegar a la app."""
+    from http.server import BaseHTTPRequestHandler
+
+    from werkzeug.serving import WSGIRequestHandler
+
+    # El api/cuerpo.py del ejercicio (desde la lección 02) cambia la página de error del servidor de desarrollo
+    # en todo el proceso; la demo no: si otra prueba ya importó un ejercicio, se deja como la trae Werkzeug.
+    for nombre in ("error_content_type", "error_message_format"):
+        monkeypatch.setattr(WSGIRequestHandler, nombre, getattr(BaseHTTPRequestHandler, nombre))
     app = crear(tmp_path)
     larga = {"Authorization": "Bearer " + "a" * 70_000}
     assert app.test_client().get("/api/perfil", headers=larga).get_json()["codigo"] == "TOKEN_INVALID"

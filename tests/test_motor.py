@@ -263,3 +263,39 @@ def test_un_proceso_con_mucha_memoria_reservada_comprueba_igual():
     finally:
         reserva.close()
     assert doc["score"] == doc["max_score"] > 0, doc["message"]
+
+
+FUERA_DE_LINUX = """
+import json, os, sys
+from taller import jaula, lecciones, motor
+
+real = jaula._libc
+
+
+class SinLinux:  # la libc de macOS: sin prctl ni clearenv
+    def __getattr__(self, nombre):
+        if nombre in ("prctl", "clearenv", "unshare", "mount"):
+            raise AttributeError(nombre)
+        return getattr(real, nombre)
+
+
+jaula._libc = SinLinux()
+jaula.LINUX = False
+jaula._jaula_disponible = False
+del os.O_TMPFILE
+leccion = lecciones.buscar("01")
+documentos = [motor.comprobar(leccion.comprobaciones, carpeta) for carpeta in (leccion.solucion, leccion.ejercicio)]
+print(json.dumps([(d["score"], d["max_score"]) for d in documentos]))
+"""
+
+
+def test_fuera_de_linux_el_recinto_y_el_puente_funcionan_sin_jaula():
+    """Sin prctl, clearenv ni O_TMPFILE (como en macOS): proceso aparte y puente, sin jaula; las notas, las mismas."""
+    import json
+    import subprocess
+    import sys
+
+    r = subprocess.run([sys.executable, "-c", FUERA_DE_LINUX], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    (solucion, maximo), (ejercicio, _) = json.loads(r.stdout.strip().splitlines()[-1])
+    assert solucion == maximo > 0 and ejercicio < maximo

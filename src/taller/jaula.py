@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import ctypes
 import fcntl
-import json
 import os
 import resource
 import shutil
@@ -38,6 +37,8 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from taller import protocolo
 
 CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
 CLONE_NEWPID, CLONE_NEWNET = 0x20000000, 0x40000000
@@ -107,8 +108,13 @@ def desmontar(destino: str | Path) -> None:
         pass
 
 
+LINUX = sys.platform.startswith("linux")  # fuera de Linux (el portátil de un estudiante): sin jaula
+
+
 def prctl(opcion: int, valor: int) -> None:
-    _sistema("prctl", opcion, ctypes.c_ulong(valor), ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0))
+    """``prctl(2)``; fuera de Linux no existe y no hace nada (sin jaula, no hace falta)."""
+    if LINUX:
+        _sistema("prctl", opcion, ctypes.c_ulong(valor), ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0))
 
 
 # ── Qué protecciones hay en esta máquina ─────────────────────────────────────
@@ -151,22 +157,19 @@ def protecciones(jaula: bool) -> list[str]:
     ]
 
 
-# ── Mensajes con descriptores (SOCK_SEQPACKET: un mensaje, un envío) ─────────
+# ── Mensajes con descriptores: los marcos de taller.protocolo sobre un socket Unix ──
 
 
 def enviar(conexion: socket.socket, mensaje: dict, fds: tuple[int, ...] = ()) -> None:
-    socket.send_fds(conexion, [json.dumps(mensaje).encode("utf-8")], list(fds))
+    protocolo.enviar(conexion, mensaje, fds)
 
 
-def recibir(conexion: socket.socket, maximo_fds: int = 4) -> tuple[dict | None, list[int]]:
+def recibir(conexion: socket.socket) -> tuple[dict | None, list[int]]:
     """(mensaje, descriptores); (None, []) si el otro extremo cerró."""
     try:
-        datos, fds, _, _ = socket.recv_fds(conexion, 65536, maximo_fds)
-    except OSError:
+        return protocolo.recibir_con_fds(conexion)
+    except protocolo.ErrorDelRecinto:
         return None, []
-    if not datos:
-        return None, fds
-    return json.loads(datos.decode("utf-8")), fds
 
 
 # ── La fábrica ───────────────────────────────────────────────────────────────
@@ -179,7 +182,7 @@ class Fabrica:
         self.jaula = jaula_disponible()
         self.carpeta = Path(tempfile.mkdtemp(prefix="taller-fabrica-"))
         self.ruta = self.carpeta / "fabrica.sock"
-        escucha = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        escucha = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         escucha.bind(str(self.ruta))
         escucha.listen(64)
         sys.stdout.flush()
@@ -199,7 +202,7 @@ class Fabrica:
         escucha.close()
 
     def sesion(self, objetivo: Path, servicios: list[str]) -> Sesion:
-        conexion = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        conexion = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         conexion.connect(str(self.ruta))
         enviar(conexion, {"objetivo": str(objetivo), "servicios": servicios})
         info, _ = recibir(conexion)
@@ -237,7 +240,8 @@ def olvidar_entorno() -> None:
         inicio, fin = int(campos[47]), int(campos[48])  # env_start y env_end (campos 50 y 51 de proc(5))
     except (OSError, ValueError, IndexError):
         inicio = fin = 0
-    _libc.clearenv()  # environ vacío: nadie apunta ya al bloque original
+    if hasattr(_libc, "clearenv"):  # glibc; fuera de Linux basta con vaciar os.environ
+        _libc.clearenv()  # environ vacío: nadie apunta ya al bloque original
     if 0 < inicio < fin:
         ctypes.memset(inicio, 0, fin - inicio)
     os.environ.update(ENTORNO)
@@ -364,8 +368,7 @@ def _nuevo_recinto(base: Path, info: dict) -> tuple[int, tuple[int, ...]]:
     """Crea init + recinto; devuelve el pid del init y (puente, salvavidas, salida) para las comprobaciones."""
     puente_fuera, puente_dentro = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
     salvavidas_dentro, salvavidas_fuera = os.pipe()
-    salida = _archivo_de_salida(base)
-    lectura_salida = os.open(f"/proc/self/fd/{salida}", os.O_RDONLY)
+    salida, lectura_salida = _archivo_de_salida(base)
     listo_lectura, listo_escritura = os.pipe()
     pid = os.fork()
     if pid == 0:
@@ -393,21 +396,26 @@ def _nuevo_recinto(base: Path, info: dict) -> tuple[int, tuple[int, ...]]:
     return pid_init if pid_init > 0 else pid, fds
 
 
-def _archivo_de_salida(base: Path) -> int:
+def _archivo_de_salida(base: Path) -> tuple[int, int]:
     """El archivo (sin nombre) donde escribe el recinto su stdout y stderr, dentro de su caja.
 
     Fuera de la caja (en /dev/shm), cada recinto podía escribir 64 MB de salida sin que contaran
     en los 256 MB de la caja, y hasta 25 recintos por entrega: más de 1,5 GB de memoria de la
     máquina. Con ``O_TMPFILE`` el archivo ocupa sitio en la caja, no tiene nombre que el recinto
-    pueda cambiar y se libera al cerrarse su último descriptor.
+    pueda cambiar y se libera al cerrarse su último descriptor. Fuera de Linux, un archivo con nombre
+    que se borra en cuanto está abierto. Devuelve (escritura para el recinto, lectura para las comprobaciones).
     """
-    try:
-        return os.open(base / "caja", os.O_TMPFILE | os.O_RDWR | os.O_APPEND, 0o600)
-    except OSError:  # un sistema de archivos sin O_TMPFILE (sin jaula, fuera de /dev/shm)
-        ruta = base / f"salida-{time.monotonic_ns()}.log"
-        salida = os.open(ruta, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o600)
-        ruta.unlink()
-        return salida
+    if hasattr(os, "O_TMPFILE"):
+        try:
+            salida = os.open(base / "caja", os.O_TMPFILE | os.O_RDWR | os.O_APPEND, 0o600)
+            return salida, os.open(f"/proc/self/fd/{salida}", os.O_RDONLY)
+        except OSError:  # un sistema de archivos sin O_TMPFILE (sin jaula, fuera de /dev/shm)
+            pass
+    ruta = base / f"salida-{time.monotonic_ns()}.log"
+    salida = os.open(ruta, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o600)
+    lectura = os.open(ruta, os.O_RDONLY)
+    ruta.unlink()
+    return salida, lectura
 
 
 def _arrancar(base: Path, info: dict, puente: socket.socket, salvavidas: int, salida: int, listo: int) -> int:
@@ -649,7 +657,11 @@ def _entrar(raiz: Path | None, info: dict, puente: socket.socket, salida: int) -
         (resource.RLIMIT_CPU, LIMITE_CPU),
         (resource.RLIMIT_NOFILE, 512),
     ):
-        resource.setrlimit(limite, (valor, valor))
+        try:
+            resource.setrlimit(limite, (valor, valor))
+        except (ValueError, OSError):
+            if LINUX:  # en Linux todos existen; fuera (macOS) alguno no se puede bajar: se sigue sin él
+                raise
     if raiz is not None:
         resource.setrlimit(resource.RLIMIT_NPROC, (LIMITE_PROCESOS, LIMITE_PROCESOS))
         os.setgroups([])
