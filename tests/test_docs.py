@@ -283,40 +283,27 @@ DESBORDADOS = """
 """
 
 
-def test_el_codigo_y_las_salidas_caben_en_la_columna(web):
+def test_el_codigo_y_las_salidas_caben_en_la_columna(web, request):
     """En Chromium a 1280 px, ningún bloque de código ni salida de cuaderno necesita barra horizontal."""
-    import shutil
+    from taller.navegador import chromium_de_la_sesion
 
-    from playwright.sync_api import sync_playwright
-
-    chromium = shutil.which("chromium")
-    assert chromium, (
-        "Esta prueba abre la web en el Chromium de Debian y no lo encuentro en el PATH: "
-        "instálalo con «apt-get install chromium» (.ci/run lo hace si falta)."
-    )
+    # El Chromium de Debian que comparte toda la sesión de pytest (falla con un mensaje claro si no está):
+    # dos Playwright síncronos a la vez en un proceso no pueden convivir.
+    chromium = chromium_de_la_sesion(request.config)
     paginas = [f"lecciones/{leccion.nombre}.html" for leccion in lecciones.todas()]
     paginas += [f"cuadernos/{leccion.nombre}.html" for leccion in lecciones.todas()]
-    argumentos = [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-    ]
     problemas, bloques = [], 0
-    with sync_playwright() as p:
-        navegador = p.chromium.launch(executable_path=chromium, args=argumentos)
-        try:
-            pestana = navegador.new_page(viewport={"width": ANCHO, "height": 900})
-            for pagina in paginas:
-                pestana.goto((web / pagina).as_uri())
-                medida = pestana.evaluate(DESBORDADOS)
-                bloques += medida["bloques"]
-                assert medida["ancho"] >= 600, f"{pagina}: la columna de texto mide solo {medida['ancho']} px"
-                problemas += [f"{pagina}: {malo}" for malo in medida["malos"]]
-        finally:
-            navegador.close()
+    contexto = chromium.new_context(viewport={"width": ANCHO, "height": 900})
+    try:
+        pestana = contexto.new_page()
+        for pagina in paginas:
+            pestana.goto((web / pagina).as_uri())
+            medida = pestana.evaluate(DESBORDADOS)
+            bloques += medida["bloques"]
+            assert medida["ancho"] >= 600, f"{pagina}: la columna de texto mide solo {medida['ancho']} px"
+            problemas += [f"{pagina}: {malo}" for malo in medida["malos"]]
+    finally:
+        contexto.close()
     assert bloques > 50, f"Solo encontré {bloques} bloques de código: ¿cambió el HTML del tema?"
     assert not problemas, "Bloques que necesitan barra de desplazamiento horizontal:\n" + "\n".join(problemas)
 

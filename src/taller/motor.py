@@ -69,6 +69,11 @@ def fabrica():
     return _fabrica
 
 
+def usa_navegador(carpeta):
+    """Si las comprobaciones de ``carpeta`` abren Chromium (la fixture ``navegador``)."""
+    return any("navegador" in a.read_text(encoding="utf-8") for a in Path(carpeta).glob("test_*.py"))
+
+
 def servicios_de(carpeta):
     """Los servicios que piden las comprobaciones de ``carpeta`` (un Redis propio si usan ``redis_de_prueba``)."""
     return (
@@ -88,6 +93,15 @@ def poner_limites():
     import resource
 
     resource.setrlimit(resource.RLIMIT_FSIZE, (LIMITE_ARCHIVOS, LIMITE_ARCHIVOS))
+
+
+def olvidar_asyncio():
+    """En un hijo bifurcado, sin el bucle de asyncio del padre (p. ej. el de su Playwright, que seguiría
+    «en marcha» y haría fallar el Playwright de las comprobaciones de navegador)."""
+    import asyncio
+
+    asyncio.events._set_running_loop(None)
+    asyncio.set_event_loop(None)
 
 
 class ProcesoBifurcado:
@@ -177,6 +191,7 @@ def lanzar_hijo(carpeta, objetivo, ids, previos, temporal, entorno_extra, bifurc
                 os.dup2(registro.fileno(), 2)
                 os.environ.update(entorno)
                 tempfile.tempdir = None  # que lea el TMPDIR nuevo
+                olvidar_asyncio()
                 from taller import ejecutor
 
                 codigo = int(ejecutor.main(argumentos))
@@ -350,6 +365,8 @@ def comprobar(carpeta, objetivo, limite=LIMITE_POR_COMPROBACION, ocultas=True, b
     """
     carpeta, objetivo = Path(carpeta).resolve(), Path(objetivo).resolve()
     ejecucion = Ejecucion(limite, presupuesto)
+    if usa_navegador(carpeta):  # Playwright no sobrevive a un fork (su bucle y su proceso son del padre)
+        bifurcar = False
     try:
         sesion = fabrica().sesion(objetivo, servicios_de(carpeta))
     except OSError as e:
