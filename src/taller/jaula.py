@@ -193,6 +193,10 @@ class Fabrica:
             try:
                 prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
                 signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                # Solo el socket que escucha: un descriptor heredado (la tubería del Playwright de pytest,
+                # por ejemplo) abierto aquí impediría que su otro extremo viera el final y terminara.
+                os.closerange(3, escucha.fileno())
+                os.closerange(escucha.fileno() + 1, resource.getrlimit(resource.RLIMIT_NOFILE)[0])
                 olvidar_entorno()
                 _fabrica(escucha, self.jaula)
             except BaseException:
