@@ -83,7 +83,7 @@ def main():
         if proceso.returncode not in (0, 1):
             sys.exit(f"taller calificar falló ({proceso.returncode}):\n{proceso.stderr[-2000:]}")
         with open(notas / "calificaciones.csv", encoding="utf-8") as f:
-            filas = list(csv.DictReader(f))[1:]
+            filas = list(csv.DictReader(f))  # una fila por estudiante (los puntos posibles van aparte)
         notas_calificar = {fila["estudiante"]: int(fila["total"]) for fila in filas}
 
         notas_bucle = {}
