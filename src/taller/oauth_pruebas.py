@@ -156,7 +156,8 @@ class Navegador:
 
     def tokens_en_las_urls(self) -> list[str]:
         """Las URL o cabeceras Location vistas con un JWT, un parámetro ``*_token`` o el valor de una cookie nuestra."""
-        secretos = [c.value for c in self.sesion.cookies if c.name.startswith(self.prefijo) and len(c.value or "") > 20]
+        valores = (c.value or "" for c in self.sesion.cookies if c.name.startswith(self.prefijo))
+        secretos = [v for v in valores if len(v) > 20]
         return [
             texto
             for url, location in self.vistas
