@@ -19,7 +19,6 @@ import json
 import re
 import secrets
 from collections.abc import Callable
-from http.cookiejar import DefaultCookiePolicy
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -126,14 +125,13 @@ def crear_github(retorno: str) -> Flask:
 class Navegador:
     """``requests.Session`` que sigue redirecciones y guarda cada (URL, Location) que ve.
 
-    Como un navegador, guarda y envía las cookies ``Secure`` también a ``http://127.0.0.1``
-    (un origen local es un contexto seguro). ``prefijo`` nombra las cookies de la app cuyo
+    ``requests`` no envía las cookies ``Secure`` a ``http://127.0.0.1`` (un navegador sí): la app
+    que se prueba así las pone sin ``Secure``. ``prefijo`` nombra las cookies de la app cuyo
     valor nunca puede aparecer en una URL. Un 500 es un fallo salvo con ``admite_500``.
     """
 
     def __init__(self, admite_500: bool = False, prefijo: str = "") -> None:
         self.sesion = requests.Session()
-        self.sesion.cookies.set_policy(DefaultCookiePolicy(secure_protocols=("https", "wss", "http")))
         self.vistas: list[tuple[str, str | None]] = []
         self.quinientos: list[str] = []
         self.admite_500, self.prefijo = admite_500, prefijo
@@ -142,8 +140,8 @@ class Navegador:
     def _apuntar(self, r: requests.Response, *args: Any, **kwargs: Any) -> None:
         self.vistas.append((r.url, r.headers.get("Location")))
         if r.status_code >= 500:
-            self.quinientos.append(f"{r.status_code} en {r.url}: {r.text[:500]}")
-        assert self.admite_500 or r.status_code < 500, self.quinientos[-1:]
+            self.quinientos.append(f"{r.status_code} en GET/POST {r.url}: {r.text[:300]}")
+            assert self.admite_500, f"Se obtuvo un error del servidor: {self.quinientos[-1]}"
 
     def get(self, url: str, **kw: Any) -> requests.Response:
         return self.sesion.get(url, timeout=kw.pop("timeout", 10), **kw)
