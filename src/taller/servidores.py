@@ -34,7 +34,7 @@ INTENTOS = 5  # puertos del recinto que se prueban si el mismo puerto ya está o
 def servir_en(escucha: socket.socket, app: Callable) -> Iterator[None]:
     """Sirve ``app`` en un hilo, en el socket ``escucha`` (que ya escucha); se para al salir."""
     servidor = make_server("127.0.0.1", 0, app, threaded=True, fd=escucha.fileno())
-    hilo = threading.Thread(target=servidor.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    hilo = threading.Thread(target=servidor.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     hilo.start()
     try:
         yield
