@@ -71,12 +71,12 @@ def vincular(proveedor, datos, usuario_actual=None):
     3. Si no, solo un email **verificado** encuentra una cuenta (o crea una nueva).
     """
     sub, email = str(datos["sub"]), normalizar_email(datos.get("email"))
-    verificado = datos.get("email_verified") is True
     identidad = db.session.scalar(db.select(Identidad).filter_by(proveedor=proveedor, sub=sub))
     if identidad is not None and db.session.get(Usuario, identidad.usuario_id) is None:
         db.session.delete(identidad)  # su usuario borró la cuenta (SQLite no aplica ON DELETE CASCADE)
         identidad = None
     # [solución] tarea 3: por (proveedor, sub); si no, el usuario actual o un email verificado.
+    verificado = datos.get("email_verified") is True
     if identidad is not None:
         usuario = db.session.get(Usuario, identidad.usuario_id)
         if usuario_actual is not None and usuario is not usuario_actual:
@@ -94,11 +94,11 @@ def vincular(proveedor, datos, usuario_actual=None):
             403,
             "EMAIL_NO_VERIFICADO",
         )
-    # [ejercicio]
-    # return None, ("Vincular la cuenta del proveedor aún no está hecho.", 501, "NOT_IMPLEMENTED")
-    # [fin]
     db.session.add(
         Identidad(proveedor=proveedor, sub=sub, email=email, email_verificado=verificado, usuario_id=usuario.id)
     )
     db.session.commit()
     return usuario, None
+    # [ejercicio]
+    # return None, ("Vincular la cuenta del proveedor aún no está hecho.", 501, "NOT_IMPLEMENTED")
+    # [fin]

@@ -89,8 +89,8 @@ def comprobar_secret_key(app):
 
 def registrar_proveedores(oauth, proveedores):
     """Un cliente de Authlib por proveedor: los OpenID Connect, con su descubrimiento; GitHub, a mano."""
+    # [solución] tarea 1: PKCE con S256 en todos; GitHub con sus URL y su scope (sin id_token).
     for nombre, datos in proveedores.items():
-        # [solución] tarea 1: PKCE con S256 en todos; GitHub con sus URL y su scope (sin id_token).
         if nombre == "github":
             oauth.register(
                 "github",
@@ -113,9 +113,9 @@ def registrar_proveedores(oauth, proveedores):
                 server_metadata_url=datos["discovery_url"],
                 client_kwargs={"scope": "openid email profile", "code_challenge_method": "S256"},
             )
-        # [ejercicio]
-        # pass
-        # [fin]
+    # [ejercicio]
+    # pass
+    # [fin]
 
 
 def init_app(app):

@@ -65,15 +65,9 @@ def vincular(proveedor, datos, usuario_actual=None):
     3. Si no, solo un email **verificado** encuentra una cuenta (o crea una nueva).
     """
     sub, email = str(datos["sub"]), normalizar_email(datos.get("email"))
-    verificado = datos.get("email_verified") is True
     identidad = db.session.scalar(db.select(Identidad).filter_by(proveedor=proveedor, sub=sub))
     if identidad is not None and db.session.get(Usuario, identidad.usuario_id) is None:
         db.session.delete(identidad)  # su usuario borró la cuenta (SQLite no aplica ON DELETE CASCADE)
         identidad = None
     # TODO (tarea 3): por (proveedor, sub); si no, el usuario actual o un email verificado.
     return None, ("Vincular la cuenta del proveedor aún no está hecho.", 501, "NOT_IMPLEMENTED")
-    db.session.add(
-        Identidad(proveedor=proveedor, sub=sub, email=email, email_verificado=verificado, usuario_id=usuario.id)
-    )
-    db.session.commit()
-    return usuario, None
