@@ -16,7 +16,7 @@ from flask import Flask
 
 from taller import jaula, protocolo
 from taller.puente import FabricaRemota, FalloDelRecinto, Puente
-from taller.servidores import escucha_local, escucha_validada, servir_al_recinto, servir_en
+from taller.servidores import INTENTOS, escucha_local, escucha_validada, servir_al_recinto, servir_en
 
 # Una app del «estudiante» que pide una URL desde dentro del recinto (como el cliente de Authlib).
 OBJETIVO = """
@@ -116,8 +116,9 @@ def recinto_falso(responder):
 
     def atender():
         try:
-            protocolo.recibir(dentro, time.monotonic() + 5)
-            responder(dentro)
+            while True:
+                protocolo.recibir(dentro, time.monotonic() + 5)
+                responder(dentro)
         except (OSError, protocolo.ErrorDelRecinto):
             pass
 
@@ -166,6 +167,23 @@ def test_un_recinto_que_no_envia_un_socket_que_escucha_en_127_0_0_1_es_un_fallo_
     mensaje = str(fallo.value)
     assert "no terminó en 1 s" in mensaje if mentira == "no_contesta" else "socket" in mensaje, mensaje
     assert puente.conexion is None  # el recinto mentiroso se descarta
+
+
+def test_si_el_puerto_del_recinto_nunca_esta_libre_a_este_lado_es_un_fallo_claro():
+    """Un «recinto» que dice estar en la jaula pero comparte la red: su puerto siempre está ocupado aquí."""
+    abiertos = []
+
+    def responder(conexion):
+        abiertos.append(tcp_en("127.0.0.1")())
+        protocolo.enviar(conexion, {"puerto": 1}, (abiertos[-1].fileno(),))
+
+    puente, dentro = recinto_falso(responder)
+    with dentro, pytest.raises(FalloDelRecinto, match="Ningún puerto"):
+        with servir_al_recinto(puente, eco()):
+            pass
+    assert len(abiertos) == INTENTOS
+    for s in abiertos:
+        s.close()
 
 
 def test_escucha_validada_acepta_un_socket_que_escucha_en_127_0_0_1():

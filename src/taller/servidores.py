@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from werkzeug.serving import make_server
 
 from taller.protocolo import ErrorDelRecinto
+from taller.puente import FalloDelRecinto
 
 if TYPE_CHECKING:
     from taller.puente import Puente
@@ -66,7 +67,7 @@ def servir(app: Callable) -> Iterator[str]:
 def escucha_validada(fd: int) -> socket.socket:
     """El socket del descriptor ``fd`` que envió el recinto, si es lo prometido; si no, ErrorDelRecinto.
 
-    Lo prometido: TCP sobre IPv4, escuchando, en 127.0.0.1. El descriptor es nuestro en cualquier caso
+    Lo prometido: TCP sobre IPv4, escuchando, en 127.0.0.1 y un puerto sin privilegios. El descriptor es nuestro en cualquier caso
     (se cierra si no vale): un recinto que miente no deja nada abierto a este lado.
     """
     try:
@@ -81,8 +82,10 @@ def escucha_validada(fd: int) -> socket.socket:
             raise ErrorDelRecinto("envió un socket que no es TCP sobre IPv4")
         if not escuchando:
             raise ErrorDelRecinto("envió un socket que no escucha")
-        if direccion[0] != "127.0.0.1" or not 0 < direccion[1] < 65536:
+        if direccion[0] != "127.0.0.1":
             raise ErrorDelRecinto(f"envió un socket que escucha en {direccion[0]}, no en 127.0.0.1")
+        if not 1024 <= direccion[1] < 65536:  # el recinto no puede abrir uno con privilegios: no lo abrió él
+            raise ErrorDelRecinto(f"envió un socket en un puerto con privilegios ({direccion[1]})")
     except BaseException:
         escucha.close()
         raise
@@ -112,4 +115,6 @@ def servir_al_recinto(puente: Puente, app: Callable) -> Iterator[str]:
                 pila.enter_context(servir_en(escucha, app))
             yield f"http://127.0.0.1:{puerto}"
             return
-        raise ErrorDelRecinto(f"ningún puerto del recinto estaba libre a este lado ({INTENTOS} intentos)")
+        raise FalloDelRecinto(
+            f"Ningún puerto que abrió el recinto estaba libre en la red de las comprobaciones ({INTENTOS} intentos)."
+        )
