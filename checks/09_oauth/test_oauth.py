@@ -118,17 +118,27 @@ def vuelta(nav, montaje, **kw):
     if r.status_code != 200 or "/authorize" not in r.url:
         raise Desajuste(
             "la página de inicio de sesión del proveedor",
-            f"{r.status_code} en {recortar(r.url, 120)}: {recortar(r.text, 200)}",
+            f"{r.status_code} en {recortar(r.url, 120)}: {cuerpo(r)}",
             "tras GET /auth/oidc/login",
             PISTA_REGISTRO,
         )
     return hasta_la_vuelta(nav, r, **kw)
 
 
+def cuerpo(r):
+    """El cuerpo de una respuesta para un mensaje: su JSON, legible, o el principio del texto."""
+    if (r.headers.get("Content-Type") or "").startswith("text/html"):
+        return f"(una página HTML en {urlsplit(r.url).path}: la app inició la sesión)"
+    try:
+        return mostrar_json(r.json())
+    except ValueError:
+        return recortar(r.text, 200)
+
+
 def perfil(nav, montaje, quien):
     r = nav.get(f"{montaje.url}/api/perfil")
     if r.status_code != 200:
-        raise Desajuste("200", f"{r.status_code} {recortar(r.text, 200)}", f"en GET /api/perfil {quien}", PISTA_VUELTA)
+        raise Desajuste("200", f"{r.status_code} {cuerpo(r)}", f"en GET /api/perfil {quien}", PISTA_VUELTA)
     return r.json()
 
 
@@ -136,7 +146,7 @@ def espera_error(r, estado, contexto, ayuda=None):
     """``r`` es ``estado`` con el sobre de la lección 07: ``{"error": "…", "codigo": "…"}``."""
     datos = r.json() if r.headers.get("Content-Type", "").startswith("application/json") else None
     if r.status_code != estado or not isinstance(datos, dict) or not datos.get("error") or not datos.get("codigo"):
-        obtenido = f"{r.status_code} {mostrar_json(datos) if datos is not None else recortar(r.text, 200)}"
+        obtenido = f"{r.status_code} {mostrar_json(datos) if datos is not None else cuerpo(r)}"
         raise Desajuste(f'{estado} con {{"error": "…", "codigo": "…"}}', obtenido, contexto, ayuda)
     return datos
 
@@ -149,7 +159,7 @@ def sin_cookie_de_acceso(nav, contexto):
 def registrar(montaje, datos):
     r = requests.post(f"{montaje.url}/auth/registro", json=datos, timeout=10)
     if r.status_code != 201:
-        raise Fallo(f"POST /auth/registro (de la lección 02) respondió {r.status_code}: {recortar(r.text, 200)}")
+        raise Fallo(f"POST /auth/registro (de la lección 02) respondió {r.status_code}: {cuerpo(r)}")
     return r.json()
 
 
@@ -173,7 +183,7 @@ def test_el_login_redirige_al_proveedor_con_pkce_state_y_nonce(montaje):
     if r.status_code != 302 or not destino.startswith(f"{montaje.proveedor}/authorize"):
         raise Desajuste(
             f"302 hacia {montaje.proveedor}/authorize",
-            f"{r.status_code} {destino or recortar(r.text, 200)}",
+            f"{r.status_code} {destino or cuerpo(r)}",
             "en GET /auth/oidc/login",
             PISTA_REGISTRO,
         )
@@ -219,7 +229,7 @@ def test_el_flujo_completo_crea_el_usuario_e_inicia_sesion(montaje):
     if r.status_code not in (302, 303):
         raise Desajuste(
             "una redirección a la página (302)",
-            f"{r.status_code} {recortar(r.text, 200)}",
+            f"{r.status_code} {cuerpo(r)}",
             "en la vuelta",
             PISTA_VUELTA,
         )
@@ -351,13 +361,11 @@ def test_con_la_sesion_iniciada_se_vincula_el_proveedor(montaje):
     nav = Navegador()
     r = nav.post(f"{montaje.url}/web/login", json={"email": EVA["email"], "password": EVA["password"]})
     if r.status_code != 200 or not nav.cookie(CSRF):
-        raise Fallo(f"POST /web/login (de la lección 08) respondió {r.status_code}: {recortar(r.text, 200)}")
+        raise Fallo(f"POST /web/login (de la lección 08) respondió {r.status_code}: {cuerpo(r)}")
     r = nav.post(f"{montaje.url}/auth/oidc/vincular", headers={"X-CSRF-TOKEN": nav.cookie(CSRF)})
     r = nav.get(hasta_la_vuelta(nav, r, email="eva@example.org", password="eva-demo"))
     if r.status_code >= 400:
-        raise Desajuste(
-            "la página (200)", f"{r.status_code} {recortar(r.text, 200)}", "en la vuelta al vincular", PISTA_VINCULAR
-        )
+        raise Desajuste("la página (200)", f"{r.status_code} {cuerpo(r)}", "en la vuelta al vincular", PISTA_VINCULAR)
     otro = Navegador()  # desde ahora Eva entra con el proveedor: por (proveedor, sub), no por email
     entrar(otro, montaje.url, email="eva@example.org", password="eva-demo")
     datos = perfil(otro, montaje, "de Eva, que entra con el proveedor tras vincularlo")

@@ -25,9 +25,15 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import requests
 from flask import Flask, jsonify, redirect, request
 
+from taller.comprobaciones import Fallo
+
 GITHUB_ID, GITHUB_SECRETO = "Iv1.taller", secrets.token_urlsafe(32)
 JWT_EN_TEXTO = re.compile(r"eyJ[\w-]+\.[\w-]+\.[\w-]*")
 TOKEN_EN_UNA_URL = re.compile(r"(access|refresh|id)_token")
+AYUDA_500 = (
+    "Un 500 es una excepción sin capturar (mira la salida de tu programa): cada OAuthError, y un id_token "
+    "que no vale (JoseError), es un 400 con el sobre de error."
+)
 OCTOCAT = {
     "perfil": {"id": 583231, "login": "octocat", "name": None, "email": None, "avatar_url": "https://x/a.png"},
     "emails": [
@@ -140,8 +146,9 @@ class Navegador:
     def _apuntar(self, r: requests.Response, *args: Any, **kwargs: Any) -> None:
         self.vistas.append((r.url, r.headers.get("Location")))
         if r.status_code >= 500:
-            self.quinientos.append(f"{r.status_code} en GET/POST {r.url}: {r.text[:300]}")
-            assert self.admite_500, f"Se obtuvo un error del servidor: {self.quinientos[-1]}"
+            self.quinientos.append(f"{r.status_code} en {r.request.method} {r.url}: {r.text[:300].strip()}")
+            if not self.admite_500:
+                raise Fallo(f"Se obtuvo un error del servidor: {self.quinientos[-1]}", AYUDA_500)
 
     def get(self, url: str, **kw: Any) -> requests.Response:
         return self.sesion.get(url, timeout=kw.pop("timeout", 10), **kw)
