@@ -293,7 +293,14 @@ def test_una_vuelta_sin_state_con_otro_o_repetida_es_un_400(montaje):
         "con otro state": cambiar_consulta(buena, state=secrets.token_urlsafe(16)),
     }
     for caso, url in casos.items():
-        espera_error(nav.get(url), 400, f"en la vuelta {caso}", PISTA_OAUTH_ERROR)
+        datos = espera_error(nav.get(url), 400, f"en la vuelta {caso}", PISTA_OAUTH_ERROR)
+        if "State not equal" in datos["error"] or "mismatching_state" in datos["error"]:
+            raise Desajuste(
+                "un mensaje en español para quien inicia sesión",
+                repr(datos["error"]),
+                f"en la vuelta {caso}",
+                "str(e) es el texto en inglés de Authlib: error_de_oauth(e) ya tiene el mensaje del state.",
+            )
         sin_cookie_de_acceso(nav, f"en la vuelta {caso}")
     if nav.get(buena).status_code >= 400:
         raise Fallo("La vuelta buena, después de las malas, no inició la sesión.", PISTA_VUELTA)
@@ -372,6 +379,23 @@ def test_con_la_sesion_iniciada_se_vincula_el_proveedor(montaje):
     if datos.get("id") != local["id"]:
         raise Desajuste(
             f"la cuenta local de Eva (id {local['id']})", f"id {datos.get('id')}", "en GET /api/perfil", PISTA_VINCULAR
+        )
+
+
+@comprobacion(tarea=3, puntos=1, depende_de=test_con_la_sesion_iniciada_se_vincula_el_proveedor)
+def test_una_cuenta_ya_vinculada_no_se_vincula_a_otro_usuario(montaje):
+    """Con la sesión de Eva, vincular la cuenta del proveedor que ya es de Ana es un 409 y Eva sigue siendo Eva."""
+    entrar(Navegador(), montaje.url)  # Ana entra con el proveedor: su identidad queda vinculada a su cuenta
+    local = registrar(montaje, EVA)
+    nav = Navegador()
+    nav.post(f"{montaje.url}/web/login", json={"email": EVA["email"], "password": EVA["password"]})
+    r = nav.post(f"{montaje.url}/auth/oidc/vincular", headers={"X-CSRF-TOKEN": nav.cookie(CSRF) or ""})
+    r = nav.get(hasta_la_vuelta(nav, r))
+    espera_error(r, 409, "al vincular a Eva la cuenta del proveedor que ya es de Ana", PISTA_VINCULAR)
+    datos = perfil(nav, montaje, "de Eva tras el 409")
+    if datos.get("id") != local["id"]:
+        raise Desajuste(
+            f"la cuenta de Eva (id {local['id']})", f"id {datos.get('id')}", "en GET /api/perfil", PISTA_VINCULAR
         )
 
 
