@@ -2,10 +2,12 @@
 
 Todo va por HTTP de verdad en 127.0.0.1: la app, dos proveedores OpenID Connect locales
 (``taller.proveedor_oidc``: uno normal y otro con ``OIDC_SOLO_SUB``, que solo pone ``sub``
-en el id_token) y un sustituto de GitHub (``crear_github``, más abajo: /login/oauth/…,
-/user y /user/emails), cada uno en su hilo y en un puerto libre. Un ``Navegador``
-(``requests`` con cookies) sigue las redirecciones como un navegador y apunta cada URL y
-cada cabecera ``Location`` que ve: ninguna lleva un token y ninguna respuesta es un 500.
+en el id_token) y un sustituto de GitHub (/login/oauth/…, /user y /user/emails), cada uno
+en su hilo y en un puerto libre. Un ``Navegador`` (``requests`` con cookies) sigue las
+redirecciones como un navegador y apunta cada URL y cada cabecera ``Location`` que ve:
+ninguna lleva un token y ninguna respuesta es un 500. El sustituto, el ``Navegador`` y los
+ayudantes del flujo están en ``taller.oauth_pruebas``: los usan también las comprobaciones
+del ejercicio (``checks/09_oauth``).
 
 Lo que ya prueba el proveedor y aquí no se repite (``tests/test_proveedor_oidc.py``): una
 petición sin ``code_challenge`` o con ``plain`` vuelve con ``invalid_request``
