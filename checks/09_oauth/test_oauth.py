@@ -157,7 +157,7 @@ def sin_cookie_de_acceso(nav, contexto):
 
 
 def registrar(montaje, datos):
-    r = requests.post(f"{montaje.url}/auth/registro", json=datos, timeout=10)
+    r = Navegador().post(f"{montaje.url}/auth/registro", json=datos)
     if r.status_code != 201:
         raise Fallo(f"POST /auth/registro (de la lección 02) respondió {r.status_code}: {cuerpo(r)}")
     return r.json()
@@ -178,7 +178,7 @@ def test_estructura(crear_app):
 @comprobacion(tarea=1, puntos=2)
 def test_el_login_redirige_al_proveedor_con_pkce_state_y_nonce(montaje):
     """GET /auth/oidc/login redirige al proveedor con state, nonce y PKCE (code_challenge_method=S256)."""
-    r = requests.get(f"{montaje.url}/auth/oidc/login", allow_redirects=False, timeout=10)
+    r = Navegador().get(f"{montaje.url}/auth/oidc/login", allow_redirects=False)
     destino = r.headers.get("Location", "")
     if r.status_code != 302 or not destino.startswith(f"{montaje.proveedor}/authorize"):
         raise Desajuste(
@@ -209,7 +209,7 @@ def test_un_proveedor_caido_es_un_502(montar):
     """Con el proveedor caído, GET /auth/<proveedor>/login responde 502 con el sobre de error (no un 500)."""
     caido = {"discovery_url": "http://127.0.0.1:9/.well-known/openid-configuration", "client_id": "x"}
     montaje = montar(PROVEEDORES_OAUTH={"caido": {**caido, "client_secret": SECRETO_OIDC}})
-    r = requests.get(f"{montaje.url}/auth/caido/login", timeout=10)
+    r = Navegador(admite_500=True).get(f"{montaje.url}/auth/caido/login")
     espera_error(
         r,
         502,

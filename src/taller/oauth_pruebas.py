@@ -29,6 +29,7 @@ from taller.comprobaciones import Fallo
 
 GITHUB_ID, GITHUB_SECRETO = "Iv1.taller", secrets.token_urlsafe(32)
 JWT_EN_TEXTO = re.compile(r"eyJ[\w-]+\.[\w-]+\.[\w-]*")
+ESPERA = 8  # segundos que espera el Navegador cada respuesta
 TOKEN_EN_UNA_URL = re.compile(r"(access|refresh|id)_token")
 AYUDA_500 = (
     "Un 500 es una excepción sin capturar (mira la salida de tu programa): cada OAuthError, y un id_token "
@@ -150,11 +151,21 @@ class Navegador:
             if not self.admite_500:
                 raise Fallo(f"Se obtuvo un error del servidor: {self.quinientos[-1]}", AYUDA_500)
 
+    def pedir(self, metodo: str, url: str, **kw: Any) -> requests.Response:
+        """Una petición (y sus redirecciones); si algo no contesta, un Fallo que lo dice, no una excepción de requests."""
+        try:
+            return self.sesion.request(metodo, url, timeout=kw.pop("timeout", ESPERA), **kw)
+        except requests.RequestException as e:
+            raise Fallo(
+                f"{metodo} {url} no terminó: {type(e).__name__} ({str(e)[:200]}).",
+                "¿Se queda tu app esperando (un bucle, o una petición a un servidor que no contesta)?",
+            ) from None
+
     def get(self, url: str, **kw: Any) -> requests.Response:
-        return self.sesion.get(url, timeout=kw.pop("timeout", 10), **kw)
+        return self.pedir("GET", url, **kw)
 
     def post(self, url: str, **kw: Any) -> requests.Response:
-        return self.sesion.post(url, timeout=kw.pop("timeout", 10), **kw)
+        return self.pedir("POST", url, **kw)
 
     def cookie(self, nombre: str) -> str | None:
         return self.sesion.cookies.get(nombre)
