@@ -36,6 +36,7 @@ import pty
 import re
 import secrets
 import select
+import signal
 import struct
 import subprocess
 import sys
@@ -125,19 +126,25 @@ def compara_http(esperado, obtenido):
     assert coincide_con_huecos(cuerpo_esp.strip("\n"), cuerpo_obt.strip("\n"))
 
 
-def pendiente(fd):
+def pendiente(terminal):
     """Bytes tecleados en la terminal que ninguna orden ha leído todavía."""
-    return struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"\0\0\0\0"))[0]
+    fd = os.open(terminal, os.O_RDONLY | os.O_NOCTTY | os.O_NONBLOCK)
+    try:
+        return struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"\0\0\0\0"))[0]
+    finally:
+        os.close(fd)
 
 
 def en_una_terminal(guion, entorno, teclea=None):
     """Lo que se ve en una terminal nueva (pty) al ejecutar ``guion`` con bash.
 
+    Se lee hasta que nadie tiene ya la terminal abierta (EIO), así no se pierde el final.
     Si ``teclea`` no es None, lo escribe (con Intro) cuando una orden pide algo sin eco
     (``getpass`` apaga el eco y vacía lo tecleado antes): solo entonces, y una vez por
     cada petición (entre una y otra la orden escribe algo, su siguiente pregunta).
     """
     maestro, esclavo = pty.openpty()
+    terminal = os.ttyname(esclavo)
     proceso = subprocess.Popen(
         ["bash", "-c", guion],
         stdin=esclavo,
@@ -147,27 +154,29 @@ def en_una_terminal(guion, entorno, teclea=None):
         cwd=RAIZ,
         start_new_session=True,
     )
+    os.close(esclavo)
     salida, escrito = bytearray(), False
     final = time.monotonic() + LIMITE
     try:
         while time.monotonic() < final:
-            listos, _, _ = select.select([maestro], [], [], 0.05)
-            if listos:
-                salida += os.read(maestro, 65536)
+            if select.select([maestro], [], [], 0.05)[0]:
+                try:
+                    datos = os.read(maestro, 65536)
+                except OSError:  # EIO: la sesión terminó y ya se leyó todo
+                    break
+                salida += datos
                 escrito = False
-            elif proceso.poll() is not None:
-                break
             elif teclea is not None and not escrito and not termios.tcgetattr(maestro)[3] & termios.ECHO:
-                if not pendiente(esclavo):
+                if not pendiente(terminal):
                     os.write(maestro, f"{teclea}\n".encode())
                     escrito = True
         else:
-            proceso.kill()
             pytest.fail(f"la sesión no acabó en {LIMITE} s; se vio:\n{salida.decode(errors='replace')}")
     finally:
+        if proceso.poll() is None:
+            os.killpg(proceso.pid, signal.SIGKILL)  # la sesión y lo que arrancó (su propio grupo)
         proceso.wait()
         os.close(maestro)
-        os.close(esclavo)
     return ESCAPES.sub("", salida.decode()).replace("\r\n", "\n")
 
 
