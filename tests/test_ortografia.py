@@ -137,7 +137,7 @@ def test_sin_faltas_de_ortografia():
 # «Login con JWT», con mayúscula, es el nombre de la lección 02.
 TERMINOS = {
     r"\blogins?\b": "inicio de sesión",
-    r"\b[Rr]enov\w*": "refrescar, refresco",
+    r"\b[Rr]en(?:ov|uev)\w*": "refrescar, refresco",
     r"\b[Ll]ibrer[ií]as?\b": "biblioteca",
     r"\b[Pp]ayloads?\b": "carga útil (*payload*, en cursiva, para nombrar el término inglés)",
     r"\b[Ww]orkers?\b": "procesos (*workers*, en cursiva)",
