@@ -64,6 +64,10 @@ TEXTOS = sorted(
 )
 SEPARADOR = "@@fin-de-la-orden@@"
 ESCAPES = re.compile(r"\x1b\[[0-9;]*[A-Za-z]|\x1b\]8;[^\x07\x1b]*(?:\x07|\x1b\\)")  # negrita y enlaces de curl
+AJUSTES_DE_LAS_DEMOS = (  # las variables de entorno que leen las demos (y FLASK_APP)
+    *("ALMACEN_REVOCADOS", "MODO_ERRORES", "ORIGENES_PERMITIDOS", "REDIS_PREFIJO", "REDIS_URL"),
+    *("REVOCAR_AL_CAMBIAR_ROL", "ROL_DESDE", "ROTAR_REFRESH_TOKENS", "VARIANTE_INSEGURA", "FLASK_APP"),
+)
 LIMITE = 60  # segundos por sesión
 
 
@@ -184,8 +188,13 @@ def en_una_terminal(guion, entorno, teclea=None):
 
 
 @pytest.fixture
-def servidor(tmp_path, request):
-    """Sirve en 127.0.0.1 la app de ``request.param`` con una base vacía; devuelve (puerto, entorno)."""
+def servidor(tmp_path, request, monkeypatch):
+    """Sirve en 127.0.0.1 la app de ``request.param`` con una base vacía; devuelve (puerto, entorno).
+
+    Como quien sigue el texto en una terminal nueva: sin las variables que cambian las demos.
+    """
+    for variable in AJUSTES_DE_LAS_DEMOS:
+        monkeypatch.delenv(variable, raising=False)
     base = f"sqlite:///{tmp_path / 'textos.sqlite'}"
     clave = secrets.token_hex(32)
     app = cargar_fabrica(request.param)(
