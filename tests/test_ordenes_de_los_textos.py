@@ -27,7 +27,8 @@ Cómo se compara (la única normalización):
   que curl adorna las cabeceras) no cuentan: en una terminal no se ven;
 - con ``curl -i``, la línea de estado debe ser la misma, las cabeceras que muestra el
   texto deben estar (el texto enseña solo las que interesan; ``Allow`` se compara como
-  conjunto) y el cuerpo debe coincidir.
+  conjunto, y una que se repite, como ``Set-Cookie``, vale si coincide alguna) y el
+  cuerpo debe coincidir.
 """
 
 import fcntl
