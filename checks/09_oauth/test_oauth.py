@@ -50,10 +50,10 @@ PISTA_REGISTRO = (
     'client_kwargs={"scope": "openid email profile", "code_challenge_method": "S256"}).'
 )
 PISTA_VUELTA = (
-    "En oauth.callback: cliente.authorize_access_token() dentro de un try; con el usuario de vincular(), "
-    "tokens_del_login(usuario) y set_access_cookies/set_refresh_cookies en un redirect a la página."
+    "En oauth.callback: cliente.authorize_access_token() dentro de un `try`; con el usuario de vincular(), "
+    "tokens_del_login(usuario) y set_access_cookies/set_refresh_cookies en una redirección a la página."
 )
-PISTA_OAUTH_ERROR = 'except OAuthError as e: return error_de_oauth(e) (el sobre {"error", "codigo"} con 400).'
+PISTA_OAUTH_ERROR = '`except OAuthError as e: return error_de_oauth(e)` (el sobre {"error", "codigo"} con 400).'
 PISTA_VINCULAR = (
     "En cuentas.vincular: primero (proveedor, sub); si no, el usuario actual; si no, solo un email con "
     'email_verified True; si no, 403 "EMAIL_NO_VERIFICADO".'
@@ -214,7 +214,7 @@ def test_un_proveedor_caido_es_un_502(montar):
         r,
         502,
         "en GET /auth/caido/login con el proveedor caído",
-        "Un manejador de requests.RequestException (bp.app_errorhandler) que responda 502 PROVEEDOR_INACCESIBLE.",
+        "Un manejador de `requests.RequestException` (bp.app_errorhandler) que responda 502 PROVEEDOR_INACCESIBLE.",
     )
 
 
@@ -262,7 +262,7 @@ def test_ningun_token_viaja_en_una_url(montaje):
     if malas := nav.tokens_en_las_urls():
         raise Fallo(
             f"Un token viajó en una URL: {recortar(malas[0], 200)}",
-            "Una URL acaba en el historial, en los registros del servidor y en la cabecera Referer: "
+            "Una URL acaba en el historial, en los registros del servidor y en la cabecera `Referer`: "
             "los tokens van en cookies HttpOnly (set_access_cookies), nunca en redirect(url_for(…, token=…)).",
         )
 

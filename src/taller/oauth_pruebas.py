@@ -152,7 +152,7 @@ class Navegador:
                 raise Fallo(f"Se obtuvo un error del servidor: {self.quinientos[-1]}", AYUDA_500)
 
     def pedir(self, metodo: str, url: str, **kw: Any) -> requests.Response:
-        """Una petición (y sus redirecciones); si algo no contesta, un Fallo que lo dice, no una excepción de requests."""
+        """Una petición (y sus redirecciones); si algo no contesta, un Fallo que lo dice, no una excepción de ``requests``."""
         try:
             return self.sesion.request(metodo, url, timeout=kw.pop("timeout", ESPERA), **kw)
         except requests.RequestException as e:
