@@ -63,9 +63,13 @@ def elegir(config):
     nombre = (
         config.get("ENTORNO") or os.environ.get("ENTORNO") or ("pruebas" if config.get("TESTING") else "desarrollo")
     )
+    # [solución] tarea 9: un nombre que no existe (una errata, «prod») no arranca: nunca desarrollo sin avisar.
     if nombre not in ENTORNOS:
         raise ConfiguracionInsegura(f"ENTORNO={nombre!r} no existe: usa uno de {', '.join(ENTORNOS)}.")
     return ENTORNOS[nombre]
+    # [ejercicio]
+    # return ENTORNOS.get(nombre, Desarrollo)
+    # [fin]
 
 
 def ajustes_para(config):

@@ -42,8 +42,8 @@ def revisiones_de_la_base():
 def opciones_del_motor(app):
     """Antes de ``db.init_app``: con PostgreSQL, un tope de espera al conectar."""
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-        opciones = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
-        opciones.setdefault("connect_args", {"connect_timeout": ESPERA_POSTGRESQL})
+        opciones = app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})  # una copia: el dict es de la clase del entorno
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"connect_timeout": ESPERA_POSTGRESQL}, **opciones}
 
 
 def esquema_pendiente():

