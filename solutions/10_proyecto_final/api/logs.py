@@ -50,6 +50,7 @@ class FormatoJSON(logging.Formatter):
             "nivel": registro.levelname,
             "evento": getattr(registro, "evento", "mensaje"),
             "mensaje": registro.getMessage(),
+            "proceso": registro.process,  # con varios procesos (gunicorn -w 2), cuál escribió la línea
         }
         linea.update({k: v for k, v in vars(registro).items() if k not in ATRIBUTOS_DEL_REGISTRO})
         if registro.exc_info:
