@@ -9,7 +9,8 @@ síncrono de ``gunicorn.conf.py``) sobre la misma base de datos PostgreSQL
 desechable (con un usuario y 20 artículos publicados). La API final va en
 ``ENTORNO=produccion``, con su Redis (revocación en cada petición con token) y su
 línea de log JSON por petición; la mínima solo verifica el JWT y busca al usuario
-(``user_lookup_loader``), como el ejemplo de la documentación de Flask-JWT-Extended.
+(``user_lookup_loader``), como el ejemplo de la documentación de Flask-JWT-Extended, con
+sus modelos de Flask-SQLAlchemy sobre las mismas tablas.
 ``wrk`` carga por loopback ``GET /api/perfil`` (con token) y ``GET /api/articulos``;
 cada ronda mide las dos apps, y se muestra la mediana de las rondas y el cociente
 (objetivo: ≥ 0,7). Termina con 0 si se cumple el objetivo y con 1 si no.
@@ -38,39 +39,56 @@ RUTAS = ("/api/perfil", "/api/articulos")
 
 
 def crear_minima():
-    """La app mínima: Flask-JWT-Extended con su ``user_lookup_loader`` sobre las mismas tablas. Nada más."""
+    """La app mínima: el ejemplo de Flask-JWT-Extended (``user_lookup_loader``) con sus modelos. Nada más."""
     from flask import Flask, jsonify
     from flask_jwt_extended import JWTManager, current_user, jwt_required
     from flask_sqlalchemy import SQLAlchemy
-    from sqlalchemy import MetaData
 
     app = Flask(__name__)
     app.config.update(
         JWT_SECRET_KEY=os.environ["JWT_SECRET_KEY"],
         SQLALCHEMY_DATABASE_URI=os.environ["DATABASE_URL"].replace("postgresql://", "postgresql+psycopg://", 1),
-        JWT_DECODE_ISSUER="taller-flask-jwt/leccion-10",
+        JWT_DECODE_ISSUER="taller-flask-jwt/leccion-10",  # los tokens son los de la API final
         JWT_DECODE_AUDIENCE="taller-flask-jwt/leccion-10/api",
     )
     db = SQLAlchemy(app)
     jwt = JWTManager(app)
-    with app.app_context():
-        tablas = MetaData()
-        tablas.reflect(db.engine, only=["usuario", "articulo"])
-    usuario, articulo = tablas.tables["usuario"], tablas.tables["articulo"]
+
+    class Usuario(db.Model):
+        id = db.Column(db.Integer, primary_key=True)
+        email = db.Column(db.String(254))
+        nombre = db.Column(db.String(100))
+        rol = db.Column(db.String(20))
+
+    class Articulo(db.Model):
+        id = db.Column(db.Integer, primary_key=True)
+        titulo = db.Column(db.String(200))
+        contenido = db.Column(db.Text)
+        publicado = db.Column(db.Boolean)
+        creado_en = db.Column(db.DateTime(timezone=True))
+        actualizado_en = db.Column(db.DateTime(timezone=True))
+        autor_id = db.Column(db.Integer)
 
     @jwt.user_lookup_loader
     def buscar(_cabecera, datos):
-        return db.session.execute(db.select(usuario).where(usuario.c.id == int(datos["sub"]))).mappings().first()
+        return db.session.get(Usuario, int(datos["sub"]))
 
     @app.get("/api/perfil")
     @jwt_required()
     def perfil():
-        return jsonify({k: current_user[k] for k in ("id", "email", "nombre", "rol")})
+        return jsonify(id=current_user.id, email=current_user.email, nombre=current_user.nombre, rol=current_user.rol)
 
     @app.get("/api/articulos")
     def articulos():
-        filas = db.session.execute(db.select(articulo).where(articulo.c.publicado).order_by(articulo.c.id)).mappings()
-        return jsonify([dict(fila) for fila in filas])
+        consulta = db.select(Articulo).where(Articulo.publicado).order_by(Articulo.id)
+        campos = ("id", "titulo", "contenido", "publicado", "autor_id")
+        return jsonify(
+            [
+                {c: getattr(a, c) for c in campos}
+                | {"creado_en": a.creado_en.isoformat(), "actualizado_en": a.actualizado_en.isoformat()}
+                for a in db.session.scalars(consulta)
+            ]
+        )
 
     return app
 
