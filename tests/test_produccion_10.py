@@ -4,11 +4,13 @@ Se mide, no se afirma: un token revocado se rechaza en los dos procesos y tras
 reiniciar gunicorn; el límite de intentos del login es uno para los dos
 procesos; y las migraciones llevan una base de datos con datos de la lección 02
 a la última revisión sin perder nada. Cada proceso firma sus líneas de log
-(``proceso``), así se sabe que contestaron los dos.
+(``proceso``), así se sabe que contestaron los dos. Un solo gunicorn para el
+módulo (se reinicia una vez), detrás de un «proxy» de confianza: cada prueba
+llega con su IP en ``X-Forwarded-For``.
 
 Usa el PostgreSQL de ``TALLER_POSTGRES`` (por defecto el de 127.0.0.1, usuario
 postgres) con bases de datos desechables, y el Redis de ``TALLER_REDIS_10``
-(base 10, un prefijo por prueba). Si falta alguno, las pruebas FALLAN: lo que
+(base 10, un prefijo propio). Si falta alguno, las pruebas FALLAN: lo que
 aquí se mide no se puede dar por bueno sin medirlo.
 """
 
@@ -61,7 +63,7 @@ def postgresql():
     conexion.close()
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def redis_10():
     """(url, prefijo) en el Redis de la máquina; borra sus claves al terminar."""
     cliente = redis.Redis.from_url(REDIS_10, socket_connect_timeout=1, socket_timeout=2)
@@ -98,11 +100,10 @@ def config_de(entorno):
 
 
 def flask(entorno, *argumentos):
-    """``flask --app api …`` en la carpeta de la solución, con ``entorno``; falla si no termina bien."""
-    orden = [str(Path(sys.executable).with_name("flask")), "--app", "api", *argumentos]
-    r = subprocess.run(orden, cwd=SOLUCION, env=entorno, capture_output=True, text=True, timeout=60)
-    assert r.returncode == 0, f"{' '.join(argumentos)}: {r.stdout}{r.stderr}"
-    return r.stdout
+    """``flask --app api …`` con la app de ``entorno`` (en este proceso); falla si no termina bien."""
+    resultado = cargar_app(SOLUCION / "api")(config_de(entorno)).test_cli_runner().invoke(args=list(argumentos))
+    assert resultado.exit_code == 0, f"{' '.join(argumentos)}: {resultado.output} {resultado.exception!r}"
+    return resultado.output
 
 
 # ── gunicorn con gunicorn.conf.py ────────────────────────────────────────────
@@ -140,6 +141,11 @@ class Gunicorn:
                 pass
             time.sleep(0.1)
 
+    def reiniciar(self):
+        """Para todos los procesos y arranca otros, con el mismo entorno (la misma base de datos y Redis)."""
+        self.parar()
+        return self.arrancar()
+
     def parar(self):
         if self.proceso.poll() is None:
             os.killpg(self.proceso.pid, signal.SIGTERM)
@@ -161,24 +167,29 @@ class Gunicorn:
         return [linea for linea in lineas if isinstance(linea, dict)]
 
 
-@pytest.fixture
-def produccion(postgresql, redis_10, tmp_path, request):
-    """Una base de datos PostgreSQL migrada y ``arrancar()``, que sirve la solución con gunicorn -w 2."""
+@pytest.fixture(scope="module")
+def servidor(postgresql, redis_10, tmp_path_factory):
+    """La solución en gunicorn -w 2 sobre una base PostgreSQL migrada, detrás de un «proxy» de confianza.
+
+    Con ``PROXIES_DE_CONFIANZA=1`` la app cree a ``X-Forwarded-For`` (como detrás de nginx): cada
+    prueba usa su propia IP y no gasta los intentos de login de las demás.
+    """
     url, prefijo = redis_10
-    entorno = entorno_de_produccion(postgresql(), url, prefijo)
+    entorno = entorno_de_produccion(postgresql(), url, prefijo) | {"PROXIES_DE_CONFIANZA": "1"}
     flask(entorno, "db", "upgrade")
-    servidores = []
-    request.addfinalizer(lambda: [s.parar() for s in servidores])
-
-    def arrancar():
-        servidores.append(Gunicorn(entorno, tmp_path / "gunicorn.log").arrancar())
-        return servidores[-1]
-
-    return entorno, arrancar
+    gunicorn = Gunicorn(entorno, tmp_path_factory.mktemp("gunicorn") / "gunicorn.log").arrancar()
+    yield gunicorn
+    gunicorn.parar()
 
 
-def bearer(token):
-    return {"Authorization": f"Bearer {token}"}
+def bearer(token, ip="10.0.0.1"):
+    return {"Authorization": f"Bearer {token}", "X-Forwarded-For": ip}
+
+
+def pedir(metodo, servidor, ruta, ip, **kw):
+    """Una petición desde la IP ``ip`` (la que pone el proxy en X-Forwarded-For)."""
+    cabeceras = {"X-Forwarded-For": ip} | kw.pop("headers", {})
+    return requests.request(metodo, servidor.url + ruta, headers=cabeceras, timeout=10, **kw)
 
 
 def contar(url, token, veces=PETICIONES):
@@ -195,59 +206,59 @@ def procesos_que_contestaron(servidor, ruta):
 # ── Las pruebas ──────────────────────────────────────────────────────────────
 
 
-def test_la_revocacion_vale_en_los_dos_procesos_y_tras_reiniciar(produccion):
-    _, arrancar = produccion
-    servidor = arrancar()
-    assert requests.post(f"{servidor.url}/auth/registro", json=ANA, timeout=10).status_code == 201
+def test_el_limite_del_login_es_uno_para_los_dos_procesos(servidor):
+    bea = {"email": "bea@example.com", "password": "clave-secreta-de-bea", "nombre": "Bea"}
+    assert pedir("POST", servidor, "/auth/registro", "10.0.0.2", json=bea).status_code == 201
+    malas = {"email": bea["email"], "password": "no-es-la-clave-de-bea"}
+    estados = Counter(pedir("POST", servidor, "/auth/login", "10.0.0.2", json=malas).status_code for _ in range(12))
+    assert estados == Counter({401: 5, 429: 7}), estados  # LIMITE_LOGIN: 5 por minuto, contados en Redis
+    assert len(procesos_que_contestaron(servidor, "/auth/login")) == 2, "solo contestó un proceso de gunicorn"
+    otra_ip = pedir("POST", servidor, "/auth/login", "10.0.0.3", json=malas)
+    assert otra_ip.status_code == 401  # el límite por IP es de esa IP (el de la cuenta, 20 por hora, aún no)
+
+
+def test_la_revocacion_vale_en_los_dos_procesos_y_tras_reiniciar(servidor):
+    assert pedir("POST", servidor, "/auth/registro", "10.0.0.1", json=ANA).status_code == 201
     credenciales = {"email": ANA["email"], "password": ANA["password"]}
-    revocado = requests.post(f"{servidor.url}/auth/login", json=credenciales, timeout=10).json()
-    vivo = requests.post(f"{servidor.url}/auth/login", json=credenciales, timeout=10).json()
-    assert requests.post(f"{servidor.url}/auth/logout", headers=bearer(revocado["access_token"]), timeout=10).ok
+    revocado = pedir("POST", servidor, "/auth/login", "10.0.0.1", json=credenciales).json()
+    vivo = pedir("POST", servidor, "/auth/login", "10.0.0.1", json=credenciales).json()
+    assert pedir("POST", servidor, "/auth/logout", "10.0.0.1", headers=bearer(revocado["access_token"])).ok
     estados = contar(servidor.url, revocado["access_token"])
     assert estados == Counter({401: PETICIONES}), estados
     assert contar(servidor.url, vivo["access_token"], 10) == Counter({200: 10})
     assert len(procesos_que_contestaron(servidor, "/api/perfil")) == 2, "solo contestó un proceso de gunicorn"
-    refresco = requests.post(f"{servidor.url}/auth/refresh", headers=bearer(revocado["refresh_token"]), timeout=10)
+    refresco = pedir("POST", servidor, "/auth/refresh", "10.0.0.1", headers=bearer(revocado["refresh_token"]))
     assert refresco.status_code == 401  # el logout revocó también el refresh token de esa sesión
-    servidor.parar()
-    servidor = arrancar()  # la misma base de datos, el mismo Redis, procesos nuevos
+    servidor.reiniciar()  # la misma base de datos, el mismo Redis, procesos nuevos
     assert contar(servidor.url, revocado["access_token"], 10) == Counter({401: 10})
     assert contar(servidor.url, vivo["access_token"], 10) == Counter({200: 10})
 
 
-def test_el_limite_del_login_es_uno_para_los_dos_procesos(produccion):
-    _, arrancar = produccion
-    servidor = arrancar()
-    assert requests.post(f"{servidor.url}/auth/registro", json=ANA, timeout=10).status_code == 201
-    malas = {"email": ANA["email"], "password": "no-es-la-clave-de-ana"}
-    estados = Counter(
-        requests.post(f"{servidor.url}/auth/login", json=malas, timeout=10).status_code for _ in range(12)
-    )
-    assert estados == Counter({401: 5, 429: 7}), estados  # LIMITE_LOGIN: 5 por minuto, contados en Redis
-    assert len(procesos_que_contestaron(servidor, "/auth/login")) == 2, "solo contestó un proceso de gunicorn"
-
-
-def test_los_logs_de_produccion_no_llevan_tokens_ni_contrasenas(produccion):
-    _, arrancar = produccion
-    servidor = arrancar()
-    requests.post(f"{servidor.url}/auth/registro", json=ANA, timeout=10)
-    tokens = requests.post(
-        f"{servidor.url}/auth/login", json={"email": ANA["email"], "password": ANA["password"]}, timeout=10
-    ).json()
-    requests.get(f"{servidor.url}/api/perfil", headers=bearer(tokens["access_token"]), timeout=10)
-    requests.get(f"{servidor.url}/api/perfil?token={tokens['access_token']}", timeout=10)  # un cliente descuidado
-    requests.post(
-        f"{servidor.url}/auth/logout",
+def test_los_logs_de_produccion_no_llevan_tokens_ni_contrasenas(servidor):
+    credenciales = {"email": ANA["email"], "password": ANA["password"]}
+    tokens = pedir("POST", servidor, "/auth/login", "10.0.0.4", json=credenciales).json()
+    pedir("GET", servidor, "/api/perfil", "10.0.0.4", headers=bearer(tokens["access_token"]))
+    pedir("GET", servidor, f"/api/perfil?token={tokens['access_token']}", "10.0.0.4")  # un cliente descuidado
+    pedir(
+        "POST",
+        servidor,
+        "/auth/logout",
+        "10.0.0.4",
         headers=bearer(tokens["access_token"]) | {"Cookie": "sesion=secreto-de-la-cookie"},
         json={"refresh_token": tokens["refresh_token"]},
-        timeout=10,
     )
-    servidor.parar()
     texto = Path(servidor.log_ruta).read_text(errors="replace")
     for secreto in (tokens["access_token"], tokens["refresh_token"], ANA["password"], "secreto-de-la-cookie"):
         assert secreto not in texto
     assert "Bearer ey" not in texto  # ni la cabecera Authorization ni la Cookie van al log
-    assert sum(1 for linea in servidor.lineas() if linea.get("evento") == "peticion") >= 6
+    lineas = [linea for linea in servidor.lineas() if linea.get("evento") == "peticion"]
+    assert {"10.0.0.4"} <= {linea["ip"] for linea in lineas}  # la IP del cliente, la que dice el proxy
+
+
+def revision(database_url):
+    """La revisión de Alembic en la que está la base de datos (su tabla alembic_version)."""
+    with psycopg.connect(database_url) as conexion:
+        return conexion.execute("SELECT version_num FROM alembic_version").fetchone()[0]
 
 
 def test_las_migraciones_actualizan_una_base_con_datos_sin_perderlos(postgresql, redis_10, tmp_path):
@@ -268,9 +279,9 @@ def test_las_migraciones_actualizan_una_base_con_datos_sin_perderlos(postgresql,
     app = cargar_app(SOLUCION / "api")(config_de(entorno))
     antes = app.test_client().get("/api/articulos")
     assert antes.status_code == 503 and "db upgrade" in antes.get_json()["error"]  # pide migrar; no borra
-    assert "0001" in flask(entorno, "db", "current")
+    assert revision(database_url) == "0001"
     flask(entorno, "db", "upgrade")
-    assert "0002 (head)" in flask(entorno, "db", "current")
+    assert revision(database_url) == "0002"
     client = cargar_app(SOLUCION / "api")(config_de(entorno)).test_client()
     [articulo] = client.get("/api/articulos").get_json()
     assert (articulo["titulo"], articulo["contenido"], articulo["autor_id"]) == ("De la lección 02", "Sigue aquí", 1)

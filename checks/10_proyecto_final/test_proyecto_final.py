@@ -37,7 +37,7 @@ ANA = {
 ADA = {"email": "ada@example.com", "password": "contraseña-de-ada", "nombre": "Ada"}
 PARA_EMPEZAR = "El registro y el login vienen hechos de las lecciones anteriores: no los cambies."
 POSTGRESQL_CERRADO = "postgresql+psycopg://taller@127.0.0.1:1/nada"  # nadie escucha en el puerto 1
-ESPERA_LOG = 1  # segundos que se espera a que aparezca una línea de log
+ESPERA_LOG = 0.5  # segundos que se espera a que aparezca una línea de log
 PISTA_JSON = (
     "En api/logs.py, FormatoJSON.format devuelve json.dumps(tachar(linea)) con momento, nivel, evento, mensaje "
     "y los campos de extra=; y terminar() escribe con current_app.logger.log(nivel_de(estado), …, extra=campos)."

@@ -17,8 +17,8 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table("usuario") as tabla:
-        tabla.add_column(sa.Column("rol", sa.String(20), nullable=False, server_default="usuario"))
+    # ADD COLUMN con valor por defecto: SQLite y PostgreSQL lo hacen sin copiar la tabla.
+    op.add_column("usuario", sa.Column("rol", sa.String(20), nullable=False, server_default="usuario"))
     op.create_table(  # lección 04: los refresh tokens ya canjeados (rotación)
         "refresh_usado",
         sa.Column("jti", sa.String(64), primary_key=True),
@@ -43,5 +43,5 @@ def downgrade():
     op.drop_index("ix_token_revocado_caduca_en", table_name="token_revocado")
     op.drop_table("token_revocado")
     op.drop_table("refresh_usado")
-    with op.batch_alter_table("usuario") as tabla:
+    with op.batch_alter_table("usuario") as tabla:  # SQLite: quitar una columna es rehacer la tabla
         tabla.drop_column("rol")
