@@ -305,3 +305,11 @@ def test_el_esquema_de_las_migraciones_es_el_de_los_modelos(postgresql, redis_10
     with app.app_context(), db.engine.connect() as conexion:
         diferencias = compare_metadata(MigrationContext.configure(conexion, opts={"compare_type": True}), db.metadata)
     assert diferencias == []
+
+
+def test_gunicorn_corta_las_cabeceras_enormes_antes_de_la_app(servidor):
+    """``limit_request_field_size`` (gunicorn.conf.py): una cabecera de 9000 bytes no llega a Flask."""
+    r = pedir("GET", servidor, "/api/perfil", "10.0.0.5", headers={"Authorization": "Bearer " + "a" * 9000})
+    assert r.status_code == 431 and "json" not in r.headers.get("Content-Type", "")  # el 431 es de gunicorn
+    assert not [linea for linea in servidor.lineas() if linea.get("ip") == "10.0.0.5"]  # la app no la vio
+    assert pedir("GET", servidor, "/salud", "10.0.0.5").status_code == 200
