@@ -21,3 +21,4 @@ errorlog = "-"
 limit_request_line = 4094
 limit_request_fields = 50
 limit_request_field_size = 8190  # una cabecera Authorization enorme no llega a la app
+control_socket_disable = True  # gunicorn ≥ 25 abre uno en ~/.gunicorn, el mismo para todos sus servidores
