@@ -199,6 +199,18 @@ def contar(url, token, veces=PETICIONES):
     )
 
 
+def contar_en_los_dos(servidor, token, maximo=400):
+    """Como ``contar``, pero sigue (hasta ``maximo``) hasta que el log muestra que contestaron los dos procesos.
+
+    El núcleo reparte las conexiones entre los procesos como quiere: con la máquina cargada, a veces
+    da decenas seguidas al mismo.
+    """
+    estados = contar(servidor.url, token)
+    while len(procesos_que_contestaron(servidor, "/api/perfil")) < 2 and sum(estados.values()) < maximo:
+        estados += contar(servidor.url, token, 10)
+    return estados
+
+
 def procesos_que_contestaron(servidor, ruta):
     return {linea["proceso"] for linea in servidor.lineas() if linea.get("ruta") == ruta}
 
@@ -210,8 +222,12 @@ def test_el_limite_del_login_es_uno_para_los_dos_procesos(servidor):
     bea = {"email": "bea@example.com", "password": "clave-secreta-de-bea", "nombre": "Bea"}
     assert pedir("POST", servidor, "/auth/registro", "10.0.0.2", json=bea).status_code == 201
     malas = {"email": bea["email"], "password": "no-es-la-clave-de-bea"}
-    estados = Counter(pedir("POST", servidor, "/auth/login", "10.0.0.2", json=malas).status_code for _ in range(12))
-    assert estados == Counter({401: 5, 429: 7}), estados  # LIMITE_LOGIN: 5 por minuto, contados en Redis
+    estados = Counter()
+    while sum(estados.values()) < 12 or (
+        len(procesos_que_contestaron(servidor, "/auth/login")) < 2 and sum(estados.values()) < 60
+    ):
+        estados[pedir("POST", servidor, "/auth/login", "10.0.0.2", json=malas).status_code] += 1
+    assert estados[401] == 5 and set(estados) == {401, 429}, estados  # LIMITE_LOGIN: 5 por minuto, en Redis
     assert len(procesos_que_contestaron(servidor, "/auth/login")) == 2, "solo contestó un proceso de gunicorn"
     otra_ip = pedir("POST", servidor, "/auth/login", "10.0.0.3", json=malas)
     assert otra_ip.status_code == 401  # el límite por IP es de esa IP (el de la cuenta, 20 por hora, aún no)
@@ -223,10 +239,10 @@ def test_la_revocacion_vale_en_los_dos_procesos_y_tras_reiniciar(servidor):
     revocado = pedir("POST", servidor, "/auth/login", "10.0.0.1", json=credenciales).json()
     vivo = pedir("POST", servidor, "/auth/login", "10.0.0.1", json=credenciales).json()
     assert pedir("POST", servidor, "/auth/logout", "10.0.0.1", headers=bearer(revocado["access_token"])).ok
-    estados = contar(servidor.url, revocado["access_token"])
-    assert estados == Counter({401: PETICIONES}), estados
-    assert contar(servidor.url, vivo["access_token"], 10) == Counter({200: 10})
+    estados = contar_en_los_dos(servidor, revocado["access_token"])
+    assert set(estados) == {401} and sum(estados.values()) >= PETICIONES, estados
     assert len(procesos_que_contestaron(servidor, "/api/perfil")) == 2, "solo contestó un proceso de gunicorn"
+    assert contar(servidor.url, vivo["access_token"], 10) == Counter({200: 10})
     refresco = pedir("POST", servidor, "/auth/refresh", "10.0.0.1", headers=bearer(revocado["refresh_token"]))
     assert refresco.status_code == 401  # el logout revocó también el refresh token de esa sesión
     servidor.reiniciar()  # la misma base de datos, el mismo Redis, procesos nuevos
