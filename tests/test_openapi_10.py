@@ -9,6 +9,7 @@ Se limita a ``EJEMPLOS`` casos por operación para que dure bastante menos de un
 minuto; el total de casos se imprime al final del módulo (``-s``).
 """
 
+import atexit
 import secrets
 import shutil
 import tempfile
@@ -49,6 +50,7 @@ def crear_app_10():
 # schemathesis genera las pruebas al recogerlas: la app y su documento existen ya al importar el módulo
 # (con pytest 9, su «from_fixture» falla: 'Function' object has no attribute '_nodeid').
 APP_10, CARPETA = crear_app_10()
+atexit.register(shutil.rmtree, CARPETA, True)  # también si el módulo se recoge y sus pruebas no se eligen
 schema = schemathesis.openapi.from_wsgi("/openapi.json", APP_10)
 
 
@@ -57,7 +59,6 @@ def app_10():
     yield APP_10
     informe = ", ".join(f"{op}: {n}" for op, n in sorted(CASOS.items()))
     print(f"\nschemathesis: {len(CASOS)} operaciones, {sum(CASOS.values())} casos generados ({informe})")
-    shutil.rmtree(CARPETA, ignore_errors=True)
 
 
 def tokens_del_admin(app):
