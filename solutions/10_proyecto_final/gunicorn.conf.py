@@ -14,8 +14,8 @@ os.environ["WEB_CONCURRENCY"] = str(workers)  # la app lo lee (PROCESOS): con va
 timeout = 30  # segundos: un proceso colgado más tiempo se reinicia
 graceful_timeout = 20  # al parar, lo que tienen las peticiones en curso para terminar
 keepalive = 5
-max_requests = 2000  # cada proceso se renueva tras tantas peticiones (con un margen al azar)
-max_requests_jitter = 200
+# Sin max_requests: con él, los dos procesos llegaban a la vez a su cuota y se reiniciaban juntos, y
+# durante ese arranque (un hash bcrypt de coste 12, las importaciones) nadie atendía (benchmarks/api_10.py).
 accesslog = None  # la app escribe su propia línea JSON por petición, sin cabeceras ni query
 errorlog = "-"
 limit_request_line = 4094
