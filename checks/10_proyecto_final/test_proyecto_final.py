@@ -18,7 +18,7 @@ from taller.comprobaciones import Cliente, Desajuste, Fallo, Falta, bearer, comp
 
 TAREAS = {
     1: "Registro con bcrypt: una línea de log JSON sin la contraseña",
-    2: "Login: cada intento en el log, los fallidos como aviso, sin contraseñas ni tokens",
+    2: "Inicio de sesión: cada intento en el log, los fallidos como aviso, sin contraseñas ni tokens",
     3: "Refresh: cada refresh token vale una sola vez (rotación)",
     4: "Logout con Redis: en producción, sin Redis no se arranca, y /salud lo vigila",
     5: "Perfil: la línea del log dice quién, nunca con qué token",
@@ -35,7 +35,7 @@ ANA = {
     "nombre": "Ana",
 }  # ASCII: igual dentro de un JSON
 ADA = {"email": "ada@example.com", "password": "contraseña-de-ada", "nombre": "Ada"}
-PARA_EMPEZAR = "El registro y el login vienen hechos de las lecciones anteriores: no los cambies."
+PARA_EMPEZAR = "El registro y el inicio de sesión vienen hechos de las lecciones anteriores: no los cambies."
 POSTGRESQL_CERRADO = "postgresql+psycopg://taller@127.0.0.1:1/nada"  # nadie escucha en el puerto 1
 ESPERA_LOG = 0.5  # segundos que se espera a que aparezca una línea de log
 PISTA_JSON = (
@@ -43,8 +43,9 @@ PISTA_JSON = (
     "y los campos de extra=; y terminar() escribe con current_app.logger.log(nivel_de(estado), …, extra=campos)."
 )
 PISTA_LINEA = (
-    'terminar() (after_request) escribe una línea con "evento": "peticion", metodo, ruta (request.path, sin '
-    "query), estado, duracion_ms, ip y usuario (el sub del token, o null); nunca el cuerpo ni las cabeceras."
+    'terminar() (after_request) escribe una línea con "evento": "peticion", "metodo", "ruta" (request.path, sin '
+    'lo que sigue a «?»), "estado", "duracion_ms", "ip" y "usuario" (el sub del token, o null); nunca el cuerpo '
+    "ni las cabeceras."
 )
 PISTA_NIVEL = "nivel_de(estado): ERROR para 5xx, WARNING para 401, 403 y 429, INFO para lo demás (OWASP A09)."
 PISTA_TACHAR = "FormatoJSON.format pasa la línea entera (también la traza) por tachar() antes de json.dumps."
@@ -129,7 +130,7 @@ def registrar(client, usuario=ANA):
 
 
 def entrar(client, usuario=ANA):
-    """Un login de ``usuario`` (que ya existe): el cuerpo con ``access_token`` y ``refresh_token``."""
+    """Un inicio de sesión de ``usuario`` (que ya existe): el cuerpo con ``access_token`` y ``refresh_token``."""
     r = client.post("/auth/login", json={"email": usuario["email"], "password": usuario["password"]})
     cuerpo = r.espera(200, ayuda=PARA_EMPEZAR).espera_json()
     if not isinstance(cuerpo, dict) or not all(
@@ -194,12 +195,12 @@ def test_el_registro_deja_una_linea_json_sin_la_contrasena(client, log):
     log.sin(ANA["password"], ayuda="Nunca escribas el cuerpo de la petición en el log. " + PISTA_LINEA)
 
 
-# ── Tarea 2: login ───────────────────────────────────────────────────────────
+# ── Tarea 2: inicio de sesión ────────────────────────────────────────────────
 
 
 @comprobacion(tarea=2, puntos=2)
 def test_el_login_fallido_es_un_aviso_sin_la_contrasena(client, log):
-    """Un login con la contraseña mala deja un aviso (WARNING, estado 401) sin la contraseña que se probó."""
+    """Un inicio de sesión con la contraseña mala deja un aviso (WARNING, estado 401) sin la contraseña que se probó."""
     registrar(client)
     log.olvidar()
     mala = "clave-que-no-es-" + secrets.token_hex(4)
@@ -210,7 +211,7 @@ def test_el_login_fallido_es_un_aviso_sin_la_contrasena(client, log):
 
 @comprobacion(tarea=2, puntos=1)
 def test_el_login_correcto_no_escribe_sus_tokens(client, log):
-    """Un login correcto deja su línea (INFO, 200) y ni el access token ni el refresh token salen en el log."""
+    """Un inicio de sesión correcto deja su línea (INFO, 200) y ni el access token ni el refresh token salen en el log."""
     registrar(client)
     log.olvidar()
     tokens = entrar(client)
@@ -350,7 +351,7 @@ def test_un_500_va_al_log_con_su_traza_y_sin_tokens(crear_app, log):
         raise Falta(
             'una línea JSON con "nivel": "ERROR" y su "traza"',
             f"en el log tras {r.peticion} (log: {log.texto.strip()[-300:]!r})",
-            "FormatoJSON.format añade excepcion y traza (self.formatException) si el registro trae exc_info.",
+            'FormatoJSON.format añade "excepcion" y "traza" ("self.formatException") si el registro trae exc_info.',
         )
     log.sin(token)
 
@@ -436,7 +437,7 @@ def test_salud_503_si_la_base_de_datos_no_responde(fabrica, carpeta, redis_de_pr
 
 @comprobacion(tarea=10, puntos=1, oculta=True, depende_de=test_salud_503_si_la_base_de_datos_no_responde)
 def test_oculta_salud_no_ensena_urls_ni_errores(fabrica, carpeta, redis_de_prueba):
-    """El 503 de /salud no enseña la URL de la base de datos ni el error de psycopg."""
+    """El 503 de /salud no enseña la URL de la base de datos ni el error de la base de datos."""
     url, prefijo, _ = redis_de_prueba
     config = config_de_produccion(carpeta, url, REDIS_PREFIJO=prefijo, SQLALCHEMY_DATABASE_URI=POSTGRESQL_CERRADO)
     r = Cliente(fabrica(config)).get("/salud")
@@ -456,7 +457,7 @@ PISTA_ANTERIORES = (
 
 @comprobacion(tarea=11, puntos=1)
 def test_anteriores_registro_login_perfil_y_logout(client):
-    """Lo de antes: registro (sin el hash), login, perfil, y el logout revoca el access token (401)."""
+    """Lo de antes: registro (sin el hash), inicio de sesión, perfil, y el logout revoca el access token (401)."""
     usuario = registrar(client)
     if any("hash" in clave or "password" in clave for clave in usuario):
         raise Fallo(f"La respuesta del registro enseña la contraseña o su hash: {mostrar_json(usuario)}.")
