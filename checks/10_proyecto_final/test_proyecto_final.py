@@ -10,6 +10,7 @@ import json
 import secrets
 import time
 import uuid
+from datetime import timedelta
 
 import jwt
 import pytest
@@ -499,3 +500,17 @@ def test_anteriores_errores_en_el_sobre_y_tokens_de_otra_leccion(client):
     datos["iss"] = "taller-flask-jwt/leccion-08"  # la de otra lección (el aud, el de esta)
     ajeno = jwt.encode(datos, client.app.config["JWT_SECRET_KEY"], algorithm="HS256")
     client.get("/api/perfil", headers=bearer(ajeno)).espera(401, ayuda=PISTA_ANTERIORES)
+
+
+@comprobacion(tarea=11, puntos=1)
+def test_anteriores_errores_de_jwt_en_espanol(crear_app):
+    """Lo de antes: sin token, 401 TOKEN_MISSING; con uno caducado, 401 TOKEN_EXPIRED; con WWW-Authenticate."""
+    client = Cliente(crear_app(JWT_ACCESS_TOKEN_EXPIRES=timedelta(seconds=-1)))
+    registrar(client)
+    caducado = entrar(client)["access_token"]
+    for cabeceras, codigo in (({}, "TOKEN_MISSING"), (bearer(caducado), "TOKEN_EXPIRED")):
+        r = client.get("/api/perfil", headers=cabeceras)
+        cuerpo = r.espera_error(401, ayuda=PISTA_ANTERIORES)
+        if cuerpo.get("codigo") != codigo:
+            raise Desajuste(f'"codigo": "{codigo}"', mostrar_json(cuerpo), f"en {r.peticion}", PISTA_ANTERIORES)
+        r.espera_cabecera("WWW-Authenticate", ayuda="Todo 401 lleva WWW-Authenticate (lección 07). " + PISTA_ANTERIORES)
