@@ -127,3 +127,17 @@ def test_tachar_campos_prohibidos_y_jwt_anidados(fabrica):
         "lista": ["token [oculto] fin"],
         "n": 3,
     }
+
+
+def test_la_base_de_datos_caida_a_mitad_da_503_y_no_500(fabrica, tmp_path):
+    """Una consulta que no llega a la base de datos (aquí, su archivo ya no se puede abrir): 503 en el sobre."""
+    app = fabrica(config_de_prueba(tmp_path))
+    client = app.test_client()
+    assert client.get("/api/articulos").status_code == 200
+    base = tmp_path / "items.sqlite"
+    with app.app_context():
+        app.extensions["sqlalchemy"].engine.dispose()  # las conexiones abiertas se cierran, como al reiniciar
+    base.unlink()
+    base.mkdir()  # donde estaba la base de datos hay ahora una carpeta: SQLite no puede abrirla
+    r = client.get("/api/articulos")
+    assert (r.status_code, r.get_json()["codigo"]) == (503, "SERVICE_UNAVAILABLE")

@@ -28,7 +28,7 @@ class Comun:
     # [fin]
     MIGRAR_AL_ARRANCAR = True  # desarrollo y pruebas: «flask db upgrade» al crear la app
     # Sin pool_pre_ping: un «SELECT 1» antes de cada petición duplicaba las idas y vueltas a PostgreSQL
-    # (medido en benchmarks/api_10.py). Una conexión que PostgreSQL cerró falla una vez y el pool la cambia.
+    # (medido en benchmarks/api_10.py). Una conexión que PostgreSQL cerró da un 503 (esquema.py) y el pool la cambia.
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_recycle": 1800}
 
 

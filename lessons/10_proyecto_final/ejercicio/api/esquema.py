@@ -15,13 +15,14 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import current_app, request
 from flask_migrate import Migrate, upgrade
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from .errores import error
 from .extensiones import db
 
 CARPETA = str(Path(__file__).parent / "migraciones")
 COMO_MIGRAR = "flask --app api db upgrade"
+NO_RESPONDE = "La base de datos no responde ahora mismo; inténtalo de nuevo en unos segundos."
 SIN_ESQUEMA = {"salud.salud"}  # responde aunque la base de datos no esté: dice ella misma cómo está
 ESPERA_POSTGRESQL = 2  # segundos para conectar: una base de datos caída da un 503, no una petición colgada
 
@@ -54,12 +55,26 @@ def esquema_pendiente():
         al_dia = revisiones_de_la_base() == revisiones_del_codigo()
     except SQLAlchemyError as e:
         current_app.logger.error("La base de datos no responde: %s", type(e).__name__)
-        return error("La base de datos no responde ahora mismo; inténtalo de nuevo en unos segundos.", 503)
+        return error(NO_RESPONDE, 503)
     if not al_dia:
         current_app.logger.warning("La base de datos no está en la última migración: falta «%s».", COMO_MIGRAR)
         return error(f"La base de datos no está al día: ejecuta «{COMO_MIGRAR}» (no borra datos).", 503)
     current_app.extensions["esquema_al_dia"] = True
     return None
+
+
+def base_de_datos_caida(e):
+    """Una consulta que no llega a la base de datos (reiniciada, caída, sin red): 503 y al log, nunca un 500.
+
+    Sin ``pool_pre_ping`` (ver ``entornos.py``), tras reiniciar PostgreSQL la primera
+    petición de cada conexión vieja acaba aquí; el pool ya la ha descartado.
+    """
+    try:
+        db.session.rollback()
+    except SQLAlchemyError:
+        pass
+    current_app.logger.error("La base de datos no responde: %s", type(getattr(e, "orig", None) or e).__name__)
+    return error(NO_RESPONDE, 503)
 
 
 def init_app(app):
@@ -71,3 +86,4 @@ def init_app(app):
             upgrade(directory=CARPETA)
         app.extensions["esquema_al_dia"] = True
     app.before_request(esquema_pendiente)
+    app.register_error_handler(OperationalError, base_de_datos_caida)
