@@ -156,7 +156,7 @@ def test_el_token_y_el_perfil_llevan_el_rol(client):
     """El access token del login lleva el claim "rol" y GET /api/perfil devuelve el rol."""
     registrar(client)
     acceso, _ = entrar(client)
-    pista = 'Añade "rol" en claims_del_usuario: es el additional_claims_loader de todos los tokens.'
+    pista = 'Añade "rol" en claims_con_rol (api/permisos.py): es el additional_claims_loader de todos los tokens.'
     if abrir(acceso).get("rol") != "usuario":
         raise Desajuste('el claim "rol": "usuario" en el access token', f"los claims {abrir(acceso)}", None, pista)
     perfil = client.get("/api/perfil", headers=bearer(acceso)).espera(200).espera_json()
@@ -176,8 +176,7 @@ def test_el_rol_sobrevive_al_refresco(client):
             'el claim "rol": "usuario" en el access token del refresco',
             f"los claims {claims}",
             None,
-            "Pon el rol en el additional_claims_loader (claims_del_usuario), no solo en el login: así lo "
-            "lleva todo token.",
+            "Pon el rol en el additional_claims_loader (claims_con_rol), no solo en el login: así lo lleva todo token.",
         )
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import inspect
 from .extensiones import db
 
 COMO_REHACER = "flask --app api init-db"
+MAX_ID = 2**63 - 1  # el mayor entero que guardan SQLite y PostgreSQL (BIGINT): un id mayor no es de nadie
 
 
 def columnas_que_faltan():

@@ -9,10 +9,11 @@ from flask import Blueprint, current_app, jsonify
 from flask_jwt_extended import get_jwt_identity, jwt_required
 from sqlalchemy.exc import IntegrityError
 
+from .basedatos import MAX_ID
 from .cuerpo import leer_json
 from .errores import error
 from .extensiones import db
-from .modelos import MAX_EMAIL, MAX_ID, MAX_NOMBRE, Usuario
+from .modelos import MAX_EMAIL, MAX_NOMBRE, Usuario
 
 bp = Blueprint("usuarios", __name__)
 
@@ -27,9 +28,6 @@ def hash_de_password(password):
     """El hash bcrypt de ``password`` (un texto), con el coste de ``BCRYPT_LOG_ROUNDS``."""
     coste = current_app.config["BCRYPT_LOG_ROUNDS"]
     return bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt(rounds=coste)).decode("ascii")
-
-
-cifrar = hash_de_password  # el nombre antiguo (calcula un hash, no cifra): aún lo importa admin.py de la lección 06
 
 
 def problema_de_password(password, campo="password"):
