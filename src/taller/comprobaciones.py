@@ -16,6 +16,7 @@ una pista opcional.
 
 import json as jsonlib
 
+import jwt
 import pytest
 
 LIMITE_CUERPO = 300  # caracteres de un cuerpo que se muestran en un mensaje
@@ -79,6 +80,13 @@ def mostrar_json(valor):
 def bearer(token):
     """La cabecera ``Authorization: Bearer <token>`` de una petición."""
     return {"Authorization": f"Bearer {token}"}
+
+
+def reemitir(app, token, **cambios):
+    """``token`` con esos claims cambiados (``None`` lo quita), firmado otra vez con la clave de la app (HS256)."""
+    datos = {**jwt.decode(token, options={"verify_signature": False}), **cambios}
+    datos = {clave: valor for clave, valor in datos.items() if valor is not None}
+    return jwt.encode(datos, app.config["JWT_SECRET_KEY"], algorithm="HS256")
 
 
 SIN_CUERPO = object()

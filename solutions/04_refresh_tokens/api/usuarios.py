@@ -9,7 +9,7 @@ from flask import Blueprint, current_app, jsonify
 from flask_jwt_extended import get_jwt_identity, jwt_required
 from sqlalchemy.exc import IntegrityError
 
-from .basedatos import MAX_ID
+from .basedatos import ID, MAX_ID
 from .cuerpo import leer_json
 from .errores import error
 from .extensiones import db
@@ -21,7 +21,6 @@ MIN_PASSWORD = 8  # caracteres
 MAX_PASSWORD_BYTES = 72  # bcrypt no admite más: bcrypt 5 lanza ValueError
 CAMPOS_REGISTRO = ("email", "password", "nombre")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")  # sin punto final: «ana@example.com.» es otra cuenta
-ID = re.compile(r"[1-9][0-9]{0,18}")  # solo dígitos ASCII y sin ceros delante: «１» (ancho completo) no es 1
 
 
 def hash_de_password(password):

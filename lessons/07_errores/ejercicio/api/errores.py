@@ -9,6 +9,7 @@ ningún error HTTP sale en HTML.
 from flask import Blueprint, current_app, jsonify
 from werkzeug.exceptions import HTTPException
 
+from .basedatos import ID
 from .extensiones import jwt
 from .mensajes_http import MENSAJES_HTTP
 
