@@ -515,7 +515,7 @@ def test_registro_limitado(client):
     espera_retry_after(r)
 
 
-@comprobacion(tarea=4, puntos=2, depende_de=test_sexto_login_fallido_429)
+@comprobacion(tarea=4, puntos=2, depende_de=test_para_empezar_registro_y_login)
 def test_el_limite_se_configura(crear_app):
     """El límite sale de la configuración: LIMITE_LOGIN="2 per minute" corta al tercero; RATELIMIT_ENABLED=False, nunca."""
     client = Cliente(crear_app(**EN_MEMORIA, LIMITE_LOGIN="2 per minute"))
@@ -560,7 +560,7 @@ def intentos_a_la_vez(url, cuerpo, veces):
     return Counter(estados)
 
 
-@comprobacion(tarea=4, puntos=2, limite=30, depende_de=test_sexto_login_fallido_429)
+@comprobacion(tarea=4, puntos=2, limite=30, depende_de=test_para_empezar_registro_y_login)
 def test_intentos_a_la_vez_no_se_saltan_el_limite(crear_app):
     """Veinte logins fallidos lanzados a la vez por HTTP: como mucho cinco llegan a mirar la contraseña."""
     app = crear_app(**EN_MEMORIA, BCRYPT_LOG_ROUNDS=10)  # bcrypt tarda de verdad (~50 ms), como en producción
@@ -576,7 +576,7 @@ def test_intentos_a_la_vez_no_se_saltan_el_limite(crear_app):
         )
 
 
-@comprobacion(tarea=4, puntos=1, depende_de=test_sexto_login_fallido_429)
+@comprobacion(tarea=4, puntos=1, depende_de=test_para_empezar_registro_y_login)
 def test_limite_por_cuenta(crear_app):
     """Con una IP distinta en cada intento (tras un proxy de confianza), el límite por cuenta corta al cuarto."""
     client = Cliente(crear_app(**EN_MEMORIA, PROXIES_DE_CONFIANZA=1, LIMITE_LOGIN_CUENTA="3 per minute"))
@@ -596,7 +596,7 @@ def test_limite_por_cuenta(crear_app):
         )
 
 
-@comprobacion(tarea=4, puntos=1, depende_de=test_sexto_login_fallido_429)
+@comprobacion(tarea=4, puntos=1, depende_de=test_para_empezar_registro_y_login)
 def test_x_forwarded_for_no_se_cree_por_defecto(client):
     """Sin proxy de confianza configurado, cambiar X-Forwarded-For en cada intento no evita el 429."""
     registrar(client)
