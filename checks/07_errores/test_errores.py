@@ -408,7 +408,7 @@ def test_todo_error_http_con_sobre(crear_app):
                 "un mensaje en español",
                 repr(cuerpo["error"]),
                 f"para el estado {estado}",
-                "Pon un mensaje en español por estado en MENSAJES_HTTP (no e.name, que es inglés).",
+                "Usa el mensaje en español de MENSAJES_HTTP (api/mensajes_http.py), no e.name, que es inglés.",
             )
 
 
