@@ -6,7 +6,7 @@ import jwt
 import pytest
 
 from taller import anteriores
-from taller.comprobaciones import Cliente, Desajuste, Fallo, Falta, bearer, comprobacion, reemitir
+from taller.comprobaciones import Cliente, Desajuste, Fallo, Falta, bearer, comprobacion, iniciar_sesion, reemitir
 
 TAREAS = {
     1: "El logout revoca el access token (y la revocación perdura)",
@@ -52,13 +52,7 @@ def registrar(client, usuario=ANA):
 
 def sesion(client, usuario=ANA):
     """Un login de ``usuario`` (que ya existe): ``(access_token, refresh_token)``."""
-    r = client.post("/auth/login", json={"email": usuario["email"], "password": usuario["password"]})
-    cuerpo = r.espera(200, ayuda=PARA_EMPEZAR).espera_json()
-    if not isinstance(cuerpo, dict) or not all(
-        isinstance(cuerpo.get(c), str) for c in ("access_token", "refresh_token")
-    ):
-        raise Falta('"access_token" y "refresh_token"', f"en la respuesta a {r.peticion}", PARA_EMPEZAR)
-    return cuerpo["access_token"], cuerpo["refresh_token"]
+    return iniciar_sesion(client, usuario, PARA_EMPEZAR, ("access_token", "refresh_token"))
 
 
 def logout(client, acceso, refresh=None, ayuda=PISTA_LOGOUT):

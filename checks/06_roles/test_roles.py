@@ -7,7 +7,7 @@ import uuid
 import jwt
 
 from taller import anteriores
-from taller.comprobaciones import Desajuste, Fallo, Falta, bearer, comprobacion, reemitir
+from taller.comprobaciones import Desajuste, Fallo, bearer, comprobacion, iniciar_sesion, reemitir
 
 TAREAS = {
     1: "El rol: en el modelo, en el registro y en el token",
@@ -47,11 +47,7 @@ def registrar(client, usuario=ANA):
 
 def entrar(client, usuario=ANA):
     """Un login de ``usuario`` (que ya existe): ``(access_token, refresh_token)``."""
-    r = client.post("/auth/login", json={"email": usuario["email"], "password": usuario["password"]})
-    cuerpo = r.espera(200, ayuda=PARA_EMPEZAR).espera_json()
-    if not isinstance(cuerpo, dict) or not isinstance(cuerpo.get("access_token"), str):
-        raise Falta('"access_token"', f"en la respuesta a {r.peticion}", PARA_EMPEZAR)
-    return cuerpo["access_token"], cuerpo.get("refresh_token")
+    return iniciar_sesion(client, usuario, PARA_EMPEZAR)
 
 
 def crear_admin(app, usuario=ADA):

@@ -15,7 +15,17 @@ import requests
 from werkzeug.http import HTTP_STATUS_CODES
 
 from taller import anteriores
-from taller.comprobaciones import Cliente, Desajuste, Fallo, Falta, bearer, comprobacion, mostrar_json, reemitir
+from taller.comprobaciones import (
+    Cliente,
+    Desajuste,
+    Fallo,
+    Falta,
+    bearer,
+    comprobacion,
+    iniciar_sesion,
+    mostrar_json,
+    reemitir,
+)
 
 TAREAS = {
     1: 'El sobre {"error", "codigo"} en las respuestas de error de las rutas',
@@ -89,11 +99,7 @@ def registrar(client, usuario=ANA):
 
 def entrar(client, usuario=ANA):
     """Un login de ``usuario`` (que ya existe): ``(access_token, refresh_token)``."""
-    r = client.post("/auth/login", json={"email": usuario["email"], "password": usuario["password"]})
-    cuerpo = r.espera(200, ayuda=PARA_EMPEZAR).espera_json()
-    if not isinstance(cuerpo, dict) or not isinstance(cuerpo.get("access_token"), str):
-        raise Falta('"access_token"', f"en la respuesta a {r.peticion}", PARA_EMPEZAR)
-    return cuerpo["access_token"], cuerpo.get("refresh_token")
+    return iniciar_sesion(client, usuario, PARA_EMPEZAR)
 
 
 def espera_sobre(r, estado, codigo, ayuda=PISTA_SOBRE):

@@ -13,7 +13,7 @@ import json
 
 import jwt
 
-from taller.comprobaciones import Cliente, Desajuste, Falta, bearer
+from taller.comprobaciones import Cliente, Desajuste, bearer, iniciar_sesion
 
 PISTA = (
     "Esto venía hecho de lecciones anteriores: si ahora falla, lo has roto al tocar otra cosa. "
@@ -62,14 +62,10 @@ def escribir_sin_token_da_401(client: Cliente) -> None:
         )
 
 
-def entrar(client: Cliente, claves: tuple[str, ...] = ("access_token",)) -> dict:
-    """Registra a Lola, inicia sesión y devuelve los tokens del login (``claves``)."""
+def entrar(client: Cliente, campos: tuple[str, ...] = ("access_token",)) -> tuple[str, str | None]:
+    """Registra a Lola, inicia sesión y devuelve ``(access_token, refresh_token o None)``."""
     client.post("/auth/registro", json=LOLA).espera(201, ayuda=PISTA)
-    r = client.post("/auth/login", json={"email": LOLA["email"], "password": LOLA["password"]})
-    tokens = r.espera(200, ayuda=PISTA).espera_json()
-    if not isinstance(tokens, dict) or not all(isinstance(tokens.get(c), str) for c in claves):
-        raise Falta(" y ".join(f'"{c}"' for c in claves), f"en la respuesta a {r.peticion}", PISTA)
-    return tokens
+    return iniciar_sesion(client, LOLA, PISTA, campos)
 
 
 def perfil_de_lola(client: Cliente, token: str) -> None:
@@ -94,26 +90,27 @@ def sin_el_email(token: str, que: str) -> None:
 
 def crud_con_token(client: Cliente) -> None:
     """Registro e inicio de sesión, y con su token el CRUD de la lección 01."""
-    crud_de_la_leccion_01(client, entrar(client)["access_token"])
+    crud_de_la_leccion_01(client, entrar(client)[0])
 
 
 def registro_login_y_perfil(client: Cliente) -> None:
     """Registro, inicio de sesión y perfil (la lección 02), y el CRUD con token."""
-    tokens = entrar(client)
-    perfil_de_lola(client, tokens["access_token"])
-    crud_de_la_leccion_01(client, tokens["access_token"])
+    acceso, _ = entrar(client)
+    perfil_de_lola(client, acceso)
+    crud_de_la_leccion_01(client, acceso)
 
 
 def registro_login_perfil_y_refresco(client: Cliente) -> None:
     """Registro, login, perfil y refresco; un access token no sirve en /auth/refresh y ningún token lleva el email."""
-    tokens = entrar(client, ("access_token", "refresh_token"))
-    perfil_de_lola(client, tokens["access_token"])
-    r = client.post("/auth/refresh", headers=bearer(tokens["refresh_token"]))
+    acceso, refresh = entrar(client, ("access_token", "refresh_token"))
+    refresh = str(refresh)  # entrar() ya exige que sea un texto
+    perfil_de_lola(client, acceso)
+    r = client.post("/auth/refresh", headers=bearer(refresh))
     nuevo = r.espera(200, ayuda=PISTA).espera_json() or {}
-    client.post("/auth/refresh", headers=bearer(tokens["access_token"])).espera(
+    client.post("/auth/refresh", headers=bearer(acceso)).espera(
         401, 422, ayuda="Un access token en /auth/refresh se rechaza (lección 04). " + PISTA
     )
-    sin_el_email(tokens["access_token"], "el access token del login")
-    sin_el_email(tokens["refresh_token"], "el refresh token del login")
+    sin_el_email(acceso, "el access token del login")
+    sin_el_email(refresh, "el refresh token del login")
     if isinstance(nuevo.get("access_token"), str):
         sin_el_email(nuevo["access_token"], f"el access token de {r.peticion}")

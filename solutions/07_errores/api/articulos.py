@@ -2,7 +2,8 @@
 """Los artículos: el CRUD de la lección 01 con autor.
 
 Quién puede escribir lo dice ``permisos.py``; quién puede ver cada artículo, el
-propio modelo (``modelo_articulo.py``): los borradores, solo su autor.
+propio modelo (``modelo_articulo.py``) con el lector de ``usuarios.py``: los
+borradores, solo su autor.
 """
 
 from flask import Blueprint, jsonify, request, url_for
@@ -12,8 +13,8 @@ from .cuerpo import leer_json
 from .errores import error
 from .extensiones import db
 from .modelo_articulo import MAX_CONTENIDO, MAX_TITULO, Articulo, ahora
-from .permisos import escritor_requerido, exigir_autor, token_opcional
-from .usuarios import token_sin_usuario, usuario_actual
+from .permisos import escritor_requerido, exigir_autor
+from .usuarios import lector, token_opcional, token_sin_usuario, usuario_actual
 
 bp = Blueprint("articulos", __name__)
 
@@ -71,7 +72,7 @@ def buscar(articulo_id):
 def buscar_visible(articulo_id):
     """El artículo con ese id si quien pregunta puede verlo; si no, ``None``: un borrador ajeno «no existe»."""
     articulo = buscar(articulo_id)
-    if articulo is None or not articulo.visible_para(usuario_actual()):
+    if articulo is None or not articulo.visible_para(lector()):
         return None
     return articulo
 
@@ -83,7 +84,7 @@ def no_encontrado(articulo_id):
 @bp.get("/api/articulos")
 @token_opcional
 def listar_articulos():
-    articulos = db.session.scalars(Articulo.visibles_para(usuario_actual()))
+    articulos = db.session.scalars(Articulo.visibles_para(lector()))
     return jsonify([articulo.a_dict() for articulo in articulos])
 
 

@@ -101,6 +101,16 @@ def usuario_actual():
     return usuario_de(get_jwt_identity())
 
 
+def token_opcional(vista):
+    """Decorador de las rutas que leen artículos: el token es opcional; sin él se ven solo los publicados."""
+    return jwt_required(optional=True)(vista)
+
+
+def lector():
+    """Quién lee, en las rutas con ``@token_opcional``: el usuario del token, o ``None`` sin token."""
+    return usuario_actual()
+
+
 def token_sin_usuario():
     return error("El usuario del token ya no existe.", 401, "USER_NOT_FOUND")
 

@@ -1,9 +1,9 @@
-"""Quién puede escribir artículos y con qué token se leen: el token para escribir, la autoría y el token opcional.
+"""Quién puede escribir artículos: el token para escribir y la autoría.
 
 ``articulos.py`` solo pregunta aquí: las reglas viven en un sitio, y cuando
 cambian (la lección 06 añade los roles) cambia este módulo, no las rutas. Quién
 puede *ver* cada artículo (los borradores, solo su autor) lo dice el modelo, en
-``modelo_articulo.py``.
+``modelo_articulo.py``, con el usuario que da :func:`usuarios.lector`.
 """
 
 from flask_jwt_extended import jwt_required
@@ -15,12 +15,6 @@ from .usuarios import token_sin_usuario, usuario_actual
 def escritor_requerido(vista):
     """Decorador de las rutas que crean, modifican o borran artículos: exigen un token válido (401 o 422 si no)."""
     # TODO (tarea 4): escribir exige un token (@jwt_required()).
-    return vista
-
-
-def token_opcional(vista):
-    """Decorador de las rutas que leen artículos: el token es opcional; sin él se ven solo los publicados."""
-    # TODO (tarea 5): el token es opcional (@jwt_required(optional=True)).
     return vista
 
 

@@ -82,6 +82,18 @@ def usuario_actual():
     return usuario_de(get_jwt_identity())
 
 
+def token_opcional(vista):
+    """Decorador de las rutas que leen artículos: el token es opcional; sin él se ven solo los publicados."""
+    # TODO (tarea 5): el token es opcional (@jwt_required(optional=True)).
+    return vista
+
+
+def lector():
+    """Quién lee, en las rutas con ``@token_opcional``: el usuario del token, o ``None`` sin token."""
+    # TODO (tarea 5): el usuario del token opcional (sin token, None).
+    return None  # hasta la tarea 5 todos leen como anónimos: solo ven lo publicado
+
+
 def token_sin_usuario():
     return error("El usuario del token ya no existe.", 401, "USER_NOT_FOUND")
 
