@@ -173,3 +173,21 @@ def test_el_registro_dice_si_un_email_existe_y_la_leccion_lo_cuenta(solucion):
     assert (mala.status_code, mala.get_json()) == (nadie.status_code, nadie.get_json())
     texto = (RAIZ / "lessons" / "02_login_jwt" / "README.md").read_text(encoding="utf-8")
     assert "## Lo que el registro dice de un email" in texto and "409" in texto
+
+
+def test_lo_que_calcula_un_hash_no_se_llama_cifrar():
+    """Un hash no se descifra (lección 03): ninguna solución ni ejercicio define o importa un ``cifrar``."""
+    import ast
+
+    nombres = {}
+    for modulo in sorted([*RAIZ.glob("solutions/*/api/*.py"), *RAIZ.glob("lessons/*/ejercicio/api/*.py")]):
+        arbol = ast.parse(modulo.read_text(encoding="utf-8"))
+        for nodo in ast.walk(arbol):
+            if (
+                isinstance(nodo, (ast.FunctionDef, ast.Name))
+                and getattr(nodo, "name", getattr(nodo, "id", "")) == "cifrar"
+            ):
+                nombres[str(modulo.relative_to(RAIZ))] = nodo.lineno
+            elif isinstance(nodo, ast.alias) and nodo.name == "cifrar":
+                nombres[str(modulo.relative_to(RAIZ))] = nodo.lineno
+    assert not nombres, f"«cifrar» calcula un hash: llámalo hash_de_password en {nombres}"

@@ -10,7 +10,8 @@ from datetime import timedelta
 import bcrypt
 import jwt
 
-from taller.comprobaciones import Cliente, Desajuste, Fallo, Falta, bearer, comprobacion
+from taller import anteriores
+from taller.comprobaciones import Cliente, Desajuste, Fallo, Falta, bearer, comprobacion, reemitir
 
 TAREAS = {
     1: "Registrar usuarios con bcrypt",
@@ -18,6 +19,7 @@ TAREAS = {
     3: "El perfil y los tokens malos",
     4: "Escribir artículos con token: autoría",
     5: "Borradores solo para su autor",
+    6: "Lo de lecciones anteriores sigue funcionando",
 }
 
 ANA = {"email": "ana@example.com", "password": "contraseña-de-ana", "nombre": "Ana"}
@@ -389,7 +391,7 @@ def test_login_valida_el_cuerpo(client):
     client.post("/auth/login", data="email=x", content_type="text/plain").espera_error(400)
 
 
-@comprobacion(tarea=2, puntos=1)
+@comprobacion(tarea=2, puntos=1, depende_de=test_login_devuelve_un_token_con_sub_de_texto)
 def test_el_token_no_se_guarda_en_caches_y_hay_cabeceras_de_seguridad(client):
     """El login lleva Cache-Control: no-store y cabeceras de seguridad; un Authorization de 9 KB da 431 en JSON."""
     registrar(client)
@@ -457,7 +459,7 @@ def test_sin_secreto_fuerte_la_app_no_arranca(fabrica, carpeta):
     fabrica({**base, "JWT_SECRET_KEY": secrets.token_hex(32)})  # con una clave fuerte sí arranca
 
 
-@comprobacion(tarea=2, puntos=1)
+@comprobacion(tarea=2, puntos=1, depende_de=test_login_devuelve_un_token_con_sub_de_texto)
 def test_sin_clave_en_pruebas_se_usa_una_aleatoria(crear_app):
     """Con TESTING (o DEBUG) y sin JWT_SECRET_KEY, la app arranca con una clave aleatoria de 32 bytes, otra cada vez."""
     pista = 'Sin clave, en depuración o pruebas: app.config["JWT_SECRET_KEY"] = secrets.token_hex(32).'
@@ -496,7 +498,7 @@ def test_sin_clave_en_pruebas_se_usa_una_aleatoria(crear_app):
 # ── Tarea 3: perfil ──────────────────────────────────────────────────────────
 
 
-@comprobacion(tarea=3, puntos=2)
+@comprobacion(tarea=3, puntos=2, depende_de=test_login_devuelve_un_token_con_sub_de_texto)
 def test_perfil_devuelve_el_usuario_del_token(client):
     """GET /api/perfil con el token del login devuelve {id, email, nombre} de ese usuario."""
     ana = registrar(client)
@@ -514,7 +516,7 @@ def test_perfil_devuelve_el_usuario_del_token(client):
             )
 
 
-@comprobacion(tarea=3, puntos=2)
+@comprobacion(tarea=3, puntos=2, depende_de=test_login_devuelve_un_token_con_sub_de_texto)
 def test_perfil_rechaza_los_tokens_malos(client):
     """GET /api/perfil rechaza (401 o 422) la falta de token y los tokens basura, manipulados, ajenos, alg none, caducados o refresh."""
     registrar(client)
@@ -531,7 +533,7 @@ def test_token_de_un_usuario_que_no_existe_da_401(client):
     r.espera_error(401, ayuda="Si db.session.get(Usuario, …) devuelve None, responde 401.")
 
 
-@comprobacion(tarea=3, puntos=1)
+@comprobacion(tarea=3, puntos=1, depende_de=test_login_devuelve_un_token_con_sub_de_texto)
 def test_la_caducidad_se_configura(crear_app):
     """Con JWT_ACCESS_TOKEN_EXPIRES negativo, el token del login ya ha caducado: GET /api/perfil responde 401."""
     client = Cliente(crear_app(JWT_ACCESS_TOKEN_EXPIRES=timedelta(seconds=-1)))
@@ -545,7 +547,7 @@ def test_la_caducidad_se_configura(crear_app):
 # ── Tarea 4: escribir con token ──────────────────────────────────────────────
 
 
-@comprobacion(tarea=4, puntos=2)
+@comprobacion(tarea=4, puntos=2, depende_de=test_login_devuelve_un_token_con_sub_de_texto)
 def test_escribir_exige_un_token_valido(client):
     """POST, PUT, PATCH y DELETE de /api/articulos rechazan (401 o 422) la falta de token y los tokens malos, sin cambiar nada."""
     _, cabeceras = cuenta(client)
@@ -572,7 +574,7 @@ def test_escribir_exige_un_token_valido(client):
         )
 
 
-@comprobacion(tarea=4, puntos=2)
+@comprobacion(tarea=4, puntos=2, depende_de=test_login_devuelve_un_token_con_sub_de_texto)
 def test_crear_guarda_el_autor(client):
     """Un artículo creado con token guarda en autor_id el id del usuario del token."""
     ana, cabeceras = cuenta(client)
@@ -592,7 +594,7 @@ def test_crear_guarda_el_autor(client):
     )
 
 
-@comprobacion(tarea=4, puntos=2)
+@comprobacion(tarea=4, puntos=2, depende_de=test_login_devuelve_un_token_con_sub_de_texto)
 def test_solo_el_autor_modifica_y_borra(client):
     """Otro usuario recibe 403 al hacer PUT, PATCH o DELETE de un artículo ajeno; el autor sí puede."""
     _, de_ana = cuenta(client)
@@ -613,7 +615,7 @@ def test_solo_el_autor_modifica_y_borra(client):
 # ── Tarea 5: borradores ──────────────────────────────────────────────────────
 
 
-@comprobacion(tarea=5, puntos=2)
+@comprobacion(tarea=5, puntos=2, depende_de=test_login_devuelve_un_token_con_sub_de_texto)
 def test_la_lista_muestra_los_borradores_solo_a_su_autor(client):
     """GET /api/articulos muestra los publicados a todos y cada borrador solo a su autor (con su token)."""
     _, de_ana = cuenta(client)
@@ -637,7 +639,7 @@ def test_la_lista_muestra_los_borradores_solo_a_su_autor(client):
             )
 
 
-@comprobacion(tarea=5, puntos=2)
+@comprobacion(tarea=5, puntos=2, depende_de=test_login_devuelve_un_token_con_sub_de_texto)
 def test_un_borrador_ajeno_no_se_ve_por_id(client):
     """Un borrador ajeno da 404 (en GET, PUT y DELETE), como si no existiera; su autor lo ve; un publicado, todos."""
     _, de_ana = cuenta(client)
@@ -665,14 +667,7 @@ PISTA_EMISOR = (
 )
 
 
-def reemitir(app, token, **cambios):
-    """``token`` con esos claims cambiados (``None`` lo quita), firmado otra vez con la clave de la app."""
-    datos = {**jwt.decode(token, options={"verify_signature": False}), **cambios}
-    datos = {clave: valor for clave, valor in datos.items() if valor is not None}
-    return jwt.encode(datos, app.config["JWT_SECRET_KEY"], algorithm="HS256")
-
-
-@comprobacion(tarea=3, puntos=1)
+@comprobacion(tarea=3, puntos=1, depende_de=test_login_devuelve_un_token_con_sub_de_texto)
 def test_un_token_de_otra_app_se_rechaza(client):
     """GET /api/perfil rechaza (401 o 422) un token bien firmado con el iss y el aud de otra app, o sin ellos."""
     registrar(client)
@@ -692,3 +687,18 @@ def test_un_token_de_otra_app_se_rechaza(client):
             raise Desajuste(
                 f"401 o 422 con un token {descripcion}", f"{r.estado} ({r.contenido()})", f"en {r.peticion}", pista
             )
+
+
+# ── Tarea 6: lo de la lección 01 sigue funcionando ───────────────────────────
+
+
+@comprobacion(tarea=6, puntos=1)
+def test_anteriores_404_y_405_en_json(client):
+    """Lo de la lección 01: un artículo o una ruta que no existen dan 404 en JSON; un método no permitido, 405 con Allow."""
+    anteriores.errores_de_la_leccion_01(client)
+
+
+@comprobacion(tarea=6, puntos=1, depende_de=test_login_devuelve_un_token_con_sub_de_texto)
+def test_anteriores_crud_con_token(client):
+    """Lo de la lección 01, con token: crear (201 con Location), leer, cambiar, borrar (204) y después 404."""
+    anteriores.crud_con_token(client)

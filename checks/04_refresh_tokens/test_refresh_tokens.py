@@ -5,7 +5,8 @@ from datetime import timedelta
 
 import jwt
 
-from taller.comprobaciones import Cliente, Desajuste, Fallo, Falta, bearer, comprobacion
+from taller import anteriores
+from taller.comprobaciones import Cliente, Desajuste, Fallo, Falta, bearer, comprobacion, reemitir
 
 TAREAS = {
     1: "El inicio de sesión entrega dos tokens",
@@ -13,6 +14,7 @@ TAREAS = {
     3: "Claims que sobreviven al refresco",
     4: "Operaciones sensibles con un token fresco",
     5: "Extra: rotación de los refresh tokens",
+    6: "Lo de lecciones anteriores sigue funcionando",
 }
 
 ANA = {"email": "ana@example.com", "password": "contraseña-de-ana", "nombre": "Ana"}
@@ -121,10 +123,16 @@ def test_estructura(crear_app):
     crear_app()
 
 
+@comprobacion(tarea=None, puntos=0)
+def test_para_empezar_registro_y_login(client):
+    """Para empezar: el registro da 201 y el inicio de sesión, un access token y un refresh token (tarea 1)."""
+    cuenta(client)
+
+
 # ── Tarea 1: el login entrega dos tokens ─────────────────────────────────────
 
 
-@comprobacion(tarea=1, puntos=2)
+@comprobacion(tarea=1, puntos=2, depende_de=test_para_empezar_registro_y_login)
 def test_login_devuelve_access_y_refresh(client):
     """POST /auth/login devuelve un access_token fresco y un refresh_token, los dos con el id del usuario como sub."""
     ana, acceso, refresh = cuenta(client)
@@ -149,7 +157,7 @@ def test_login_devuelve_access_y_refresh(client):
     )
 
 
-@comprobacion(tarea=1, puntos=2)
+@comprobacion(tarea=1, puntos=2, depende_de=test_para_empezar_registro_y_login)
 def test_las_caducidades_salen_de_la_configuracion(crear_app):
     """exp − iat de cada token es JWT_ACCESS_TOKEN_EXPIRES o JWT_REFRESH_TOKEN_EXPIRES (aquí 5 minutos y 2 horas)."""
     client = Cliente(
@@ -172,7 +180,7 @@ def test_las_caducidades_salen_de_la_configuracion(crear_app):
 # ── Tarea 2: refrescar el access token ───────────────────────────────────────
 
 
-@comprobacion(tarea=2, puntos=2)
+@comprobacion(tarea=2, puntos=2, depende_de=test_para_empezar_registro_y_login)
 def test_refresh_devuelve_un_access_token_nuevo_no_fresco(client):
     """POST /auth/refresh con el refresh token responde un access_token nuevo, no fresco, que abre GET /api/perfil."""
     ana, acceso, refresh = cuenta(client)
@@ -195,7 +203,7 @@ def test_refresh_devuelve_un_access_token_nuevo_no_fresco(client):
         raise Desajuste(json.dumps(ana, ensure_ascii=False), json.dumps(r.json, ensure_ascii=False), f"en {r.peticion}")
 
 
-@comprobacion(tarea=2, puntos=2)
+@comprobacion(tarea=2, puntos=2, depende_de=test_para_empezar_registro_y_login)
 def test_un_access_token_no_sirve_para_refrescar(client):
     """POST /auth/refresh rechaza (401 o 422) un access token y la falta de token."""
     _, acceso, refresh = cuenta(client)
@@ -208,7 +216,7 @@ def test_un_access_token_no_sirve_para_refrescar(client):
     refrescar(client, refresh)  # el refresh token sí sirve
 
 
-@comprobacion(tarea=2, puntos=2)
+@comprobacion(tarea=2, puntos=2, depende_de=test_para_empezar_registro_y_login)
 def test_un_refresh_token_no_abre_la_api(client):
     """Un refresh token se rechaza (401 o 422) en el perfil, en las rutas de escritura y en las operaciones sensibles."""
     _, acceso, refresh = cuenta(client)
@@ -229,7 +237,7 @@ def test_un_refresh_token_no_abre_la_api(client):
         raise Fallo("Con un refresh token se cambió la contraseña o se borró la cuenta.", ayuda=PISTA_TIPO)
 
 
-@comprobacion(tarea=2, puntos=2)
+@comprobacion(tarea=2, puntos=2, depende_de=test_para_empezar_registro_y_login)
 def test_tras_caducar_se_refresca_y_se_sigue(crear_app):
     """Con el access token caducado GET /api/perfil da 401; se refresca y el access token nuevo sí entra."""
     caduca_ya = Cliente(crear_app(JWT_ACCESS_TOKEN_EXPIRES=timedelta(seconds=-1)))
@@ -244,7 +252,7 @@ def test_tras_caducar_se_refresca_y_se_sigue(crear_app):
         raise Desajuste(json.dumps(ana, ensure_ascii=False), json.dumps(r.json, ensure_ascii=False), f"en {r.peticion}")
 
 
-@comprobacion(tarea=2, puntos=1)
+@comprobacion(tarea=2, puntos=1, depende_de=test_para_empezar_registro_y_login)
 def test_un_refresh_token_caducado_da_401(crear_app):
     """Con JWT_REFRESH_TOKEN_EXPIRES negativo el refresh token del login ya ha caducado: /auth/refresh responde 401."""
     client = Cliente(crear_app(JWT_REFRESH_TOKEN_EXPIRES=timedelta(seconds=-1)))
@@ -257,7 +265,7 @@ def test_un_refresh_token_caducado_da_401(crear_app):
 # ── Tarea 3: claims que sobreviven al refresco ───────────────────────────────
 
 
-@comprobacion(tarea=3, puntos=2)
+@comprobacion(tarea=3, puntos=2, depende_de=test_para_empezar_registro_y_login)
 def test_los_claims_sobreviven_al_refresh(client):
     """El access token del login y el de /auth/refresh llevan el claim "nombre" del usuario, y no su email."""
     _, acceso, refresh = cuenta(client)
@@ -277,7 +285,7 @@ def test_los_claims_sobreviven_al_refresh(client):
             )
 
 
-@comprobacion(tarea=3, puntos=1)
+@comprobacion(tarea=3, puntos=1, depende_de=test_para_empezar_registro_y_login)
 def test_los_claims_salen_del_usuario(client, base_de_datos):
     """Si el nombre del usuario cambia en la base de datos, el access token del siguiente refresco lleva el nombre nuevo."""
     ana, _, refresh = cuenta(client)
@@ -295,7 +303,7 @@ def test_los_claims_salen_del_usuario(client, base_de_datos):
 # ── Tarea 4: operaciones sensibles con un token fresco ───────────────────────
 
 
-@comprobacion(tarea=4, puntos=2)
+@comprobacion(tarea=4, puntos=2, depende_de=test_para_empezar_registro_y_login)
 def test_cambiar_la_contrasena_con_un_token_fresco(client):
     """Con el token del login, POST /api/perfil/password responde 204: la contraseña nueva entra y la vieja no."""
     _, acceso, _ = cuenta(client)
@@ -311,7 +319,7 @@ def test_cambiar_la_contrasena_con_un_token_fresco(client):
         raise Fallo("Tras cambiar la contraseña, la vieja sigue sirviendo para iniciar sesión.")
 
 
-@comprobacion(tarea=4, puntos=2)
+@comprobacion(tarea=4, puntos=2, depende_de=test_para_empezar_registro_y_login)
 def test_las_operaciones_sensibles_exigen_un_token_fresco(client):
     """Con un token refrescado (no fresco), cambiar la contraseña y borrar la cuenta responden 401 sin cambiar nada."""
     _, _, refresh = cuenta(client)
@@ -325,7 +333,7 @@ def test_las_operaciones_sensibles_exigen_un_token_fresco(client):
         raise Fallo("Con un token no fresco se cambió la contraseña o se borró la cuenta.", ayuda=FRESCO)
 
 
-@comprobacion(tarea=4, puntos=2)
+@comprobacion(tarea=4, puntos=2, depende_de=test_para_empezar_registro_y_login)
 def test_cambiar_la_contrasena_valida_los_datos(client):
     """Cuerpos malos y contraseñas nuevas no válidas reciben 400; una contraseña actual equivocada, 401; nada cambia."""
     _, acceso, _ = cuenta(client)
@@ -358,7 +366,7 @@ def test_cambiar_la_contrasena_valida_los_datos(client):
         raise Fallo("Una petición rechazada cambió la contraseña.")
 
 
-@comprobacion(tarea=4, puntos=2)
+@comprobacion(tarea=4, puntos=2, depende_de=test_para_empezar_registro_y_login)
 def test_borrar_la_cuenta(client, base_de_datos):
     """DELETE /api/perfil con un token fresco responde 204 y borra al usuario y sus artículos; su refresh token ya no vale."""
     _, de_ana, refresh = cuenta(client)
@@ -398,7 +406,7 @@ def test_borrar_la_cuenta(client, base_de_datos):
 # ── Tarea 5 (extra): rotación ────────────────────────────────────────────────
 
 
-@comprobacion(tarea=5, puntos=2)
+@comprobacion(tarea=5, puntos=2, depende_de=test_para_empezar_registro_y_login)
 def test_con_rotacion_el_refresh_devuelve_otro_refresh_token(crear_app):
     """Con ROTAR_REFRESH_TOKENS=True, /auth/refresh devuelve también un refresh_token nuevo, y ese sirve para refrescar."""
     client = Cliente(crear_app(ROTAR_REFRESH_TOKENS=True))
@@ -413,7 +421,7 @@ def test_con_rotacion_el_refresh_devuelve_otro_refresh_token(crear_app):
     client.get("/api/perfil", headers=bearer(segundo["access_token"])).espera(200)
 
 
-@comprobacion(tarea=5, puntos=2)
+@comprobacion(tarea=5, puntos=2, depende_de=test_para_empezar_registro_y_login)
 def test_con_rotacion_un_refresh_token_usado_se_rechaza(crear_app):
     """Con ROTAR_REFRESH_TOKENS=True, volver a usar un refresh token ya canjeado responde 401."""
     client = Cliente(crear_app(ROTAR_REFRESH_TOKENS=True))
@@ -437,14 +445,7 @@ PISTA_EMISOR = (
 )
 
 
-def reemitir(app, token, **cambios):
-    """``token`` con esos claims cambiados (``None`` lo quita), firmado otra vez con la clave de la app."""
-    datos = {**jwt.decode(token, options={"verify_signature": False}), **cambios}
-    datos = {clave: valor for clave, valor in datos.items() if valor is not None}
-    return jwt.encode(datos, app.config["JWT_SECRET_KEY"], algorithm="HS256")
-
-
-@comprobacion(tarea=2, puntos=1)
+@comprobacion(tarea=2, puntos=1, depende_de=test_para_empezar_registro_y_login)
 def test_un_refresh_token_de_otra_app_se_rechaza(client):
     """POST /auth/refresh rechaza (401 o 422) un refresh token bien firmado con el iss y el aud de otra app."""
     _, _, refresh = cuenta(client)
@@ -466,3 +467,18 @@ def test_un_refresh_token_de_otra_app_se_rechaza(client):
                 pista,
             )
     refrescar(client, refresh)  # el suyo sí vale
+
+
+# ── Tarea 6: lo de lecciones anteriores sigue funcionando ────────────────────
+
+
+@comprobacion(tarea=6, puntos=1)
+def test_anteriores_escribir_sin_token_da_401(client):
+    """Lo de antes: sin token, crear, cambiar o borrar un artículo da 401 (aunque no exista) y la lista da 200."""
+    anteriores.escribir_sin_token_da_401(client)
+
+
+@comprobacion(tarea=6, puntos=1)
+def test_anteriores_registro_login_y_perfil(client):
+    """Lo de antes: registro, inicio de sesión, perfil y, con el token, el CRUD de artículos (201 con Location… 204)."""
+    anteriores.registro_login_y_perfil(client)

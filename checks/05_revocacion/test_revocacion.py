@@ -5,7 +5,8 @@ import time
 import jwt
 import pytest
 
-from taller.comprobaciones import Cliente, Desajuste, Fallo, Falta, bearer, comprobacion
+from taller import anteriores
+from taller.comprobaciones import Cliente, Desajuste, Fallo, Falta, bearer, comprobacion, iniciar_sesion, reemitir
 
 TAREAS = {
     1: "El logout revoca el access token (y la revocación perdura)",
@@ -51,13 +52,7 @@ def registrar(client, usuario=ANA):
 
 def sesion(client, usuario=ANA):
     """Un login de ``usuario`` (que ya existe): ``(access_token, refresh_token)``."""
-    r = client.post("/auth/login", json={"email": usuario["email"], "password": usuario["password"]})
-    cuerpo = r.espera(200, ayuda=PARA_EMPEZAR).espera_json()
-    if not isinstance(cuerpo, dict) or not all(
-        isinstance(cuerpo.get(c), str) for c in ("access_token", "refresh_token")
-    ):
-        raise Falta('"access_token" y "refresh_token"', f"en la respuesta a {r.peticion}", PARA_EMPEZAR)
-    return cuerpo["access_token"], cuerpo["refresh_token"]
+    return iniciar_sesion(client, usuario, PARA_EMPEZAR, ("access_token", "refresh_token"))
 
 
 def logout(client, acceso, refresh=None, ayuda=PISTA_LOGOUT):
@@ -108,10 +103,16 @@ def test_estructura(crear_app):
     crear_app()
 
 
+@comprobacion(tarea=None, puntos=0)
+def test_para_empezar_registro_y_login(client):
+    """Para empezar (viene de lecciones anteriores): el registro da 201 y el inicio de sesión, los dos tokens."""
+    anteriores.entrar(client, ("access_token", "refresh_token"))
+
+
 # ── Tarea 1: el logout revoca el access token ────────────────────────────────
 
 
-@comprobacion(tarea=1, puntos=2)
+@comprobacion(tarea=1, puntos=2, depende_de=test_para_empezar_registro_y_login)
 def test_logout_revoca_el_access_token(client):
     """Tras POST /auth/logout, el access token de esa sesión recibe 401 en GET /api/perfil."""
     registrar(client)
@@ -127,7 +128,7 @@ def test_logout_sin_token_da_401(client):
     client.post("/auth/logout").espera(401, ayuda="Protege la ruta con @jwt_required().")
 
 
-@comprobacion(tarea=1, puntos=1)
+@comprobacion(tarea=1, puntos=1, depende_de=test_logout_revoca_el_access_token)
 def test_logout_no_cierra_las_otras_sesiones(client):
     """El logout revoca solo el token que lo pide: otra sesión del mismo usuario sigue abierta."""
     registrar(client)
@@ -144,7 +145,7 @@ def test_logout_no_cierra_las_otras_sesiones(client):
     )
 
 
-@comprobacion(tarea=1, puntos=2)
+@comprobacion(tarea=1, puntos=2, depende_de=test_logout_revoca_el_access_token)
 def test_la_revocacion_sobrevive_a_un_reinicio(crear_app):
     """Un token revocado sigue revocado al reiniciar la app sobre la misma base de datos."""
     antes = Cliente(crear_app())
@@ -155,7 +156,7 @@ def test_la_revocacion_sobrevive_a_un_reinicio(crear_app):
     espera_revocado(despues, "GET", "/api/perfil", acceso, "un token revocado antes de reiniciar", PISTA_PERSISTE)
 
 
-@comprobacion(tarea=1, puntos=1)
+@comprobacion(tarea=1, puntos=1, depende_de=test_logout_revoca_el_access_token)
 def test_otra_instancia_ve_la_revocacion(crear_app):
     """Dos instancias de la app sobre la misma base de datos (dos procesos): un logout en una vale en la otra."""
     una, otra = Cliente(crear_app()), Cliente(crear_app())
@@ -262,7 +263,7 @@ def test_logout_con_un_cuerpo_malo_da_400(client):
 # ── Tarea 3: cerrar todas las sesiones ───────────────────────────────────────
 
 
-@comprobacion(tarea=3, puntos=2)
+@comprobacion(tarea=3, puntos=2, depende_de=test_para_empezar_registro_y_login)
 def test_logout_todo_cierra_todas_las_sesiones(client):
     """POST /auth/logout-todo revoca todos los tokens del usuario (los de cada sesión) y no los de otros."""
     registrar(client)
@@ -283,7 +284,7 @@ def test_logout_todo_cierra_todas_las_sesiones(client):
     )
 
 
-@comprobacion(tarea=3, puntos=1)
+@comprobacion(tarea=3, puntos=1, depende_de=test_logout_todo_cierra_todas_las_sesiones)
 def test_tras_logout_todo_se_puede_volver_a_entrar(client):
     """Tras cerrar todas las sesiones, un login nuevo (aunque sea en el mismo segundo) funciona."""
     registrar(client)
@@ -301,7 +302,7 @@ def test_tras_logout_todo_se_puede_volver_a_entrar(client):
     )
 
 
-@comprobacion(tarea=3, puntos=2)
+@comprobacion(tarea=3, puntos=2, depende_de=test_para_empezar_registro_y_login)
 def test_cambiar_la_password_cierra_las_otras_sesiones(client):
     """POST /api/perfil/password revoca las demás sesiones y devuelve tokens nuevos que funcionan."""
     registrar(client)
@@ -328,7 +329,7 @@ def test_cambiar_la_password_cierra_las_otras_sesiones(client):
     espera_valido(client, "GET", "/api/perfil", cuerpo["access_token"], "el access token nuevo del cambio")
 
 
-@comprobacion(tarea=3, puntos=1)
+@comprobacion(tarea=3, puntos=1, depende_de=test_logout_sin_cuerpo_revoca_el_refresh_token_de_su_sesion)
 def test_tras_cambiar_la_password_el_logout_revoca_el_refresh_token_nuevo(client):
     """Tras cambiar la contraseña, el logout (sin cuerpo) con el access token nuevo revoca también el refresh nuevo."""
     registrar(client)
@@ -358,7 +359,7 @@ def test_tras_cambiar_la_password_el_logout_revoca_el_refresh_token_nuevo(client
 # ── Tarea 4: Redis con el TTL de cada token ──────────────────────────────────
 
 
-@comprobacion(tarea=4, puntos=2)
+@comprobacion(tarea=4, puntos=2, depende_de=test_para_empezar_registro_y_login)
 def test_con_redis_el_logout_revoca_los_dos_tokens(client_redis, crear_app, redis_de_prueba):
     """Con REDIS_URL, el logout revoca el access y el refresh token, y otra instancia (otro proceso) lo ve."""
     url, prefijo, cliente = redis_de_prueba
@@ -377,7 +378,7 @@ def test_con_redis_el_logout_revoca_los_dos_tokens(client_redis, crear_app, redi
         )
 
 
-@comprobacion(tarea=4, puntos=2)
+@comprobacion(tarea=4, puntos=2, depende_de=test_con_redis_el_logout_revoca_los_dos_tokens)
 def test_con_redis_el_ttl_es_lo_que_le_queda_a_cada_token(client_redis, redis_de_prueba):
     """En Redis, la clave de cada token revocado caduca cuando caduca el token (exp − ahora), también la del refresh."""
     _, prefijo, cliente = redis_de_prueba
@@ -405,7 +406,7 @@ def test_con_redis_el_ttl_es_lo_que_le_queda_a_cada_token(client_redis, redis_de
             )
 
 
-@comprobacion(tarea=4, puntos=1)
+@comprobacion(tarea=4, puntos=1, depende_de=test_logout_todo_cierra_todas_las_sesiones)
 def test_con_redis_logout_todo_cierra_todas_las_sesiones(client_redis):
     """Con REDIS_URL, cerrar todas las sesiones también funciona, y un login posterior vale."""
     registrar(client_redis)
@@ -443,7 +444,7 @@ def espera_503(r, antes, ayuda=PISTA_503):
         )
 
 
-@comprobacion(tarea=5, puntos=2)
+@comprobacion(tarea=5, puntos=2, depende_de=test_para_empezar_registro_y_login)
 def test_sin_redis_una_ruta_protegida_responde_503(crear_app):
     """Con REDIS_URL apuntando a un puerto cerrado, GET /api/perfil con un token válido responde 503 en JSON."""
     client = Cliente(crear_app(REDIS_URL=REDIS_CERRADO))
@@ -453,7 +454,7 @@ def test_sin_redis_una_ruta_protegida_responde_503(crear_app):
     espera_503(client.get("/api/perfil", headers=bearer(acceso)), antes)
 
 
-@comprobacion(tarea=5, puntos=1)
+@comprobacion(tarea=5, puntos=1, depende_de=test_para_empezar_registro_y_login)
 def test_sin_redis_el_logout_responde_503(crear_app):
     """Con Redis caído, POST /auth/logout responde 503 en JSON (no 500): la sesión no se ha podido cerrar."""
     client = Cliente(crear_app(REDIS_URL=REDIS_CERRADO))
@@ -463,7 +464,7 @@ def test_sin_redis_el_logout_responde_503(crear_app):
     espera_503(client.post("/auth/logout", headers=bearer(acceso), json={"refresh_token": refresh}), antes)
 
 
-@comprobacion(tarea=5, puntos=1, limite=10)
+@comprobacion(tarea=5, puntos=1, limite=10, depende_de=test_para_empezar_registro_y_login)
 def test_con_redis_colgado_responde_503_en_menos_de_un_segundo(crear_app, redis_colgado):
     """Con un Redis que acepta la conexión y no contesta, GET /api/perfil responde 503 en menos de 1 s."""
     client = Cliente(crear_app(REDIS_URL=redis_colgado))
@@ -476,44 +477,16 @@ def test_con_redis_colgado_responde_503_en_menos_de_un_segundo(crear_app, redis_
 # ── Tarea 6: lo de lecciones anteriores sigue funcionando ─────────────────────
 
 
-PISTA_ANTERIORES = (
-    "Esto venía hecho de lecciones anteriores: si ahora falla, lo has roto al tocar otra cosa. "
-    "Compara el módulo con el de la lección anterior (su primera línea dice de dónde sale)."
-)
-
-
 @comprobacion(tarea=6, puntos=1)
 def test_anteriores_escribir_sin_token_da_401(client):
     """Lo de antes: sin token, crear, cambiar o borrar un artículo da 401 (aunque no exista) y la lista da 200."""
-    client.get("/api/articulos").espera(200, ayuda=PISTA_ANTERIORES)
-    for metodo, ruta in (
-        ("POST", "/api/articulos"),
-        ("PUT", "/api/articulos/999"),
-        ("PATCH", "/api/articulos/999"),
-        ("DELETE", "/api/articulos/999"),
-    ):
-        client.peticion(metodo, ruta, json={"titulo": "Hola"}).espera(
-            401, ayuda="Primero «¿quién eres?» (401) y después «¿existe?» (404). " + PISTA_ANTERIORES
-        )
+    anteriores.escribir_sin_token_da_401(client)
 
 
 @comprobacion(tarea=6, puntos=1)
 def test_anteriores_registro_login_perfil_y_refresco(client):
-    """Lo de antes: registro, login, perfil y refresco funcionan, y un access token no sirve en /auth/refresh."""
-    usuario = {"email": "lola@example.com", "password": "contraseña-de-lola", "nombre": "Lola"}
-    client.post("/auth/registro", json=usuario).espera(201, ayuda=PISTA_ANTERIORES)
-    r = client.post("/auth/login", json={"email": usuario["email"], "password": usuario["password"]})
-    tokens = r.espera(200, ayuda=PISTA_ANTERIORES).espera_json()
-    dos = ("access_token", "refresh_token")
-    if not isinstance(tokens, dict) or not all(isinstance(tokens.get(c), str) for c in dos):
-        raise Falta('"access_token" y "refresh_token"', f"en la respuesta a {r.peticion}", PISTA_ANTERIORES)
-    perfil = client.get("/api/perfil", headers=bearer(tokens["access_token"])).espera(200, ayuda=PISTA_ANTERIORES)
-    if (perfil.espera_json() or {}).get("email") != usuario["email"]:
-        raise Desajuste(f'"email": "{usuario["email"]}"', perfil.contenido(), f"en {perfil.peticion}", PISTA_ANTERIORES)
-    client.post("/auth/refresh", headers=bearer(tokens["refresh_token"])).espera(200, ayuda=PISTA_ANTERIORES)
-    client.post("/auth/refresh", headers=bearer(tokens["access_token"])).espera(
-        401, 422, ayuda="Un access token en /auth/refresh se rechaza (lección 04). " + PISTA_ANTERIORES
-    )
+    """Lo de antes: registro, login, perfil y refresco funcionan; un access token no sirve en /auth/refresh y ningún token lleva el email."""
+    anteriores.registro_login_perfil_y_refresco(client)
 
 
 # ── Tarea 1: un token de otra app no cierra sesiones aquí ────────────────────
@@ -521,14 +494,7 @@ def test_anteriores_registro_login_perfil_y_refresco(client):
 OTRA_APP = {"iss": "taller-flask-jwt/leccion-02", "aud": "taller-flask-jwt/leccion-02/api"}  # la del login
 
 
-def reemitir(app, token, **cambios):
-    """``token`` con esos claims cambiados (``None`` lo quita), firmado otra vez con la clave de la app."""
-    datos = {**jwt.decode(token, options={"verify_signature": False}), **cambios}
-    datos = {clave: valor for clave, valor in datos.items() if valor is not None}
-    return jwt.encode(datos, app.config["JWT_SECRET_KEY"], algorithm="HS256")
-
-
-@comprobacion(tarea=1, puntos=1)
+@comprobacion(tarea=1, puntos=1, depende_de=test_para_empezar_registro_y_login)
 def test_un_token_de_otra_app_se_rechaza(client):
     """POST /auth/logout rechaza (401 o 422) un token bien firmado con el iss y el aud de otra app, o sin ellos."""
     registrar(client)

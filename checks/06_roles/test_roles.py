@@ -1,12 +1,12 @@
 """Comprobaciones de la lección 06: roles admin, editor y usuario; claims; cambios de rol que surten efecto al instante."""
 
 import secrets
-import time
 import uuid
 
 import jwt
 
-from taller.comprobaciones import Desajuste, Fallo, Falta, bearer, comprobacion
+from taller import anteriores
+from taller.comprobaciones import Desajuste, Fallo, bearer, comprobacion, iniciar_sesion, reemitir
 
 TAREAS = {
     1: "El rol: en el modelo, en el registro y en el token",
@@ -46,11 +46,7 @@ def registrar(client, usuario=ANA):
 
 def entrar(client, usuario=ANA):
     """Un login de ``usuario`` (que ya existe): ``(access_token, refresh_token)``."""
-    r = client.post("/auth/login", json={"email": usuario["email"], "password": usuario["password"]})
-    cuerpo = r.espera(200, ayuda=PARA_EMPEZAR).espera_json()
-    if not isinstance(cuerpo, dict) or not isinstance(cuerpo.get("access_token"), str):
-        raise Falta('"access_token"', f"en la respuesta a {r.peticion}", PARA_EMPEZAR)
-    return cuerpo["access_token"], cuerpo.get("refresh_token")
+    return iniciar_sesion(client, usuario, PARA_EMPEZAR)
 
 
 def crear_admin(app, usuario=ADA):
@@ -123,10 +119,16 @@ def test_estructura(crear_app):
     crear_app()
 
 
+@comprobacion(tarea=None, puntos=0)
+def test_para_empezar_registro_y_login(client):
+    """Para empezar (viene de lecciones anteriores): el registro da 201 y el inicio de sesión, los dos tokens."""
+    anteriores.entrar(client, ("access_token", "refresh_token"))
+
+
 # ── Tarea 1: el rol ──────────────────────────────────────────────────────────
 
 
-@comprobacion(tarea=1, puntos=2)
+@comprobacion(tarea=1, puntos=2, depende_de=test_para_empezar_registro_y_login)
 def test_registro_da_el_rol_usuario(client):
     """El registro responde con "rol": "usuario", y un "rol" en el cuerpo nunca se respeta (400 o se ignora)."""
     cuerpo = registrar(client)
@@ -151,12 +153,12 @@ def test_registro_da_el_rol_usuario(client):
     )
 
 
-@comprobacion(tarea=1, puntos=1)
+@comprobacion(tarea=1, puntos=1, depende_de=test_para_empezar_registro_y_login)
 def test_el_token_y_el_perfil_llevan_el_rol(client):
     """El access token del login lleva el claim "rol" y GET /api/perfil devuelve el rol."""
     registrar(client)
     acceso, _ = entrar(client)
-    pista = 'Añade "rol" en claims_del_usuario: es el additional_claims_loader de todos los tokens.'
+    pista = 'Añade "rol" en claims_con_rol (api/permisos.py): es el additional_claims_loader de todos los tokens.'
     if abrir(acceso).get("rol") != "usuario":
         raise Desajuste('el claim "rol": "usuario" en el access token', f"los claims {abrir(acceso)}", None, pista)
     perfil = client.get("/api/perfil", headers=bearer(acceso)).espera(200).espera_json()
@@ -164,7 +166,7 @@ def test_el_token_y_el_perfil_llevan_el_rol(client):
         raise Desajuste('"rol": "usuario" en GET /api/perfil', str(perfil), None, "Añade el rol a a_dict().")
 
 
-@comprobacion(tarea=1, puntos=1)
+@comprobacion(tarea=1, puntos=1, depende_de=test_para_empezar_registro_y_login)
 def test_el_rol_sobrevive_al_refresco(client):
     """El access token que da POST /auth/refresh también lleva el claim "rol" (la semilla lo perdía)."""
     registrar(client)
@@ -176,15 +178,14 @@ def test_el_rol_sobrevive_al_refresco(client):
             'el claim "rol": "usuario" en el access token del refresco',
             f"los claims {claims}",
             None,
-            "Pon el rol en el additional_claims_loader (claims_del_usuario), no solo en el login: así lo "
-            "lleva todo token.",
+            "Pon el rol en el additional_claims_loader (claims_con_rol), no solo en el login: así lo lleva todo token.",
         )
 
 
 # ── Tarea 2: crear-admin ─────────────────────────────────────────────────────
 
 
-@comprobacion(tarea=2, puntos=2)
+@comprobacion(tarea=2, puntos=2, depende_de=test_para_empezar_registro_y_login)
 def test_crear_admin_crea_un_administrador(client):
     """«flask crear-admin EMAIL --nombre … --password …» crea un usuario con rol admin que puede iniciar sesión."""
     crear_admin(client.app)
@@ -194,7 +195,7 @@ def test_crear_admin_crea_un_administrador(client):
         raise Desajuste(f'el perfil de {ADA["email"]} con "rol": "admin"', str(perfil), "tras crear-admin", PISTA_CLI)
 
 
-@comprobacion(tarea=2, puntos=1)
+@comprobacion(tarea=2, puntos=1, depende_de=test_para_empezar_registro_y_login)
 def test_crear_admin_asciende_a_un_usuario_registrado(client):
     """Con el email de un usuario ya registrado, crear-admin le da el rol admin (y su contraseña sigue valiendo)."""
     registrar(client, ADA)
@@ -215,7 +216,7 @@ def test_crear_admin_asciende_a_un_usuario_registrado(client):
 # ── Tarea 3: rol_requerido y la administración de usuarios ───────────────────
 
 
-@comprobacion(tarea=3, puntos=2)
+@comprobacion(tarea=3, puntos=2, depende_de=test_crear_admin_crea_un_administrador)
 def test_admin_lista_los_usuarios_con_su_rol(client):
     """GET /api/admin/usuarios (admin) responde 200 con todos los usuarios, su rol y nunca el hash."""
     crear_admin(client.app)
@@ -239,7 +240,7 @@ def test_admin_lista_los_usuarios_con_su_rol(client):
             )
 
 
-@comprobacion(tarea=3, puntos=2)
+@comprobacion(tarea=3, puntos=2, depende_de=test_crear_admin_crea_un_administrador)
 def test_las_rutas_de_admin_piden_token_y_rol(client):
     """Sin token, /api/admin/usuarios da 401; con el token de un usuario o de un editor, 403 (en GET y en PATCH)."""
     tokens = escenario(client)
@@ -262,7 +263,7 @@ def test_las_rutas_de_admin_piden_token_y_rol(client):
         raise Fallo(f"Un PATCH rechazado con 403 ha cambiado el rol: ahora es {perfil.get('rol')!r}.")
 
 
-@comprobacion(tarea=3, puntos=2)
+@comprobacion(tarea=3, puntos=2, depende_de=test_crear_admin_crea_un_administrador)
 def test_admin_cambia_un_rol(client):
     """PATCH /api/admin/usuarios/<id> {"rol": "editor"} (admin) responde 200 con el usuario y su rol nuevo."""
     crear_admin(client.app)
@@ -282,7 +283,7 @@ def test_admin_cambia_un_rol(client):
         )
 
 
-@comprobacion(tarea=3, puntos=1)
+@comprobacion(tarea=3, puntos=1, depende_de=test_crear_admin_crea_un_administrador)
 def test_cambiar_rol_valida_el_cuerpo(client):
     """Un rol que no existe, un cuerpo que no es {"rol": …} o un id desconocido dan 400 o 404, no 500."""
     crear_admin(client.app)
@@ -312,7 +313,7 @@ def test_cambiar_rol_valida_el_cuerpo(client):
 # ── Tarea 4: los artículos según el rol ──────────────────────────────────────
 
 
-@comprobacion(tarea=4, puntos=3)
+@comprobacion(tarea=4, puntos=3, depende_de=test_admin_cambia_un_rol)
 def test_tabla_de_permisos(client):
     """Cada rol (sin token, usuario, editor, admin) contra cada ruta: el código de la tabla del enunciado."""
     tokens = escenario(client)
@@ -347,7 +348,7 @@ def test_tabla_de_permisos(client):
             )
 
 
-@comprobacion(tarea=4, puntos=2)
+@comprobacion(tarea=4, puntos=2, depende_de=test_admin_cambia_un_rol)
 def test_editor_modifica_solo_lo_suyo(client):
     """Un editor edita (PUT) y borra (DELETE) sus artículos, y recibe 403 con los de otro editor."""
     tokens = escenario(client)
@@ -365,7 +366,7 @@ def test_editor_modifica_solo_lo_suyo(client):
     client.get(f"/api/articulos/{ajeno}").espera(200, ayuda="El artículo ajeno no debe haberse borrado.")
 
 
-@comprobacion(tarea=4, puntos=2)
+@comprobacion(tarea=4, puntos=2, depende_de=test_admin_cambia_un_rol)
 def test_admin_modifica_cualquier_articulo(client):
     """Un admin edita y borra el artículo publicado de un editor: 200 y 204."""
     tokens = escenario(client)
@@ -384,7 +385,7 @@ def test_admin_modifica_cualquier_articulo(client):
 # ── Tarea 5: los cambios de rol, al instante ─────────────────────────────────
 
 
-@comprobacion(tarea=5, puntos=2)
+@comprobacion(tarea=5, puntos=2, depende_de=test_crear_admin_crea_un_administrador)
 def test_degradar_a_un_admin_surte_efecto_al_instante(client):
     """Un admin degradado a usuario pierde sus permisos en la siguiente petición, con el mismo token de antes."""
     crear_admin(client.app)
@@ -406,7 +407,7 @@ def test_degradar_a_un_admin_surte_efecto_al_instante(client):
         )
 
 
-@comprobacion(tarea=5, puntos=1)
+@comprobacion(tarea=5, puntos=1, depende_de=test_admin_cambia_un_rol)
 def test_degradar_a_un_editor_surte_efecto_al_instante(client):
     """Un editor degradado a usuario ya no crea ni edita artículos (ni los suyos) con el token de antes."""
     tokens = escenario(client)
@@ -426,32 +427,16 @@ def test_degradar_a_un_editor_surte_efecto_al_instante(client):
             )
 
 
-@comprobacion(tarea=5, puntos=2)
+@comprobacion(tarea=5, puntos=2, depende_de=test_crear_admin_crea_un_administrador)
 def test_no_se_confia_en_el_claim_rol(client):
     """Un token bien firmado cuyo claim dice "rol": "admin" no da permisos a quien en la base de datos es usuario."""
     crear_admin(client.app)
     registrar(client, ANA)
     ada, _ = entrar(client, ADA)
     client.get("/api/admin/usuarios", headers=bearer(ada)).espera(200, ayuda=PISTA_DECORADOR)
-    ana_id = id_de(client, entrar(client, ANA)[0])
-    ahora = time.time()
+    de_ana, _ = entrar(client, ANA)
     # Firmado con la clave de la app: por ejemplo, emitido antes de un cambio de rol, o por otro servicio que la comparte.
-    claims = {
-        "sub": str(ana_id),
-        "type": "access",
-        "fresh": False,
-        "jti": str(uuid.uuid4()),
-        "iat": ahora,
-        "nbf": int(ahora),
-        "exp": int(ahora) + 600,
-        "rol": "admin",
-    }
-    claims |= {
-        c: client.app.config[k]
-        for c, k in (("iss", "JWT_ENCODE_ISSUER"), ("aud", "JWT_ENCODE_AUDIENCE"))
-        if client.app.config.get(k)
-    }  # los de esta app: solo se cambia el rol
-    token = jwt.encode(claims, client.app.config["JWT_SECRET_KEY"], algorithm="HS256")
+    token = reemitir(client.app, de_ana, rol="admin", jti=str(uuid.uuid4()))  # solo cambia el rol
     for metodo, ruta, cuerpo in (("GET", "/api/admin/usuarios", None), ("POST", "/api/articulos", {"titulo": "Hola"})):
         r = client.peticion(metodo, ruta, headers=bearer(token), **({"json": cuerpo} if cuerpo else {}))
         if r.estado != 403:
@@ -463,7 +448,7 @@ def test_no_se_confia_en_el_claim_rol(client):
             )
 
 
-@comprobacion(tarea=5, puntos=1)
+@comprobacion(tarea=5, puntos=1, depende_de=test_crear_admin_crea_un_administrador)
 def test_un_rol_falsificado_con_otra_clave_se_rechaza(client):
     """Un token con "rol": "admin" firmado con otra clave (de 32 bytes) se rechaza con 401 o 422; el del admin entra."""
     crear_admin(client.app)
@@ -481,7 +466,7 @@ def test_un_rol_falsificado_con_otra_clave_se_rechaza(client):
         )
 
 
-@comprobacion(tarea=5, puntos=2)
+@comprobacion(tarea=5, puntos=2, depende_de=test_crear_admin_crea_un_administrador)
 def test_token_de_usuario_borrado_da_401(client):
     """El token de un usuario que borró su cuenta recibe 401 (no 403 ni 500) en el perfil, los artículos y la administración."""
     crear_admin(client.app)
@@ -503,7 +488,7 @@ def test_token_de_usuario_borrado_da_401(client):
         r.espera_json(pista)
 
 
-@comprobacion(tarea=5, puntos=2)
+@comprobacion(tarea=5, puntos=2, depende_de=test_crear_admin_crea_un_administrador)
 def test_no_se_puede_degradar_al_ultimo_admin(client):
     """El último administrador no puede perder el rol ni borrar su cuenta (409); con otro admin, sí se puede."""
     crear_admin(client.app)
@@ -530,44 +515,16 @@ def test_no_se_puede_degradar_al_ultimo_admin(client):
 # ── Tarea 6: lo de lecciones anteriores sigue funcionando ─────────────────────
 
 
-PISTA_ANTERIORES = (
-    "Esto venía hecho de lecciones anteriores: si ahora falla, lo has roto al tocar otra cosa. "
-    "Compara el módulo con el de la lección anterior (su primera línea dice de dónde sale)."
-)
-
-
 @comprobacion(tarea=6, puntos=1)
 def test_anteriores_escribir_sin_token_da_401(client):
     """Lo de antes: sin token, crear, cambiar o borrar un artículo da 401 (aunque no exista) y la lista da 200."""
-    client.get("/api/articulos").espera(200, ayuda=PISTA_ANTERIORES)
-    for metodo, ruta in (
-        ("POST", "/api/articulos"),
-        ("PUT", "/api/articulos/999"),
-        ("PATCH", "/api/articulos/999"),
-        ("DELETE", "/api/articulos/999"),
-    ):
-        client.peticion(metodo, ruta, json={"titulo": "Hola"}).espera(
-            401, ayuda="Primero «¿quién eres?» (401) y después «¿existe?» (404). " + PISTA_ANTERIORES
-        )
+    anteriores.escribir_sin_token_da_401(client)
 
 
 @comprobacion(tarea=6, puntos=1)
 def test_anteriores_registro_login_perfil_y_refresco(client):
-    """Lo de antes: registro, login, perfil y refresco funcionan, y un access token no sirve en /auth/refresh."""
-    usuario = {"email": "lola@example.com", "password": "contraseña-de-lola", "nombre": "Lola"}
-    client.post("/auth/registro", json=usuario).espera(201, ayuda=PISTA_ANTERIORES)
-    r = client.post("/auth/login", json={"email": usuario["email"], "password": usuario["password"]})
-    tokens = r.espera(200, ayuda=PISTA_ANTERIORES).espera_json()
-    dos = ("access_token", "refresh_token")
-    if not isinstance(tokens, dict) or not all(isinstance(tokens.get(c), str) for c in dos):
-        raise Falta('"access_token" y "refresh_token"', f"en la respuesta a {r.peticion}", PISTA_ANTERIORES)
-    perfil = client.get("/api/perfil", headers=bearer(tokens["access_token"])).espera(200, ayuda=PISTA_ANTERIORES)
-    if (perfil.espera_json() or {}).get("email") != usuario["email"]:
-        raise Desajuste(f'"email": "{usuario["email"]}"', perfil.contenido(), f"en {perfil.peticion}", PISTA_ANTERIORES)
-    client.post("/auth/refresh", headers=bearer(tokens["refresh_token"])).espera(200, ayuda=PISTA_ANTERIORES)
-    client.post("/auth/refresh", headers=bearer(tokens["access_token"])).espera(
-        401, 422, ayuda="Un access token en /auth/refresh se rechaza (lección 04). " + PISTA_ANTERIORES
-    )
+    """Lo de antes: registro, login, perfil y refresco funcionan; un access token no sirve en /auth/refresh y ningún token lleva el email."""
+    anteriores.registro_login_perfil_y_refresco(client)
 
 
 # ── Tarea 3: el token de un admin de otra app no es admin aquí ───────────────
@@ -575,7 +532,7 @@ def test_anteriores_registro_login_perfil_y_refresco(client):
 OTRA_APP = {"iss": "taller-flask-jwt/leccion-02", "aud": "taller-flask-jwt/leccion-02/api"}  # la del login
 
 
-@comprobacion(tarea=3, puntos=1)
+@comprobacion(tarea=3, puntos=1, depende_de=test_crear_admin_crea_un_administrador)
 def test_un_token_de_otra_app_se_rechaza(client):
     """El token de un admin con el iss y el aud de otra app (o sin ellos) recibe 401 o 422 en /api/admin/usuarios."""
     crear_admin(client.app)
@@ -589,9 +546,7 @@ def test_un_token_de_otra_app_se_rechaza(client):
         ("de otra app (iss y aud de la lección 02)", OTRA_APP),
         ("sin iss ni aud", {"iss": None, "aud": None}),
     ):
-        datos = {**abrir(ada), **cambios, "jti": str(uuid.uuid4())}
-        datos = {clave: valor for clave, valor in datos.items() if valor is not None}
-        falso = jwt.encode(datos, client.app.config["JWT_SECRET_KEY"], algorithm="HS256")
+        falso = reemitir(client.app, ada, **cambios, jti=str(uuid.uuid4()))
         r = client.get("/api/admin/usuarios", headers=bearer(falso))
         if r.estado not in (401, 422):
             raise Desajuste(

@@ -14,7 +14,18 @@ import pytest
 import requests
 from werkzeug.http import HTTP_STATUS_CODES
 
-from taller.comprobaciones import Cliente, Desajuste, Fallo, Falta, bearer, comprobacion, mostrar_json
+from taller import anteriores
+from taller.comprobaciones import (
+    Cliente,
+    Desajuste,
+    Fallo,
+    Falta,
+    bearer,
+    comprobacion,
+    iniciar_sesion,
+    mostrar_json,
+    reemitir,
+)
 
 TAREAS = {
     1: 'El sobre {"error", "codigo"} en las respuestas de error de las rutas',
@@ -88,11 +99,7 @@ def registrar(client, usuario=ANA):
 
 def entrar(client, usuario=ANA):
     """Un login de ``usuario`` (que ya existe): ``(access_token, refresh_token)``."""
-    r = client.post("/auth/login", json={"email": usuario["email"], "password": usuario["password"]})
-    cuerpo = r.espera(200, ayuda=PARA_EMPEZAR).espera_json()
-    if not isinstance(cuerpo, dict) or not isinstance(cuerpo.get("access_token"), str):
-        raise Falta('"access_token"', f"en la respuesta a {r.peticion}", PARA_EMPEZAR)
-    return cuerpo["access_token"], cuerpo.get("refresh_token")
+    return iniciar_sesion(client, usuario, PARA_EMPEZAR)
 
 
 def espera_sobre(r, estado, codigo, ayuda=PISTA_SOBRE):
@@ -145,6 +152,12 @@ def test_estructura(crear_app):
     crear_app()
 
 
+@comprobacion(tarea=None, puntos=0)
+def test_para_empezar_registro_y_login(client):
+    """Para empezar (viene de lecciones anteriores): el registro da 201 y el inicio de sesión, los dos tokens."""
+    anteriores.entrar(client, ("access_token", "refresh_token"))
+
+
 # ── Tarea 1: el sobre en las rutas ───────────────────────────────────────────
 
 
@@ -156,7 +169,7 @@ def test_validacion_400_con_codigo(client):
     espera_sobre(client.post("/auth/login", json={"email": "ana@example.com"}), 400, "VALIDATION_ERROR")
 
 
-@comprobacion(tarea=1, puntos=1)
+@comprobacion(tarea=1, puntos=1, depende_de=test_para_empezar_registro_y_login)
 def test_404_y_409_con_codigo(client):
     """Un artículo que no existe da 404 "NOT_FOUND"; un email repetido en el registro, 409 "CONFLICT"."""
     espera_sobre(client.get("/api/articulos/999"), 404, "NOT_FOUND")
@@ -164,7 +177,7 @@ def test_404_y_409_con_codigo(client):
     espera_sobre(client.post("/auth/registro", json=ANA), 409, "CONFLICT")
 
 
-@comprobacion(tarea=1, puntos=1)
+@comprobacion(tarea=1, puntos=1, depende_de=test_para_empezar_registro_y_login)
 def test_403_con_codigo(client):
     """Un usuario sin rol de editor que intenta crear un artículo recibe 403 con "codigo": "FORBIDDEN"."""
     registrar(client)
@@ -172,7 +185,7 @@ def test_403_con_codigo(client):
     espera_sobre(client.post("/api/articulos", headers=bearer(acceso), json={"titulo": "Hola"}), 403, "FORBIDDEN")
 
 
-@comprobacion(tarea=1, puntos=1)
+@comprobacion(tarea=1, puntos=1, depende_de=test_para_empezar_registro_y_login)
 def test_login_fallido_con_codigo(client):
     """Una contraseña mala da 401 "INVALID_CREDENTIALS" con WWW-Authenticate: Bearer realm="api"."""
     registrar(client)
@@ -195,7 +208,7 @@ def test_sin_token_401_token_missing(client):
     )
 
 
-@comprobacion(tarea=2, puntos=3)
+@comprobacion(tarea=2, puntos=3, depende_de=test_para_empezar_registro_y_login)
 def test_token_invalido_401_no_422(client):
     """Un token basura, manipulado, de otra clave o con alg none da 401 "TOKEN_INVALID" (la biblioteca daba 422)."""
     registrar(client)
@@ -222,7 +235,7 @@ def test_token_invalido_401_no_422(client):
         espera_401(r, "TOKEN_INVALID")
 
 
-@comprobacion(tarea=2, puntos=2)
+@comprobacion(tarea=2, puntos=2, depende_de=test_para_empezar_registro_y_login)
 def test_token_caducado_401_token_expired(crear_app):
     """Un access token caducado da 401 "TOKEN_EXPIRED" con error="invalid_token"."""
     client = Cliente(crear_app(**EN_MEMORIA, JWT_ACCESS_TOKEN_EXPIRES=timedelta(seconds=-1)))
@@ -240,7 +253,7 @@ def test_token_caducado_401_token_expired(crear_app):
         )
 
 
-@comprobacion(tarea=2, puntos=2)
+@comprobacion(tarea=2, puntos=2, depende_de=test_para_empezar_registro_y_login)
 def test_refresh_token_caducado_401(crear_app):
     """Un refresh token caducado en POST /auth/refresh da 401 "TOKEN_EXPIRED" y pide iniciar sesión de nuevo."""
     client = Cliente(crear_app(**EN_MEMORIA, JWT_REFRESH_TOKEN_EXPIRES=timedelta(seconds=-1)))
@@ -258,7 +271,7 @@ def test_refresh_token_caducado_401(crear_app):
         )
 
 
-@comprobacion(tarea=2, puntos=1)
+@comprobacion(tarea=2, puntos=1, depende_de=test_para_empezar_registro_y_login)
 def test_refresh_token_como_access(client):
     """Un refresh token en GET /api/perfil da 401 "TOKEN_INVALID" (la biblioteca daba 422)."""
     registrar(client)
@@ -266,7 +279,7 @@ def test_refresh_token_como_access(client):
     espera_401(client.get("/api/perfil", headers=bearer(refresh)), "TOKEN_INVALID")
 
 
-@comprobacion(tarea=2, puntos=2)
+@comprobacion(tarea=2, puntos=2, depende_de=test_para_empezar_registro_y_login)
 def test_token_revocado_401_token_revoked(client):
     """Tras el logout, el mismo access token da 401 "TOKEN_REVOKED"."""
     registrar(client)
@@ -275,7 +288,7 @@ def test_token_revocado_401_token_revoked(client):
     espera_401(client.get("/api/perfil", headers=bearer(acceso)), "TOKEN_REVOKED")
 
 
-@comprobacion(tarea=2, puntos=1)
+@comprobacion(tarea=2, puntos=1, depende_de=test_para_empezar_registro_y_login)
 def test_token_no_fresco_401(client):
     """Un access token refrescado (no fresco) en DELETE /api/perfil da 401 "FRESH_TOKEN_REQUIRED"."""
     registrar(client)
@@ -284,7 +297,7 @@ def test_token_no_fresco_401(client):
     espera_401(client.delete("/api/perfil", headers=bearer(refrescado)), "FRESH_TOKEN_REQUIRED")
 
 
-@comprobacion(tarea=2, puntos=1)
+@comprobacion(tarea=2, puntos=1, depende_de=test_para_empezar_registro_y_login)
 def test_usuario_borrado_401(client):
     """Con el token de una cuenta borrada (y otra creada después), GET /api/perfil da 401 "USER_NOT_FOUND"."""
     registrar(client)
@@ -306,7 +319,38 @@ def test_usuario_borrado_401(client):
     espera_401(r, "USER_NOT_FOUND")
 
 
-@comprobacion(tarea=2, puntos=2)
+@comprobacion(tarea=2, puntos=1, depende_de=test_para_empezar_registro_y_login)
+def test_claims_mal_formados_401_token_invalid(client):
+    """Un token bien firmado con claims que la app no emite (sub "01" o "１", una «sesion» rota) da 401 TOKEN_INVALID."""
+    registrar(client)
+    acceso, _ = entrar(client)
+    client.get("/api/perfil", headers=bearer(acceso)).espera(200, ayuda=PARA_EMPEZAR)
+    sub = jwt.decode(acceso, options={"verify_signature": False})["sub"]
+    casos = (
+        (f'con el sub "0{sub}"', "GET", "/api/perfil", {"sub": "0" + sub}),
+        (f'con el sub "{sub}" en cifras de ancho completo', "GET", "/api/perfil", {"sub": chr(0xFF10 + int(sub))}),
+        ('con "sesion": "x" en lugar de {"jti", "exp"}', "POST", "/auth/logout", {"sesion": "x"}),
+    )
+    pista = (
+        "La firma solo dice quién emitió el token. Registra un token_verification_loader que devuelva False si el "
+        "sub no es un id canónico (ID.fullmatch) o la «sesion» no es {jti: texto, exp: número}, y un "
+        'token_verification_failed_loader que responda error(…, 401, "TOKEN_INVALID") (la biblioteca: 400).'
+    )
+    for descripcion, metodo, ruta, cambios in casos:
+        r = client.peticion(
+            metodo, ruta, headers=bearer(reemitir(client.app, acceso, jti=str(uuid.uuid4()), **cambios))
+        )
+        if r.estado != 401 or (r.json or {}).get("codigo") != "TOKEN_INVALID":
+            raise Desajuste(
+                f'401 con "codigo": "TOKEN_INVALID" con un token {descripcion}',
+                f"{r.estado} ({r.contenido()})",
+                f"en {r.peticion}",
+                pista,
+            )
+        espera_401(r, "TOKEN_INVALID")
+
+
+@comprobacion(tarea=2, puntos=2, depende_de=test_para_empezar_registro_y_login)
 def test_el_mensaje_de_la_libreria_no_se_filtra(client):
     """Un token con la cabecera en UTF-8 no válido da 401 en español, sin el mensaje crudo («'utf-8' codec…»)."""
     registrar(client)
@@ -370,7 +414,7 @@ def test_todo_error_http_con_sobre(crear_app):
                 "un mensaje en español",
                 repr(cuerpo["error"]),
                 f"para el estado {estado}",
-                "Pon un mensaje en español por estado en MENSAJES_HTTP (no e.name, que es inglés).",
+                "Usa el mensaje en español de MENSAJES_HTTP (api/mensajes_http.py), no e.name, que es inglés.",
             )
 
 
@@ -442,7 +486,7 @@ def test_barrido_sin_html_ni_500(crear_app):
 # ── Tarea 4: el límite de intentos ───────────────────────────────────────────
 
 
-@comprobacion(tarea=4, puntos=3)
+@comprobacion(tarea=4, puntos=3, depende_de=test_para_empezar_registro_y_login)
 def test_sexto_login_fallido_429(client):
     """El sexto login fallido en un minuto da 429 "RATE_LIMITED" con Retry-After y el sobre."""
     registrar(client)
@@ -477,7 +521,7 @@ def test_registro_limitado(client):
     espera_retry_after(r)
 
 
-@comprobacion(tarea=4, puntos=2)
+@comprobacion(tarea=4, puntos=2, depende_de=test_para_empezar_registro_y_login)
 def test_el_limite_se_configura(crear_app):
     """El límite sale de la configuración: LIMITE_LOGIN="2 per minute" corta al tercero; RATELIMIT_ENABLED=False, nunca."""
     client = Cliente(crear_app(**EN_MEMORIA, LIMITE_LOGIN="2 per minute"))
@@ -522,7 +566,7 @@ def intentos_a_la_vez(url, cuerpo, veces):
     return Counter(estados)
 
 
-@comprobacion(tarea=4, puntos=2, limite=30)
+@comprobacion(tarea=4, puntos=2, limite=30, depende_de=test_para_empezar_registro_y_login)
 def test_intentos_a_la_vez_no_se_saltan_el_limite(crear_app):
     """Veinte logins fallidos lanzados a la vez por HTTP: como mucho cinco llegan a mirar la contraseña."""
     app = crear_app(**EN_MEMORIA, BCRYPT_LOG_ROUNDS=10)  # bcrypt tarda de verdad (~50 ms), como en producción
@@ -538,7 +582,7 @@ def test_intentos_a_la_vez_no_se_saltan_el_limite(crear_app):
         )
 
 
-@comprobacion(tarea=4, puntos=1)
+@comprobacion(tarea=4, puntos=1, depende_de=test_para_empezar_registro_y_login)
 def test_limite_por_cuenta(crear_app):
     """Con una IP distinta en cada intento (tras un proxy de confianza), el límite por cuenta corta al cuarto."""
     client = Cliente(crear_app(**EN_MEMORIA, PROXIES_DE_CONFIANZA=1, LIMITE_LOGIN_CUENTA="3 per minute"))
@@ -558,7 +602,7 @@ def test_limite_por_cuenta(crear_app):
         )
 
 
-@comprobacion(tarea=4, puntos=1)
+@comprobacion(tarea=4, puntos=1, depende_de=test_para_empezar_registro_y_login)
 def test_x_forwarded_for_no_se_cree_por_defecto(client):
     """Sin proxy de confianza configurado, cambiar X-Forwarded-For en cada intento no evita el 429."""
     registrar(client)
@@ -621,44 +665,16 @@ def test_sin_redis_el_login_y_el_registro_dan_503(crear_app, redis_colgado):
 # ── Tarea 5: lo de lecciones anteriores sigue funcionando ─────────────────────
 
 
-PISTA_ANTERIORES = (
-    "Esto venía hecho de lecciones anteriores: si ahora falla, lo has roto al tocar otra cosa. "
-    "Compara el módulo con el de la lección anterior (su primera línea dice de dónde sale)."
-)
-
-
 @comprobacion(tarea=5, puntos=1)
 def test_anteriores_escribir_sin_token_da_401(client):
     """Lo de antes: sin token, crear, cambiar o borrar un artículo da 401 (aunque no exista) y la lista da 200."""
-    client.get("/api/articulos").espera(200, ayuda=PISTA_ANTERIORES)
-    for metodo, ruta in (
-        ("POST", "/api/articulos"),
-        ("PUT", "/api/articulos/999"),
-        ("PATCH", "/api/articulos/999"),
-        ("DELETE", "/api/articulos/999"),
-    ):
-        client.peticion(metodo, ruta, json={"titulo": "Hola"}).espera(
-            401, ayuda="Primero «¿quién eres?» (401) y después «¿existe?» (404). " + PISTA_ANTERIORES
-        )
+    anteriores.escribir_sin_token_da_401(client)
 
 
 @comprobacion(tarea=5, puntos=1)
 def test_anteriores_registro_login_perfil_y_refresco(client):
-    """Lo de antes: registro, login, perfil y refresco funcionan, y un access token no sirve en /auth/refresh."""
-    usuario = {"email": "lola@example.com", "password": "contraseña-de-lola", "nombre": "Lola"}
-    client.post("/auth/registro", json=usuario).espera(201, ayuda=PISTA_ANTERIORES)
-    r = client.post("/auth/login", json={"email": usuario["email"], "password": usuario["password"]})
-    tokens = r.espera(200, ayuda=PISTA_ANTERIORES).espera_json()
-    dos = ("access_token", "refresh_token")
-    if not isinstance(tokens, dict) or not all(isinstance(tokens.get(c), str) for c in dos):
-        raise Falta('"access_token" y "refresh_token"', f"en la respuesta a {r.peticion}", PISTA_ANTERIORES)
-    perfil = client.get("/api/perfil", headers=bearer(tokens["access_token"])).espera(200, ayuda=PISTA_ANTERIORES)
-    if (perfil.espera_json() or {}).get("email") != usuario["email"]:
-        raise Desajuste(f'"email": "{usuario["email"]}"', perfil.contenido(), f"en {perfil.peticion}", PISTA_ANTERIORES)
-    client.post("/auth/refresh", headers=bearer(tokens["refresh_token"])).espera(200, ayuda=PISTA_ANTERIORES)
-    client.post("/auth/refresh", headers=bearer(tokens["access_token"])).espera(
-        401, 422, ayuda="Un access token en /auth/refresh se rechaza (lección 04). " + PISTA_ANTERIORES
-    )
+    """Lo de antes: registro, login, perfil y refresco funcionan; un access token no sirve en /auth/refresh y ningún token lleva el email."""
+    anteriores.registro_login_perfil_y_refresco(client)
 
 
 # ── Tarea 2: un token de otra app es un token inválido ───────────────────────
@@ -666,14 +682,12 @@ def test_anteriores_registro_login_perfil_y_refresco(client):
 OTRA_APP = {"iss": "taller-flask-jwt/leccion-02", "aud": "taller-flask-jwt/leccion-02/api"}  # la del login
 
 
-@comprobacion(tarea=2, puntos=1)
+@comprobacion(tarea=2, puntos=1, depende_de=test_para_empezar_registro_y_login)
 def test_un_token_de_otra_app_401_token_invalid(client):
     """Un token bien firmado con el iss y el aud de otra app, o sin ellos, recibe 401 TOKEN_INVALID."""
     registrar(client)
     acceso, _ = entrar(client)
     client.get("/api/perfil", headers=bearer(acceso)).espera(200, ayuda=PARA_EMPEZAR)
     for cambios in (OTRA_APP, {"iss": None, "aud": None}):
-        datos = {**jwt.decode(acceso, options={"verify_signature": False}), **cambios}
-        datos = {clave: valor for clave, valor in datos.items() if valor is not None}
-        r = client.get("/api/perfil", headers=bearer(jwt.encode(datos, client.app.config["JWT_SECRET_KEY"])))
+        r = client.get("/api/perfil", headers=bearer(reemitir(client.app, acceso, **cambios)))
         espera_401(r, "TOKEN_INVALID")

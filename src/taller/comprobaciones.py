@@ -16,6 +16,7 @@ una pista opcional.
 
 import json as jsonlib
 
+import jwt
 import pytest
 
 LIMITE_CUERPO = 300  # caracteres de un cuerpo que se muestran en un mensaje
@@ -79,6 +80,25 @@ def mostrar_json(valor):
 def bearer(token):
     """La cabecera ``Authorization: Bearer <token>`` de una petición."""
     return {"Authorization": f"Bearer {token}"}
+
+
+def iniciar_sesion(client, usuario, ayuda=None, campos=("access_token",)):
+    """``POST /auth/login`` de ``usuario`` (que ya existe): ``(access_token, refresh_token o None)``.
+
+    Falla con ``Falta`` si la respuesta no trae como textos los ``campos`` pedidos.
+    """
+    r = client.post("/auth/login", json={"email": usuario["email"], "password": usuario["password"]})
+    cuerpo = r.espera(200, ayuda=ayuda).espera_json()
+    if not isinstance(cuerpo, dict) or not all(isinstance(cuerpo.get(c), str) for c in campos):
+        raise Falta(" y ".join(f'"{c}"' for c in campos), f"en la respuesta a {r.peticion}", ayuda)
+    return cuerpo["access_token"], cuerpo.get("refresh_token")
+
+
+def reemitir(app, token, **cambios):
+    """``token`` con esos claims cambiados (``None`` lo quita), firmado otra vez con la clave de la app (HS256)."""
+    datos = {**jwt.decode(token, options={"verify_signature": False}), **cambios}
+    datos = {clave: valor for clave, valor in datos.items() if valor is not None}
+    return jwt.encode(datos, app.config["JWT_SECRET_KEY"], algorithm="HS256")
 
 
 SIN_CUERPO = object()

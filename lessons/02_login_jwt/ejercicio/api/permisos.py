@@ -1,14 +1,14 @@
-"""Quién puede ver y escribir qué artículos: el token para escribir, la autoría y los borradores.
+"""Quién puede escribir artículos: el token para escribir y la autoría.
 
 ``articulos.py`` solo pregunta aquí: las reglas viven en un sitio, y cuando
-cambian (la lección 06 añade los roles) cambia este módulo, no las rutas.
+cambian (la lección 06 añade los roles) cambia este módulo, no las rutas. Quién
+puede *ver* cada artículo (los borradores, solo su autor) lo dice el modelo, en
+``modelo_articulo.py``, con el usuario que da :func:`usuarios.lector`.
 """
 
 from flask_jwt_extended import jwt_required
 
 from .errores import error
-from .extensiones import db
-from .modelos import Articulo
 from .usuarios import token_sin_usuario, usuario_actual
 
 
@@ -18,25 +18,7 @@ def escritor_requerido(vista):
     return vista
 
 
-def token_opcional(vista):
-    """Decorador de las rutas que leen artículos: el token es opcional; sin él se ven solo los publicados."""
-    # TODO (tarea 5): el token es opcional (@jwt_required(optional=True)).
-    return vista
-
-
 def exigir_autor(articulo):
     """``None`` si el usuario del token puede modificar el artículo; si no, la respuesta de error (401 o 403)."""
     # TODO (tarea 4): 401 si el usuario del token ya no existe; 403 si no es el autor.
     return None
-
-
-def puede_ver(articulo):
-    """Los publicados los ve cualquiera; los borradores, solo su autor."""
-    # TODO (tarea 5): un borrador solo lo ve su autor.
-    return True
-
-
-def visibles(consulta):
-    """``consulta`` (de artículos) limitada a los que puede ver quien pregunta: los publicados y sus borradores."""
-    # TODO (tarea 5): los publicados y, con token, también los borradores propios.
-    return consulta

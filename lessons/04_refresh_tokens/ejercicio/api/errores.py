@@ -4,16 +4,9 @@
 from flask import Blueprint, current_app, jsonify
 from werkzeug.exceptions import HTTPException
 
-bp = Blueprint("errores", __name__)
+from .mensajes_http import MENSAJES_HTTP
 
-MENSAJES_HTTP = {
-    400: "Petición incorrecta.",
-    404: "La ruta no existe.",
-    405: "Método no permitido en esta ruta.",
-    413: "El cuerpo de la petición es demasiado grande (máximo 1 MB).",
-    415: "Tipo de contenido no admitido.",
-    431: "Las cabeceras de la petición son demasiado grandes (la cabecera Authorization admite 8 KB).",
-}
+bp = Blueprint("errores", __name__)
 
 
 def error(mensaje, estado, codigo=None):

@@ -9,19 +9,12 @@ ningún error HTTP sale en HTML.
 from flask import Blueprint, current_app, jsonify
 from werkzeug.exceptions import HTTPException
 
+from .basedatos import ID
 from .extensiones import jwt
+from .mensajes_http import MENSAJES_HTTP
 
 bp = Blueprint("errores", __name__)
 
-MENSAJES_HTTP = {
-    400: "Petición incorrecta.",
-    404: "La ruta no existe.",
-    405: "Método no permitido en esta ruta.",
-    413: "El cuerpo de la petición es demasiado grande (máximo 1 MB).",
-    415: "Tipo de contenido no admitido.",
-    429: "Demasiados intentos: espera un poco antes de volver a probar (mira la cabecera Retry-After).",
-    500: "Error interno del servidor.",
-}
 # El código estable de cada estado HTTP: el cliente decide con él, no con el texto del mensaje.
 CODIGOS_HTTP = {
     400: "VALIDATION_ERROR",
