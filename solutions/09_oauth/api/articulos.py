@@ -1,14 +1,20 @@
 # Generado por «taller sincronizar» desde solutions/02_login_jwt/api/articulos.py: edítalo allí.
-"""Los artículos: el CRUD de la lección 01 con autor. Quién puede ver o escribir cada uno lo dice ``permisos.py``."""
+"""Los artículos: el CRUD de la lección 01 con autor.
+
+Quién puede escribir lo dice ``permisos.py``; quién puede ver cada artículo, el
+propio modelo (``modelo_articulo.py``) con el lector de ``usuarios.py``: los
+borradores, solo su autor.
+"""
 
 from flask import Blueprint, jsonify, request, url_for
 
+from .basedatos import MAX_ID
 from .cuerpo import leer_json
 from .errores import error
 from .extensiones import db
-from .modelos import MAX_CONTENIDO, MAX_ID, MAX_TITULO, Articulo, ahora
-from .permisos import escritor_requerido, exigir_autor, puede_ver, token_opcional, visibles
-from .usuarios import token_sin_usuario, usuario_actual
+from .modelo_articulo import MAX_CONTENIDO, MAX_TITULO, Articulo, ahora
+from .permisos import escritor_requerido, exigir_autor
+from .usuarios import lector, token_opcional, token_sin_usuario, usuario_actual
 
 bp = Blueprint("articulos", __name__)
 
@@ -63,6 +69,14 @@ def buscar(articulo_id):
     return db.session.get(Articulo, articulo_id)
 
 
+def buscar_visible(articulo_id):
+    """El artículo con ese id si quien pregunta puede verlo; si no, ``None``: un borrador ajeno «no existe»."""
+    articulo = buscar(articulo_id)
+    if articulo is None or not articulo.visible_para(lector()):
+        return None
+    return articulo
+
+
 def no_encontrado(articulo_id):
     return error(f"No existe ningún artículo con id {articulo_id}.", 404)
 
@@ -70,15 +84,15 @@ def no_encontrado(articulo_id):
 @bp.get("/api/articulos")
 @token_opcional
 def listar_articulos():
-    articulos = db.session.scalars(visibles(db.select(Articulo).order_by(Articulo.id)))
+    articulos = db.session.scalars(Articulo.visibles_para(lector()))
     return jsonify([articulo.a_dict() for articulo in articulos])
 
 
 @bp.get("/api/articulos/<int:articulo_id>")
 @token_opcional
 def obtener_articulo(articulo_id):
-    articulo = buscar(articulo_id)
-    if articulo is None or not puede_ver(articulo):  # un borrador ajeno «no existe»
+    articulo = buscar_visible(articulo_id)
+    if articulo is None:  # 404, no 403: un 403 diría que el borrador existe
         return no_encontrado(articulo_id)
     return jsonify(articulo.a_dict())
 
@@ -103,8 +117,8 @@ def crear_articulo():
 @bp.patch("/api/articulos/<int:articulo_id>")
 @escritor_requerido
 def actualizar_articulo(articulo_id):
-    articulo = buscar(articulo_id)
-    if articulo is None or not puede_ver(articulo):  # un borrador ajeno «no existe»: 404, no 403
+    articulo = buscar_visible(articulo_id)
+    if articulo is None:  # 404, no 403: un 403 diría que el borrador existe
         return no_encontrado(articulo_id)
     if respuesta := exigir_autor(articulo):
         return respuesta
@@ -122,8 +136,8 @@ def actualizar_articulo(articulo_id):
 @bp.delete("/api/articulos/<int:articulo_id>")
 @escritor_requerido
 def eliminar_articulo(articulo_id):
-    articulo = buscar(articulo_id)
-    if articulo is None or not puede_ver(articulo):  # un borrador ajeno «no existe»: 404, no 403
+    articulo = buscar_visible(articulo_id)
+    if articulo is None:  # 404, no 403: un 403 diría que el borrador existe
         return no_encontrado(articulo_id)
     if respuesta := exigir_autor(articulo):
         return respuesta

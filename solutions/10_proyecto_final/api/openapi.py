@@ -12,7 +12,8 @@ from apispec import APISpec
 from apispec_webframeworks.flask import FlaskPlugin
 from flask import Blueprint, current_app, jsonify
 
-from .modelos import MAX_CONTENIDO, MAX_EMAIL, MAX_NOMBRE, MAX_TITULO, ROLES
+from .modelo_articulo import MAX_CONTENIDO, MAX_TITULO
+from .modelos import MAX_EMAIL, MAX_NOMBRE, ROLES
 from .usuarios import MAX_PASSWORD_BYTES, MIN_PASSWORD
 
 bp = Blueprint("openapi", __name__)

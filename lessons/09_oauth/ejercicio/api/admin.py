@@ -10,12 +10,13 @@ from flask import Blueprint, jsonify, request
 from flask_jwt_extended import current_user, verify_jwt_in_request
 
 from . import perfil
+from .basedatos import MAX_ID
 from .cuerpo import leer_json
 from .errores import error
 from .extensiones import db
-from .modelos import MAX_EMAIL, MAX_ID, MAX_NOMBRE, ROLES, Usuario
+from .modelos import MAX_EMAIL, MAX_NOMBRE, ROLES, Usuario
 from .permisos import rol_requerido
-from .usuarios import EMAIL, cifrar, problema_de_password
+from .usuarios import EMAIL, hash_de_password, problema_de_password
 
 bp = Blueprint("admin", __name__, cli_group=None)  # cli_group=None: «flask crear-admin», sin prefijo
 
@@ -96,7 +97,7 @@ def crear_admin(email, nombre, password):
         password = click.prompt("Contraseña", hide_input=True, confirmation_prompt="Repítela")
     if mensaje := problema_de_password(password):
         raise click.ClickException(mensaje)
-    usuario = Usuario(email=email, nombre=nombre, password_hash=cifrar(password), rol="admin")
+    usuario = Usuario(email=email, nombre=nombre, password_hash=hash_de_password(password), rol="admin")
     db.session.add(usuario)
     db.session.commit()
     click.echo(f"Administrador {usuario.id} creado: {usuario.email}")

@@ -8,7 +8,7 @@ from flask_jwt_extended import jwt_required
 from .cuerpo import leer_json
 from .errores import error
 from .extensiones import db
-from .modelos import Articulo
+from .modelo_articulo import Articulo
 from .tokens import tras_cambiar_password
 from .usuarios import MAX_PASSWORD_BYTES, hash_de_password, problema_de_password, token_sin_usuario, usuario_actual
 

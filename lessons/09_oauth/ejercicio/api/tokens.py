@@ -51,19 +51,15 @@ def tras_cambiar_password(usuario):
     return tokens_del_login(usuario)
 
 
-def claims_del_usuario(identidad):
-    """Los claims propios de todo token de ``identidad``: ``{"nombre", "email"}``, leídos de la base de datos."""
-    usuario = usuario_de(identidad)
-    if usuario is None:
-        return {}
-    return {"nombre": usuario.nombre, "email": usuario.email}
-
-
 @jwt.additional_claims_loader
 def claims_de_todo_token(identidad):
-    """Los claims de :func:`claims_del_usuario` y un ``iat`` con fracción de segundo (el RFC 7519 lo permite).
+    """El ``nombre`` del usuario y un ``iat`` con fracción de segundo (el RFC 7519 lo permite).
 
-    «Emitido antes de T» (tarea 3) no puede depender del redondeo a segundos: un
-    login en el mismo segundo que «cerrar todas las sesiones» debe valer.
+    Como en la lección 04, el email **no** va: la carga útil la lee cualquiera
+    que vea el token. «Emitido antes de T» (tarea 3) no puede depender del
+    redondeo a segundos: un login en el mismo segundo que «cerrar todas las
+    sesiones» debe valer.
     """
-    return {**claims_del_usuario(identidad), "iat": time.time()}
+    usuario = usuario_de(identidad)
+    nombre = {"nombre": usuario.nombre} if usuario else {}
+    return {**nombre, "iat": time.time()}

@@ -7,6 +7,8 @@ tabla que ya existe. Si la base de datos es de una versión anterior de la app
 column» en cada petición la app responde 503 diciendo qué hacer.
 """
 
+import re
+
 import click
 from flask import current_app, jsonify
 from flask.cli import with_appcontext
@@ -15,6 +17,8 @@ from sqlalchemy import inspect
 from .extensiones import db
 
 COMO_REHACER = "flask --app api init-db"
+MAX_ID = 2**63 - 1  # el mayor entero que guardan SQLite y PostgreSQL (BIGINT): un id mayor no es de nadie
+ID = re.compile(r"[1-9][0-9]{0,18}")  # un id como texto: dígitos ASCII sin ceros delante; «１» (ancho completo) no es 1
 
 
 def columnas_que_faltan():

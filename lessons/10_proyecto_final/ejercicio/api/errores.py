@@ -10,19 +10,12 @@ ningún error HTTP sale en HTML.
 from flask import Blueprint, current_app, jsonify
 from werkzeug.exceptions import HTTPException
 
+from .basedatos import ID
 from .extensiones import jwt
+from .mensajes_http import MENSAJES_HTTP
 
 bp = Blueprint("errores", __name__)
 
-MENSAJES_HTTP = {
-    400: "Petición incorrecta.",
-    404: "La ruta no existe.",
-    405: "Método no permitido en esta ruta.",
-    413: "El cuerpo de la petición es demasiado grande (máximo 1 MB).",
-    415: "Tipo de contenido no admitido.",
-    429: "Demasiados intentos: espera un poco antes de volver a probar (mira la cabecera Retry-After).",
-    500: "Error interno del servidor.",
-}
 # El código estable de cada estado HTTP: el cliente decide con él, no con el texto del mensaje.
 CODIGOS_HTTP = {
     400: "VALIDATION_ERROR",
@@ -121,10 +114,27 @@ def necesita_token_fresco(cabecera, datos):
     )
 
 
+@jwt.token_verification_loader
+def claims_bien_formados(cabecera, datos):
+    """``token_verification_loader``: los claims en los que se apoya la app tienen la forma que ella les da.
+
+    La firma dice quién emitió el token, no que sus claims tengan sentido. Un
+    ``sub`` que no es un id canónico (``"01"``, ``"１"``) no es de nadie: es un
+    token mal formado, no el de una cuenta borrada. La «sesion» de un access
+    token (lección 05) es ``{"jti": texto, "exp": número}``: con otra forma, el
+    logout fallaría con un 500. Si devuelve ``False``, responde :func:`verificacion_fallida`.
+    """
+    if not isinstance(datos.get("sub"), str) or not ID.fullmatch(datos["sub"]):
+        return False
+    sesion = datos.get("sesion", {"jti": "", "exp": 0})  # los refresh tokens no la llevan
+    return isinstance(sesion, dict) and isinstance(sesion.get("jti"), str) and type(sesion.get("exp")) in (int, float)
+
+
 @jwt.token_verification_failed_loader
 def verificacion_fallida(cabecera, datos):
-    """``token_verification_failed_loader``: un ``token_verification_loader`` rechazó el token (la biblioteca: 400)."""
-    return error("El token no es válido.", 401, "TOKEN_INVALID")
+    """``token_verification_failed_loader``: :func:`claims_bien_formados` rechazó el token (la biblioteca: 400)."""
+    current_app.logger.info("Token con claims mal formados: sub=%r", datos.get("sub"))
+    return error("El token no es válido: sus datos no tienen la forma que emite esta API.", 401, "TOKEN_INVALID")
 
 
 @bp.app_errorhandler(HTTPException)

@@ -20,7 +20,7 @@ from flask_jwt_extended import (
 from . import auth
 from .errores import error  # noqa: F401 (lo usa el punto de partida del estudiante)
 from .extensiones import db
-from .modelos import Articulo
+from .modelo_articulo import Articulo
 from .revocacion import almacen
 from .tokens import access_del_refresco
 from .usuarios import token_sin_usuario, usuario_actual, usuario_de

@@ -9,10 +9,11 @@ from flask import Blueprint, current_app, jsonify
 from flask_jwt_extended import get_jwt_identity, jwt_required
 from sqlalchemy.exc import IntegrityError
 
+from .basedatos import ID, MAX_ID
 from .cuerpo import leer_json
 from .errores import error
 from .extensiones import db
-from .modelos import MAX_EMAIL, MAX_ID, MAX_NOMBRE, Usuario
+from .modelos import MAX_EMAIL, MAX_NOMBRE, Usuario
 
 bp = Blueprint("usuarios", __name__)
 
@@ -20,16 +21,12 @@ MIN_PASSWORD = 8  # caracteres
 MAX_PASSWORD_BYTES = 72  # bcrypt no admite más: bcrypt 5 lanza ValueError
 CAMPOS_REGISTRO = ("email", "password", "nombre")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")  # sin punto final: «ana@example.com.» es otra cuenta
-ID = re.compile(r"[1-9][0-9]{0,18}")  # solo dígitos ASCII y sin ceros delante: «１» (ancho completo) no es 1
 
 
 def hash_de_password(password):
     """El hash bcrypt de ``password`` (un texto), con el coste de ``BCRYPT_LOG_ROUNDS``."""
     coste = current_app.config["BCRYPT_LOG_ROUNDS"]
     return bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt(rounds=coste)).decode("ascii")
-
-
-cifrar = hash_de_password  # el nombre antiguo (calcula un hash, no cifra): aún lo importa admin.py de la lección 06
 
 
 def problema_de_password(password, campo="password"):
@@ -102,6 +99,16 @@ def usuario_de(identidad):
 def usuario_actual():
     """El ``Usuario`` del token de la petición, o ``None`` si no hay token o su usuario ya no existe."""
     return usuario_de(get_jwt_identity())
+
+
+def token_opcional(vista):
+    """Decorador de las rutas que leen artículos: el token es opcional; sin él se ven solo los publicados."""
+    return jwt_required(optional=True)(vista)
+
+
+def lector():
+    """Quién lee, en las rutas con ``@token_opcional``: el usuario del token, o ``None`` sin token."""
+    return usuario_actual()
 
 
 def token_sin_usuario():
