@@ -16,12 +16,22 @@ from flask import Flask
 
 from taller import jaula, protocolo
 from taller.puente import FabricaRemota, FalloDelRecinto, Puente
-from taller.servidores import INTENTOS, escucha_local, escucha_validada, servir_al_recinto, servir_en
+from taller.servidores import (
+    INTENTOS,
+    MAX_CONEXIONES,
+    escucha_local,
+    escucha_validada,
+    servir_al_recinto,
+    servir_en,
+)
 
 # Una app del «estudiante» que pide una URL desde dentro del recinto (como el cliente de Authlib).
 OBJETIVO = """
+import socket
 import urllib.request
 from flask import Flask, request
+
+ABIERTAS = []
 
 
 def create_app(config=None):
@@ -34,6 +44,17 @@ def create_app(config=None):
                 return r.read()
         except OSError as e:
             return f"sin conexión: {e}", 502
+
+    @app.get("/a-medias")
+    def a_medias():  # slowloris: conexiones con la petición a medio enviar, que no se cierran
+        for _ in range(int(request.args["n"])):
+            try:
+                conexion = socket.create_connection(("127.0.0.1", int(request.args["puerto"])), timeout=2)
+                conexion.sendall(b"GET / HTTP/1.1\\r\\nHost: x\\r\\n")
+                ABIERTAS.append(conexion)
+            except OSError:
+                pass
+        return str(len(ABIERTAS))
 
     return app
 """
@@ -100,6 +121,26 @@ def test_en_la_jaula_la_app_no_alcanza_otro_servidor_de_este_lado(fabrica, tmp_p
         with escucha_local() as escucha, servir_en(escucha, eco()):
             r, _ = app.test_client().open(f"/pedir?url=http://127.0.0.1:{escucha.getsockname()[1]}/")
             assert r.status_code == (502 if fabrica.jaula else 200), r.get_data(as_text=True)
+    finally:
+        puente.matar()
+
+
+def test_conexiones_a_medias_desde_el_recinto_no_agotan_los_hilos_ni_sobreviven(fabrica, tmp_path):
+    """Cientos de conexiones con la petición a medio enviar: como mucho MAX_CONEXIONES hilos, y al parar, ninguno.
+
+    Antes, cada una era un hilo de este proceso que seguía vivo de una comprobación a otra.
+    """
+    puente = puente_de(fabrica, tmp_path)
+    try:
+        cliente = FabricaRemota(puente)({"TESTING": True}).test_client()
+        antes = threading.active_count()
+        with servir_al_recinto(puente, eco()) as url:
+            r, _ = cliente.open(f"/a-medias?puerto={url.rsplit(':', 1)[1]}&n={MAX_CONEXIONES + 40}")
+            assert r.status_code == 200 and int(r.get_data(as_text=True)) > MAX_CONEXIONES
+            assert threading.active_count() - antes <= MAX_CONEXIONES + 2  # + los hilos que aceptan
+            if fabrica.jaula:  # las comprobaciones tienen su propia escucha: la app no la agota
+                assert requests.get(url, timeout=3).text == "hola desde las comprobaciones"
+        assert threading.active_count() == antes
     finally:
         puente.matar()
 

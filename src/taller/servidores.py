@@ -16,11 +16,12 @@ import errno
 import os
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from typing import TYPE_CHECKING, Any
 
-from werkzeug.serving import make_server
+from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 
 from taller.protocolo import ErrorDelRecinto
 from taller.puente import FalloDelRecinto
@@ -29,19 +30,88 @@ if TYPE_CHECKING:
     from taller.puente import Puente
 
 INTENTOS = 5  # puertos del recinto que se prueban si el mismo puerto ya está ocupado a este lado
+MAX_CONEXIONES = 32  # conexiones abiertas a la vez en un servidor; las de más se cierran al llegar
+ESPERA = 5.0  # segundos que el servidor espera cada trozo de una petición (o la siguiente, en keep-alive)
+ESPERA_AL_PARAR = 2.0  # segundos que se espera al hilo que acepta conexiones al parar
+
+
+class _Manejador(WSGIRequestHandler):
+    timeout = ESPERA  # StreamRequestHandler: el plazo de cada lectura y escritura del socket
+
+
+class ServidorAcotado(ThreadedWSGIServer):
+    """Un servidor WSGI con hilos que el código del estudiante no puede agotar ni dejar en marcha.
+
+    La app del recinto le abre conexiones: como mucho ``MAX_CONEXIONES`` a la vez (un hilo de
+    este proceso cada una), y ``cerrar_conexiones`` termina las que queden al parar. Sin eso,
+    conexiones a medio enviar (slowloris) dejaban cientos de hilos vivos de una comprobación a otra.
+    """
+
+    def __init__(self, escucha: socket.socket, app: Callable) -> None:
+        super().__init__("127.0.0.1", 0, app, handler=_Manejador, fd=escucha.fileno())
+        self.timeout = 0.02  # handle_request espera como mucho esto: el bucle ve pronto que debe parar
+        self.abiertas: set[socket.socket] = set()
+        self.cerrojo = threading.Lock()
+        self.parado = False
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self.cerrojo:
+            admitida = not self.parado and len(self.abiertas) < MAX_CONEXIONES
+            if admitida:
+                self.abiertas.add(request)
+        if admitida:
+            super().process_request(request, client_address)
+        else:
+            self.shutdown_request(request)
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            with self.cerrojo:
+                self.abiertas.discard(request)
+
+    def cerrar_conexiones(self) -> None:
+        """No admite más y corta las abiertas: el hilo de cada una termina en cuanto lee o escribe."""
+        with self.cerrojo:
+            self.parado = True
+            abiertas = list(self.abiertas)
+        for conexion in abiertas:
+            try:
+                conexion.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
 
 
 @contextmanager
 def servir_en(escucha: socket.socket, app: Callable) -> Iterator[None]:
-    """Sirve ``app`` en un hilo, en el socket ``escucha`` (que ya escucha); se para al salir."""
-    servidor = make_server("127.0.0.1", 0, app, threaded=True, fd=escucha.fileno())
-    hilo = threading.Thread(target=servidor.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+    """Sirve ``app`` en un hilo, en el socket ``escucha`` (que ya escucha); se para al salir.
+
+    Parar nunca espera sin límite: se cortan las conexiones abiertas, un ``shutdown`` del socket
+    despierta un ``accept`` bloqueado y al hilo que acepta se le espera ``ESPERA_AL_PARAR`` segundos.
+    """
+    servidor = ServidorAcotado(escucha, app)
+    parar = threading.Event()
+
+    def aceptar() -> None:
+        while not parar.is_set():
+            servidor.handle_request()
+
+    hilo = threading.Thread(target=aceptar, daemon=True)
     hilo.start()
     try:
         yield
     finally:
-        servidor.shutdown()
-        hilo.join(timeout=5)
+        parar.set()
+        servidor.cerrar_conexiones()
+        try:
+            servidor.socket.shutdown(socket.SHUT_RD)
+        except OSError:
+            pass
+        fin = time.monotonic() + ESPERA_AL_PARAR
+        hilo.join(timeout=ESPERA_AL_PARAR)
+        while servidor.abiertas and time.monotonic() < fin:  # los hilos de las conexiones cortadas
+            time.sleep(0.01)
         servidor.server_close()
 
 
