@@ -1,8 +1,8 @@
 """Un servidor de las comprobaciones al que llega la app del estudiante (``taller.servidores``).
 
-En la jaula la app vive en su propia red: el recinto abre un socket que escucha en su
-127.0.0.1, lo pasa por el puente y las comprobaciones sirven en él (y en el mismo puerto
-de su propia red). Se prueba con la jaula y sin ella, y con un recinto que miente.
+En la jaula la app vive en su propia red: las comprobaciones abren un socket que escucha en
+127.0.0.1 de esa red (el recinto no recibe copia) y sirven en él y en el mismo puerto de su
+propia red. Se prueba con la jaula y sin ella, y con una app que ataca al servidor.
 """
 
 import socket
@@ -14,24 +14,35 @@ import pytest
 import requests
 from flask import Flask
 
-from taller import jaula, protocolo
+from taller import jaula
 from taller.puente import FabricaRemota, FalloDelRecinto, Puente
 from taller.servidores import (
     INTENTOS,
     MAX_CONEXIONES,
     escucha_local,
-    escucha_validada,
     servir_al_recinto,
     servir_en,
 )
 
 # Una app del «estudiante» que pide una URL desde dentro del recinto (como el cliente de Authlib).
 OBJETIVO = """
+import os
 import socket
 import urllib.request
 from flask import Flask, request
+from taller import protocolo
 
 ABIERTAS = []
+COPIAS = []  # una copia de cada descriptor que este recinto envía a las comprobaciones
+_enviar = protocolo.enviar
+
+
+def enviar_y_copiar(conexion, mensaje, fds=()):
+    COPIAS.extend(socket.socket(fileno=os.dup(fd)) for fd in fds)
+    return _enviar(conexion, mensaje, fds)
+
+
+protocolo.enviar = enviar_y_copiar
 
 
 def create_app(config=None):
@@ -55,6 +66,18 @@ def create_app(config=None):
             except OSError:
                 pass
         return str(len(ABIERTAS))
+
+    @app.get("/cortar")
+    def cortar():  # shutdown de los sockets que escuchan y que se quedó: el hilo que acepta daba vueltas sin fin
+        cortados = 0
+        for copia in COPIAS:
+            try:
+                if copia.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN):
+                    copia.shutdown(socket.SHUT_RD)
+                    cortados += 1
+            except OSError:
+                pass
+        return str(cortados)
 
     return app
 """
@@ -145,90 +168,57 @@ def test_conexiones_a_medias_desde_el_recinto_no_agotan_los_hilos_ni_sobreviven(
         puente.matar()
 
 
-# ── Un recinto que miente ────────────────────────────────────────────────────
+def test_el_recinto_no_tiene_el_socket_en_que_sirven_las_comprobaciones(fabrica, tmp_path):
+    """El socket que escucha en la red del recinto lo crean las comprobaciones: el recinto no tiene copia.
+
+    Antes lo abría el recinto y lo enviaba: guardando una copia, lo cortaba (el hilo que acepta giraba
+    sin fin en este proceso), le robaba conexiones o lo dejaba bloqueado en accept().
+    """
+    puente = puente_de(fabrica, tmp_path)
+    try:
+        cliente = FabricaRemota(puente)({"TESTING": True}).test_client()
+        with servir_al_recinto(puente, eco()) as url:
+            r, _ = cliente.open("/cortar")
+            cortados = int(r.get_data(as_text=True))
+            cpu = time.process_time()
+            time.sleep(0.5)
+            gastado = time.process_time() - cpu
+            r, _ = cliente.open(f"/pedir?url={url}/")
+        assert cortados == 0, "el recinto tenía una copia del socket que escucha"
+        assert gastado < 0.1, f"{gastado:.2f} s de CPU en medio segundo sin peticiones"
+        assert r.status_code == 200, r.get_data(as_text=True)
+    finally:
+        puente.matar()
 
 
-def recinto_falso(responder):
-    """Un Puente cuyo «recinto» es un hilo que contesta a «escuchar» con ``responder(conexion)``."""
-    fuera, dentro = socket.socketpair()
-    puente = Puente(None, {"jaula": True}, "app", Path("app.py"))
-    puente.conexion = fuera
-    puente.limite = 1.0
-
-    def atender():
-        try:
-            while True:
-                protocolo.recibir(dentro, time.monotonic() + 5)
-                responder(dentro)
-        except (OSError, protocolo.ErrorDelRecinto):
-            pass
-
-    threading.Thread(target=atender, daemon=True).start()
-    return puente, dentro
+# ── Lo que no depende del recinto ────────────────────────────────────────────
 
 
-def enviar_socket(crear):
-    def responder(conexion):
-        with crear() as s:
-            protocolo.enviar(conexion, {"puerto": 1}, (s.fileno(),))
+class PuenteSinJaula:
+    """Un «puente» que dice estar en la jaula pero abre sus escuchas en esta red: su puerto siempre está ocupado aquí."""
 
-    return responder
+    info = {"jaula": True}
 
+    def __init__(self):
+        self.abiertas = []
 
-def tcp_en(host, escuchar=True):
-    def crear():
-        s = socket.socket()
-        s.bind((host, 0))
-        if escuchar:
-            s.listen(1)
-        return s
-
-    return crear
-
-
-MENTIRAS = {
-    "udp": enviar_socket(lambda: socket.socket(socket.AF_INET, socket.SOCK_DGRAM)),
-    "unix": enviar_socket(lambda: socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)),
-    "sin_escuchar": enviar_socket(tcp_en("127.0.0.1", escuchar=False)),
-    "otra_direccion": enviar_socket(tcp_en("0.0.0.0")),
-    "un_archivo": enviar_socket(lambda: open(__file__, "rb")),
-    "sin_socket": lambda c: protocolo.enviar(c, {"puerto": 1}),
-    "no_contesta": lambda c: time.sleep(3),
-}
-
-
-@pytest.mark.parametrize("mentira", MENTIRAS)
-def test_un_recinto_que_no_envia_un_socket_que_escucha_en_127_0_0_1_es_un_fallo_claro(mentira):
-    puente, dentro = recinto_falso(MENTIRAS[mentira])
-    inicio = time.monotonic()
-    with dentro, pytest.raises(FalloDelRecinto) as fallo:
-        with servir_al_recinto(puente, eco()):
-            pass
-    assert time.monotonic() - inicio < 2.5
-    mensaje = str(fallo.value)
-    assert "no terminó en 1 s" in mensaje if mentira == "no_contesta" else "socket" in mensaje, mensaje
-    assert puente.conexion is None  # el recinto mentiroso se descarta
+    def escuchar_en_el_recinto(self):
+        self.abiertas.append(escucha_local())
+        return self.abiertas[-1]
 
 
 def test_si_el_puerto_del_recinto_nunca_esta_libre_a_este_lado_es_un_fallo_claro():
-    """Un «recinto» que dice estar en la jaula pero comparte la red: su puerto siempre está ocupado aquí."""
-    abiertos = []
-
-    def responder(conexion):
-        abiertos.append(tcp_en("127.0.0.1")())
-        protocolo.enviar(conexion, {"puerto": 1}, (abiertos[-1].fileno(),))
-
-    puente, dentro = recinto_falso(responder)
-    with dentro, pytest.raises(FalloDelRecinto, match="Ningún puerto"):
+    puente = PuenteSinJaula()
+    with pytest.raises(FalloDelRecinto, match="Ningún puerto"):
         with servir_al_recinto(puente, eco()):
             pass
-    assert len(abiertos) == INTENTOS
-    for s in abiertos:
-        s.close()
+    assert len(puente.abiertas) == INTENTOS
+    assert all(s.fileno() == -1 for s in puente.abiertas)  # y las escuchas se cerraron
 
 
-def test_escucha_validada_acepta_un_socket_que_escucha_en_127_0_0_1():
-    s = tcp_en("127.0.0.1")()
-    validado = escucha_validada(s.detach())
-    with validado:
-        assert validado.getsockname()[0] == "127.0.0.1"
+def test_sin_recinto_vivo_la_escucha_en_su_red_es_un_fallo_claro(tmp_path):
+    """Con jaula, un puente sin la red del recinto (no llegó de la sesión) no abre nada en esta red."""
+    puente = Puente(None, {"jaula": True}, "app", tmp_path / "app.py")
+    puente.conexion = socket.socket()  # «vivo», pero sin red
+    with puente.conexion, pytest.raises(FalloDelRecinto, match="red del recinto"):
+        puente.escuchar_en_el_recinto()

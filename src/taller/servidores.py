@@ -2,18 +2,17 @@
 
 ``servir(app)`` sirve una app en 127.0.0.1 y un puerto libre, para las pruebas. ``servir_al_recinto``
 hace lo mismo para que también la alcance la app del estudiante, que en la jaula vive en su propia
-red (solo ``lo``): el recinto abre un socket que escucha en 127.0.0.1:P de su red y lo pasa por el
-puente (``Puente.escuchar_en_el_recinto``); aquí se valida, porque llega de un proceso en el que no
-se confía, y se escucha también en 127.0.0.1:P de esta red, la de las comprobaciones y su navegador.
-Las dos escuchas sirven la misma app: la URL ``http://127.0.0.1:P`` vale a los dos lados (así el
-emisor de un proveedor es el mismo para la app y para el navegador). El recinto no gana con ello
-acceso a nada más: solo puede conectar con el socket que él mismo abrió.
+red (solo ``lo``): este proceso abre un socket que escucha en 127.0.0.1:P de la red del recinto
+(``Puente.escuchar_en_el_recinto``, con ``setns`` en un hilo; el recinto no recibe copia) y otro
+en 127.0.0.1:P de esta red, la de las comprobaciones y su navegador. Las dos escuchas sirven la
+misma app: la URL ``http://127.0.0.1:P`` vale a los dos lados (así el emisor de un proveedor es el
+mismo para la app y para el navegador). El recinto no gana con ello acceso a nada más: solo puede
+conectar con ese puerto, y como mucho ``MAX_CONEXIONES`` a la vez.
 """
 
 from __future__ import annotations
 
 import errno
-import os
 import socket
 import threading
 import time
@@ -23,7 +22,6 @@ from typing import TYPE_CHECKING, Any
 
 from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 
-from taller.protocolo import ErrorDelRecinto
 from taller.puente import FalloDelRecinto
 
 if TYPE_CHECKING:
@@ -116,7 +114,7 @@ def servir_en(escucha: socket.socket, app: Callable) -> Iterator[None]:
 
 
 def escucha_local(puerto: int = 0) -> socket.socket:
-    """Un socket que escucha en 127.0.0.1:``puerto`` (0: uno libre) de esta red."""
+    """Un socket que escucha en 127.0.0.1:``puerto`` (0: uno libre) de esta red (o de la de ``jaula.en_la_red``)."""
     escucha = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     try:
         escucha.bind(("127.0.0.1", puerto))
@@ -134,40 +132,12 @@ def servir(app: Callable) -> Iterator[str]:
         yield f"http://127.0.0.1:{escucha.getsockname()[1]}"
 
 
-def escucha_validada(fd: int) -> socket.socket:
-    """El socket del descriptor ``fd`` que envió el recinto, si es lo prometido; si no, ErrorDelRecinto.
-
-    Lo prometido: TCP sobre IPv4, escuchando, en 127.0.0.1 y un puerto sin privilegios. El descriptor es nuestro en cualquier caso
-    (se cierra si no vale): un recinto que miente no deja nada abierto a este lado.
-    """
-    try:
-        escucha = socket.socket(fileno=fd)
-    except OSError as e:
-        os.close(fd)
-        raise ErrorDelRecinto(f"envió un descriptor que no es un socket ({e.strerror})") from None
-    try:
-        escuchando = escucha.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN)
-        direccion: Any = escucha.getsockname()
-        if escucha.family != socket.AF_INET or escucha.type != socket.SOCK_STREAM:
-            raise ErrorDelRecinto("envió un socket que no es TCP sobre IPv4")
-        if not escuchando:
-            raise ErrorDelRecinto("envió un socket que no escucha")
-        if direccion[0] != "127.0.0.1":
-            raise ErrorDelRecinto(f"envió un socket que escucha en {direccion[0]}, no en 127.0.0.1")
-        if not 1024 <= direccion[1] < 65536:  # el recinto no puede abrir uno con privilegios: no lo abrió él
-            raise ErrorDelRecinto(f"envió un socket en un puerto con privilegios ({direccion[1]})")
-    except BaseException:
-        escucha.close()
-        raise
-    return escucha
-
-
 @contextmanager
 def servir_al_recinto(puente: Puente, app: Callable) -> Iterator[str]:
     """Sirve ``app`` (de confianza) para el recinto de ``puente`` y para las comprobaciones; da su URL.
 
-    En la jaula hay dos redes y dos escuchas en el mismo puerto. Sin jaula hay una red y el socket
-    del recinto ya es de ella: basta con ese.
+    En la jaula hay dos redes y dos escuchas en el mismo puerto. Sin jaula hay una red y la escucha
+    «del recinto» ya es de ella: basta con esa.
     """
     with ExitStack() as pila:
         for _ in range(INTENTOS):
