@@ -79,6 +79,21 @@ def create_app(config=None):
                 pass
         return str(cortados)
 
+    @app.get("/ajenos")
+    def ajenos():  # los sockets TCP del recinto que no son de su red: no están en su /proc/net/tcp
+        propios = {l.split()[9] for n in ("tcp", "tcp6") for l in open(f"/proc/net/{n}").readlines()[1:]}
+        encontrados = []
+        for fd in os.listdir("/proc/self/fd"):
+            try:
+                destino = os.readlink(f"/proc/self/fd/{fd}")
+                copia = socket.socket(fileno=os.dup(int(fd)))
+            except (OSError, ValueError):
+                continue
+            with copia:
+                if copia.family in (socket.AF_INET, socket.AF_INET6) and destino[8:-1] not in propios:
+                    encontrados.append(copia.getsockname()[1])
+        return str(encontrados)
+
     return app
 """
 
@@ -187,6 +202,28 @@ def test_el_recinto_no_tiene_el_socket_en_que_sirven_las_comprobaciones(fabrica,
         assert cortados == 0, "el recinto tenía una copia del socket que escucha"
         assert gastado < 0.1, f"{gastado:.2f} s de CPU en medio segundo sin peticiones"
         assert r.status_code == 200, r.get_data(as_text=True)
+    finally:
+        puente.matar()
+
+
+def test_el_recinto_no_tiene_ningun_socket_de_la_red_de_las_comprobaciones(fabrica, tmp_path):
+    """``app.servir()``: el recinto sirve en una escucha de su red y las comprobaciones llegan por un reenvío.
+
+    Antes recibía la escucha de la red de las comprobaciones: con ella, en un núcleo que deje conectar un
+    socket que ya escuchó (shutdown y connect), la app saldría de su red hacia PostgreSQL o Redis.
+    """
+    puente = puente_de(fabrica, tmp_path)
+    try:
+        app = FabricaRemota(puente)({"TESTING": True})
+        url = app.servir()
+        r = requests.get(f"{url}/pedir?url=http://127.0.0.1:9/", timeout=5)  # la app contesta por la URL
+        assert r.status_code == 502 and "sin conexión" in r.text, r.text
+        r, _ = app.test_client().open("/ajenos")
+        assert r.get_data(as_text=True) == "[]", "sockets de la red de las comprobaciones en el recinto"
+        puente.parar_servidos()
+        if fabrica.jaula:  # al acabar la comprobación el reenvío se cierra
+            with pytest.raises(requests.ConnectionError):
+                requests.get(url, timeout=2)
     finally:
         puente.matar()
 

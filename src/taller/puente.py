@@ -16,6 +16,7 @@ import signal
 import socket
 import stat
 import time
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +62,7 @@ class Puente:
         self.salvavidas: int | None = None
         self.salida: int | None = None
         self.red: int | None = None  # la red del recinto (/proc/PID/ns/net), con jaula
+        self.servidos = ExitStack()  # lo que se sirve hasta el final de la comprobación (reenvíos)
         self.reinicios = 0
         self.plazo: float | None = None  # instante en que vence la comprobación en curso
         self.limite = 10.0
@@ -98,6 +100,7 @@ class Puente:
 
     def matar(self) -> None:
         """Cierra el salvavidas: el init del recinto termina y con él todos sus procesos."""
+        self.parar_servidos()
         for fd in (self.salvavidas, self.salida, self.red):
             if fd is not None:
                 try:
@@ -107,6 +110,11 @@ class Puente:
         if self.conexion is not None:
             self.conexion.close()
         self.conexion = self.salvavidas = self.salida = self.red = None
+
+    def parar_servidos(self) -> None:
+        """Deja de servir lo que se sirvió durante la comprobación (los reenvíos de ``AppRemota.servir``)."""
+        servidos, self.servidos = self.servidos, ExitStack()
+        servidos.close()
 
     def _pedir(self, mensaje: dict, fds: tuple[int, ...] = ()) -> dict:
         """Envía ``mensaje`` (con los descriptores ``fds``) y espera la respuesta."""
@@ -430,19 +438,12 @@ class AppRemota:
     def servir(self) -> str:
         """Sirve la app por HTTP de verdad y devuelve su URL (``http://127.0.0.1:PUERTO``).
 
-        El socket que escucha se crea aquí, en la red de las comprobaciones (y de un navegador),
-        y se pasa al recinto, que solo puede aceptar conexiones en él.
+        El socket que escucha lo crean las comprobaciones en la red del recinto; en la jaula llegan
+        a él (y su navegador) por un reenvío desde el mismo puerto de su red (``taller.servidores``).
         """
-        escucha = socket.socket()
-        escucha.bind(("127.0.0.1", 0))
-        escucha.listen(64)
-        try:
-            r = self.puente.pedir("servir", app=self.id, fds=(escucha.fileno(),))
-            if "error" in r:
-                raise ErrorDeCarga(f"No se pudo servir la app: {protocolo.texto(r['error'], 500)}")
-            return f"http://127.0.0.1:{escucha.getsockname()[1]}"
-        finally:
-            escucha.close()
+        from taller.servidores import servir_desde_el_recinto
+
+        return servir_desde_el_recinto(self.puente, self.id)
 
     def ruta_de_prueba(self, ruta: str, tipo: str, mensaje: str = "") -> None:
         """Añade una ruta de las comprobaciones: ``abortar`` (``/<int:estado>`` → abort) o ``fallo`` (lanza)."""

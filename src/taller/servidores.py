@@ -14,14 +14,17 @@ from __future__ import annotations
 
 import errno
 import socket
+import socketserver
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from typing import TYPE_CHECKING, Any
 
 from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 
+from taller import jaula, protocolo
+from taller.cargador import ErrorDeCarga
 from taller.puente import FalloDelRecinto
 
 if TYPE_CHECKING:
@@ -31,43 +34,49 @@ INTENTOS = 5  # puertos del recinto que se prueban si el mismo puerto ya está o
 MAX_CONEXIONES = 32  # conexiones abiertas a la vez en un servidor; las de más se cierran al llegar
 ESPERA = 5.0  # segundos que el servidor espera cada trozo de una petición (o la siguiente, en keep-alive)
 ESPERA_AL_PARAR = 2.0  # segundos que se espera al hilo que acepta conexiones al parar
+PAUSA = 0.02  # lo más que espera handle_request: el hilo que acepta ve pronto que debe parar
 
 
 class _Manejador(WSGIRequestHandler):
     timeout = ESPERA  # StreamRequestHandler: el plazo de cada lectura y escritura del socket
 
 
-class ServidorAcotado(ThreadedWSGIServer):
-    """Un servidor WSGI con hilos que el código del estudiante no puede agotar ni dejar en marcha.
+class _Acotado:
+    """Lo común de los servidores de aquí: conexiones contadas, y al parar, todas cortadas."""
 
-    La app del recinto le abre conexiones: como mucho ``MAX_CONEXIONES`` a la vez (un hilo de
-    este proceso cada una), y ``cerrar_conexiones`` termina las que queden al parar. Sin eso,
-    conexiones a medio enviar (slowloris) dejaban cientos de hilos vivos de una comprobación a otra.
-    """
+    maximo = MAX_CONEXIONES
 
-    def __init__(self, escucha: socket.socket, app: Callable) -> None:
-        super().__init__("127.0.0.1", 0, app, handler=_Manejador, fd=escucha.fileno())
-        self.timeout = 0.02  # handle_request espera como mucho esto: el bucle ve pronto que debe parar
+    def _preparar(self) -> None:
         self.abiertas: set[socket.socket] = set()
         self.cerrojo = threading.Lock()
         self.parado = False
 
     def process_request(self, request: Any, client_address: Any) -> None:
         with self.cerrojo:
-            admitida = not self.parado and len(self.abiertas) < MAX_CONEXIONES
+            admitida = not self.parado and len(self.abiertas) < self.maximo
             if admitida:
                 self.abiertas.add(request)
         if admitida:
-            super().process_request(request, client_address)
+            super().process_request(request, client_address)  # type: ignore[misc]
         else:
-            self.shutdown_request(request)
+            self.shutdown_request(request)  # type: ignore[attr-defined]
 
     def process_request_thread(self, request: Any, client_address: Any) -> None:
         try:
-            super().process_request_thread(request, client_address)
+            super().process_request_thread(request, client_address)  # type: ignore[misc]
         finally:
-            with self.cerrojo:
-                self.abiertas.discard(request)
+            self.soltar(request)
+
+    def anotar(self, conexion: socket.socket) -> bool:
+        """Cuenta ``conexion`` entre las que se cortan al parar; False si ya se está parando."""
+        with self.cerrojo:
+            if not self.parado:
+                self.abiertas.add(conexion)
+            return not self.parado
+
+    def soltar(self, conexion: socket.socket) -> None:
+        with self.cerrojo:
+            self.abiertas.discard(conexion)
 
     def cerrar_conexiones(self) -> None:
         """No admite más y corta las abiertas: el hilo de cada una termina en cuanto lee o escribe."""
@@ -81,19 +90,84 @@ class ServidorAcotado(ThreadedWSGIServer):
                 pass
 
 
+class ServidorAcotado(_Acotado, ThreadedWSGIServer):
+    """Un servidor WSGI con hilos que el código del estudiante no puede agotar ni dejar en marcha.
+
+    La app del recinto le abre conexiones: como mucho ``MAX_CONEXIONES`` a la vez (un hilo de
+    este proceso cada una), y ``cerrar_conexiones`` termina las que queden al parar. Sin eso,
+    conexiones a medio enviar (slowloris) dejaban cientos de hilos vivos de una comprobación a otra.
+    """
+
+    timeout = PAUSA
+
+    def __init__(self, escucha: socket.socket, app: Callable) -> None:
+        super().__init__("127.0.0.1", 0, app, handler=_Manejador, fd=escucha.fileno())
+        self._preparar()
+
+
+def _copiar(origen: socket.socket, destino: socket.socket) -> None:
+    """Copia lo que llega por ``origen`` a ``destino`` hasta que se acaba; después cierra la escritura de ``destino``."""
+    try:
+        while datos := origen.recv(65536):
+            destino.sendall(datos)
+    except OSError:
+        pass
+    try:
+        destino.shutdown(socket.SHUT_WR)
+    except OSError:
+        pass
+
+
+class _Tubo(socketserver.BaseRequestHandler):
+    server: Reenvio
+
+    def handle(self) -> None:
+        try:
+            remota = self.server.conectar()
+        except OSError:
+            return
+        try:
+            if self.server.anotar(remota):
+                vuelta = threading.Thread(target=_copiar, args=(remota, self.request), daemon=True)
+                vuelta.start()
+                _copiar(self.request, remota)
+                vuelta.join()  # acaba cuando la app cierra, o al parar (cerrar_conexiones)
+        finally:
+            self.server.soltar(remota)
+            remota.close()
+
+
+class Reenvio(_Acotado, socketserver.ThreadingTCPServer):
+    """Reenvía cada conexión que llega a ``escucha`` (en esta red) a la que abre ``conectar()`` (en la del recinto).
+
+    Así las comprobaciones y su navegador llegan a la app servida en la jaula sin que el recinto
+    tenga ningún socket de esta red. Solo se conectan a ``escucha`` las comprobaciones.
+    """
+
+    timeout = PAUSA
+    daemon_threads = True
+    maximo = 4 * MAX_CONEXIONES  # un navegador abre varias a la vez; ninguna viene del recinto
+
+    def __init__(self, escucha: socket.socket, conectar: Callable[[], socket.socket]) -> None:
+        super().__init__(escucha.getsockname(), _Tubo, bind_and_activate=False)
+        self.socket.close()
+        self.socket = escucha.dup()
+        self.conectar = conectar
+        self._preparar()
+
+
 @contextmanager
-def servir_en(escucha: socket.socket, app: Callable) -> Iterator[None]:
-    """Sirve ``app`` en un hilo, en el socket ``escucha`` (que ya escucha); se para al salir.
+def atender(servidor: _Acotado) -> Iterator[None]:
+    """Acepta conexiones de ``servidor`` en un hilo hasta salir del bloque; después lo para.
 
     Parar nunca espera sin límite: se cortan las conexiones abiertas, un ``shutdown`` del socket
     despierta un ``accept`` bloqueado y al hilo que acepta se le espera ``ESPERA_AL_PARAR`` segundos.
     """
-    servidor = ServidorAcotado(escucha, app)
     parar = threading.Event()
 
     def aceptar() -> None:
         while not parar.is_set():
-            servidor.handle_request()
+            servidor.handle_request()  # type: ignore[attr-defined]
 
     hilo = threading.Thread(target=aceptar, daemon=True)
     hilo.start()
@@ -103,14 +177,19 @@ def servir_en(escucha: socket.socket, app: Callable) -> Iterator[None]:
         parar.set()
         servidor.cerrar_conexiones()
         try:
-            servidor.socket.shutdown(socket.SHUT_RD)
+            servidor.socket.shutdown(socket.SHUT_RD)  # type: ignore[attr-defined]
         except OSError:
             pass
         fin = time.monotonic() + ESPERA_AL_PARAR
         hilo.join(timeout=ESPERA_AL_PARAR)
         while servidor.abiertas and time.monotonic() < fin:  # los hilos de las conexiones cortadas
             time.sleep(0.01)
-        servidor.server_close()
+        servidor.server_close()  # type: ignore[attr-defined]
+
+
+def servir_en(escucha: socket.socket, app: Callable) -> AbstractContextManager[None]:
+    """Sirve ``app`` en un hilo, en el socket ``escucha`` (que ya escucha); se para al salir."""
+    return atender(ServidorAcotado(escucha, app))
 
 
 def escucha_local(puerto: int = 0) -> socket.socket:
@@ -158,3 +237,47 @@ def servir_al_recinto(puente: Puente, app: Callable) -> Iterator[str]:
         raise FalloDelRecinto(
             f"Ningún puerto que abrió el recinto estaba libre en la red de las comprobaciones ({INTENTOS} intentos)."
         )
+
+
+def servir_desde_el_recinto(puente: Puente, app: int) -> str:
+    """Pide al recinto que sirva su app número ``app`` por HTTP; da la URL para las comprobaciones y su navegador.
+
+    El recinto sirve en una escucha de su red que se crea aquí. En la jaula, otra en el mismo puerto
+    de esta red reenvía cada conexión hasta él (``Reenvio``): el recinto no recibe ningún socket de
+    esta red (con uno que ya había escuchado, un núcleo que lo permitiera conectaría con tu PostgreSQL).
+    Se sirve hasta el final de la comprobación (``Puente.parar_servidos``).
+    """
+    for _ in range(INTENTOS):
+        with puente.escuchar_en_el_recinto() as remota, ExitStack() as pila:
+            puerto = remota.getsockname()[1]
+            local = None
+            if puente.info.get("jaula"):
+                try:
+                    local = pila.enter_context(escucha_local(puerto))
+                except OSError as e:
+                    if e.errno != errno.EADDRINUSE:
+                        raise
+                    continue  # el puerto está ocupado en esta red: otro puerto del recinto
+            r = puente.pedir("servir", app=app, fds=(remota.fileno(),))
+            if "error" in r:
+                raise ErrorDeCarga(f"No se pudo servir la app: {protocolo.texto(r['error'], 500)}")
+            if local is not None:
+                puente.servidos.enter_context(atender(Reenvio(local, conectar_en(puente, puerto))))
+            return f"http://127.0.0.1:{puerto}"
+    raise FalloDelRecinto(
+        f"Ningún puerto que abrió el recinto estaba libre en la red de las comprobaciones ({INTENTOS} intentos)."
+    )
+
+
+def conectar_en(puente: Puente, puerto: int) -> Callable[[], socket.socket]:
+    """Una función que abre una conexión con 127.0.0.1:``puerto`` de la red del recinto de ``puente``."""
+    red = puente.red
+    if red is None:
+        raise FalloDelRecinto("No se pudo abrir un socket en la red del recinto (fallo del taller).")
+
+    def conectar() -> socket.socket:
+        conexion = jaula.en_la_red(red, lambda: socket.create_connection(("127.0.0.1", puerto), timeout=ESPERA))
+        conexion.settimeout(None)
+        return conexion
+
+    return conectar
