@@ -160,8 +160,8 @@ class Puente:
             raise ErrorDeCarga(self.error_de_carga)
         return self._pedir({"op": op, **argumentos}, fds)
 
-    def escuchar_en_el_recinto(self) -> socket.socket:
-        """Un socket que escucha en 127.0.0.1 (puerto libre) de la red del recinto: lo que se sirva en él, la app lo alcanza.
+    def escuchar_en_el_recinto(self, puerto: int = 0) -> socket.socket:
+        """Un socket que escucha en 127.0.0.1:``puerto`` (0: uno libre) de la red del recinto: la app alcanza lo que se sirva en él.
 
         Lo crea este proceso dentro de la red del recinto (``jaula.en_la_red``) y el recinto no recibe
         copia: no puede cortarlo, robarle conexiones ni dejar bloqueado el hilo que acepta. Sin jaula
@@ -171,10 +171,10 @@ class Puente:
 
         self.recinto()
         if not self.info.get("jaula"):
-            return escucha_local()
+            return escucha_local(puerto)
         if self.red is None:
             raise FalloDelRecinto("No se pudo abrir un socket en la red del recinto (fallo del taller).")
-        return jaula.en_la_red(self.red, escucha_local)
+        return jaula.en_la_red(self.red, lambda: escucha_local(puerto))
 
     def _leer(self) -> None:
         """Vacía lo pendiente de la salida; si es mucho, se quedan el principio y el final."""

@@ -211,6 +211,31 @@ def servir(app: Callable) -> Iterator[str]:
         yield f"http://127.0.0.1:{escucha.getsockname()[1]}"
 
 
+def escuchas_en_el_mismo_puerto(puente: Puente, pila: ExitStack) -> tuple[socket.socket, socket.socket | None]:
+    """(escucha en la red del recinto, escucha en esta red en el mismo puerto); sin jaula, (la de esta red, None).
+
+    El puerto lo elige el núcleo en esta red (no la app, que podría llenar su red de puertos para escoger
+    cuál queda libre); si está ocupado en la red del recinto, se prueba otro. Las dos se cierran con ``pila``.
+    """
+    if not puente.info.get("jaula"):
+        return pila.enter_context(puente.escuchar_en_el_recinto()), None
+    for _ in range(INTENTOS):
+        with ExitStack() as intento:
+            local = intento.enter_context(escucha_local())
+            try:
+                remota = puente.escuchar_en_el_recinto(local.getsockname()[1])
+            except OSError as e:
+                if e.errno != errno.EADDRINUSE:
+                    raise
+                continue  # el puerto está ocupado en la red del recinto: otro
+            pila.enter_context(remota)
+            pila.push(intento.pop_all())
+            return remota, local
+    raise FalloDelRecinto(
+        f"Ningún puerto libre en la red de las comprobaciones lo estaba en la del recinto ({INTENTOS} intentos)."
+    )
+
+
 @contextmanager
 def servir_al_recinto(puente: Puente, app: Callable) -> Iterator[str]:
     """Sirve ``app`` (de confianza) para el recinto de ``puente`` y para las comprobaciones; da su URL.
@@ -219,24 +244,10 @@ def servir_al_recinto(puente: Puente, app: Callable) -> Iterator[str]:
     «del recinto» ya es de ella: basta con esa.
     """
     with ExitStack() as pila:
-        for _ in range(INTENTOS):
-            remota = pila.enter_context(puente.escuchar_en_el_recinto())
-            puerto = remota.getsockname()[1]
-            escuchas = [remota]
-            if puente.info.get("jaula"):
-                try:
-                    escuchas.append(pila.enter_context(escucha_local(puerto)))
-                except OSError as e:
-                    if e.errno != errno.EADDRINUSE:
-                        raise
-                    continue  # el puerto está ocupado en esta red: otro puerto del recinto
-            for escucha in escuchas:
-                pila.enter_context(servir_en(escucha, app))
-            yield f"http://127.0.0.1:{puerto}"
-            return
-        raise FalloDelRecinto(
-            f"Ningún puerto que abrió el recinto estaba libre en la red de las comprobaciones ({INTENTOS} intentos)."
-        )
+        remota, local = escuchas_en_el_mismo_puerto(puente, pila)
+        for escucha in filter(None, (remota, local)):
+            pila.enter_context(servir_en(escucha, app))
+        yield f"http://127.0.0.1:{remota.getsockname()[1]}"
 
 
 def servir_desde_el_recinto(puente: Puente, app: int) -> str:
@@ -247,26 +258,15 @@ def servir_desde_el_recinto(puente: Puente, app: int) -> str:
     esta red (con uno que ya había escuchado, un núcleo que lo permitiera conectaría con tu PostgreSQL).
     Se sirve hasta el final de la comprobación (``Puente.parar_servidos``).
     """
-    for _ in range(INTENTOS):
-        with puente.escuchar_en_el_recinto() as remota, ExitStack() as pila:
-            puerto = remota.getsockname()[1]
-            local = None
-            if puente.info.get("jaula"):
-                try:
-                    local = pila.enter_context(escucha_local(puerto))
-                except OSError as e:
-                    if e.errno != errno.EADDRINUSE:
-                        raise
-                    continue  # el puerto está ocupado en esta red: otro puerto del recinto
-            r = puente.pedir("servir", app=app, fds=(remota.fileno(),))
-            if "error" in r:
-                raise ErrorDeCarga(f"No se pudo servir la app: {protocolo.texto(r['error'], 500)}")
-            if local is not None:
-                puente.servidos.enter_context(atender(Reenvio(local, conectar_en(puente, puerto))))
-            return f"http://127.0.0.1:{puerto}"
-    raise FalloDelRecinto(
-        f"Ningún puerto que abrió el recinto estaba libre en la red de las comprobaciones ({INTENTOS} intentos)."
-    )
+    with ExitStack() as pila:
+        remota, local = escuchas_en_el_mismo_puerto(puente, pila)
+        puerto = remota.getsockname()[1]
+        r = puente.pedir("servir", app=app, fds=(remota.fileno(),))
+        if "error" in r:
+            raise ErrorDeCarga(f"No se pudo servir la app: {protocolo.texto(r['error'], 500)}")
+        if local is not None:
+            puente.servidos.enter_context(atender(Reenvio(local, conectar_en(puente, puerto))))
+        return f"http://127.0.0.1:{puerto}"
 
 
 def conectar_en(puente: Puente, puerto: int) -> Callable[[], socket.socket]:
