@@ -15,7 +15,7 @@ import pytest
 import requests
 from flask import Flask
 
-from taller import jaula
+from taller import jaula, protocolo
 from taller.puente import FabricaRemota, FalloDelRecinto, Puente
 from taller.servidores import (
     INTENTOS,
@@ -261,3 +261,17 @@ def test_sin_recinto_vivo_la_escucha_en_su_red_es_un_fallo_claro(tmp_path):
     puente.conexion = socket.socket()  # «vivo», pero sin red
     with puente.conexion, pytest.raises(FalloDelRecinto, match="red del recinto"):
         puente.escuchar_en_el_recinto()
+
+
+def test_los_descriptores_que_el_recinto_envia_con_una_respuesta_no_se_quedan_aqui():
+    """Una respuesta del recinto con descriptores (SCM_RIGHTS, hasta 4 sockets que escuchan): el puente solo lee el
+    mensaje, y ningún descriptor del recinto queda abierto en este proceso."""
+    fuera, dentro = socket.socketpair()
+    with fuera, dentro:
+        antes = len(os.listdir("/proc/self/fd"))
+        sobrantes = [escucha_local() for _ in range(4)]
+        protocolo.enviar(dentro, {"estado": 200}, tuple(s.fileno() for s in sobrantes))
+        for s in sobrantes:
+            s.close()
+        assert protocolo.recibir(fuera, time.monotonic() + 2) == {"estado": 200}
+        assert len(os.listdir("/proc/self/fd")) == antes
