@@ -15,6 +15,7 @@ import os
 import re
 import secrets
 import shutil
+import socket
 import subprocess
 import sys
 import sysconfig
@@ -854,18 +855,24 @@ def _lento():
     print("CONEXIONES-ABIERTAS", len(_ABIERTAS))
 en_cada_peticion(_lento)
 """,
-    # Salir de la red del recinto con el socket que escucha en la red de las comprobaciones (el de app.servir):
-    # shutdown y connect a los servicios de la máquina y al proveedor tal como lo ven las comprobaciones.
-    "pivote": """
+}
+
+
+def pivote(puertos):
+    """Salir de la red del recinto: directamente, y con cada socket que escucha que tenga (el de app.servir),
+    tras shutdown, con connect (un núcleo que lo permita conecta en la red donde se creó el socket)."""
+    return f"""
 _HECHO = []
 def _pivote():
-    import flask
-    from urllib.parse import urlsplit
     if _HECHO:
         return
     _HECHO.append(1)
-    _puertos = [5432, 6379] + [urlsplit(_p.get("discovery_url") or _p.get("url_web") or "").port or 9
-                               for _p in (flask.current_app.config.get("PROVEEDORES_OAUTH") or {}).values()]
+    for _puerto in {puertos!r}:
+        try:
+            socket.create_connection(("127.0.0.1", _puerto), timeout=0.5).close()
+            print(f"CONECTADO-A-{{_puerto}}")
+        except OSError as _e:
+            print("DIRECTO-RECHAZADO", _puerto, _e)
     for _fd in range(3, 512):
         try:
             _s = socket.socket(fileno=os.dup(_fd))
@@ -874,44 +881,50 @@ def _pivote():
         try:
             if _s.family != socket.AF_INET or not _s.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN):
                 continue
-            for _puerto in _puertos:
+            for _puerto in {puertos!r}:
                 try:
                     _s.shutdown(socket.SHUT_RD)
                 except OSError:
                     pass
                 try:
                     _s.connect(("127.0.0.1", _puerto))
-                    print(f"CONECTADO-A-{_puerto}")
+                    print(f"CONECTADO-A-{{_puerto}}")
                 except OSError as _e:
                     print("PIVOTE-RECHAZADO", _puerto, _e)
         finally:
             _s.close()
 en_cada_peticion(_pivote)
-""",
-}
+"""
 
 
 @pytest.fixture(scope="module")
 def lote_09(tmp_path_factory, requiere_jaula):
-    """La lección 09: la solución, el punto de partida honesto y un ataque por entrega, calificados juntos."""
+    """La lección 09: la solución, el punto de partida honesto y un ataque por entrega, calificados juntos.
+
+    Un testigo escucha en esta red mientras se califica: ningún recinto debe llegar a él.
+    """
     clase = tmp_path_factory.mktemp("lote_09") / "clase"
     shutil.copytree(LECCION_09.solucion, clase / "ana", ignore=shutil.ignore_patterns("__pycache__", "instance"))
     shutil.copytree(LECCION_09.ejercicio, clase / "honesto", ignore=shutil.ignore_patterns("__pycache__", "instance"))
-    for nombre, codigo in ATAQUES_09.items():
-        con_ataque(clase / nombre, codigo, base=LECCION_09.ejercicio)
-    salida = clase.parent / "notas"
-    inicio = time.monotonic()
-    proceso = taller("calificar", "09", str(clase), "--clase", "--salida", str(salida), "--trabajos", "2")
-    return {"proceso": proceso, "salida": salida, "duracion": time.monotonic() - inicio}
+    with socket.socket() as testigo:
+        testigo.bind(("127.0.0.1", 0))
+        testigo.listen(8)
+        ataques = {**ATAQUES_09, "pivote": pivote([5432, 6379, testigo.getsockname()[1]])}
+        for nombre, codigo in ataques.items():
+            con_ataque(clase / nombre, codigo, base=LECCION_09.ejercicio)
+        salida = clase.parent / "notas"
+        inicio = time.monotonic()
+        proceso = taller("calificar", "09", str(clase), "--clase", "--salida", str(salida), "--trabajos", "2")
+    return {"proceso": proceso, "salida": salida, "duracion": time.monotonic() - inicio, "ataques": ataques}
 
 
 def test_leccion_09_ningun_ataque_saca_nota_y_los_honestos_no_pierden_nada(lote_09):
     proceso = lote_09["proceso"]
     assert "Traceback" not in proceso.stderr, proceso.stderr
     notas = {nombre: int(fila["total"]) for nombre, fila in filas(lote_09["salida"]).items()}
-    assert set(notas) == {"ana", "honesto", *ATAQUES_09}, notas
+    assert set(notas) == {"ana", "honesto", *lote_09["ataques"]}, notas
     assert notas["ana"] == 23, "la solución, calificada junto a los ataques, no pierde nada"
-    for ataque in ATAQUES_09:
+    for ataque in lote_09["ataques"]:
         assert notas[ataque] <= notas["honesto"], f"«{ataque}» sacó {notas[ataque]} (el honesto, {notas['honesto']})"
 
 
@@ -920,5 +933,6 @@ def test_leccion_09_nada_del_lado_de_las_comprobaciones_llega_al_recinto(lote_09
     for marca in MARCAS_PROHIBIDAS_09:
         assert marca not in escrito, f"«{marca}» llegó a la salida"
     assert "no se pudo leer" in salida_de(lote_09, "leer_comprobaciones"), "el ataque se ejecutó y no pudo leer nada"
-    assert "PIVOTE-RECHAZADO" in salida_de(lote_09, "pivote"), "el ataque se ejecutó y no salió de su red"
+    pivote = salida_de(lote_09, "pivote")
+    assert "DIRECTO-RECHAZADO" in pivote and "PIVOTE-RECHAZADO" in pivote, "el ataque se ejecutó y no salió de su red"
     assert "CONEXIONES-ABIERTAS" in salida_de(lote_09, "proveedor_lento")
