@@ -19,6 +19,7 @@ from taller import jaula, protocolo
 from taller.puente import FabricaRemota, FalloDelRecinto, Puente
 from taller.servidores import (
     INTENTOS,
+    MAX_BYTES_DE_LA_APP,
     MAX_CONEXIONES,
     escucha_local,
     servir_al_recinto,
@@ -94,6 +95,11 @@ def create_app(config=None):
                 if copia.family in (socket.AF_INET, socket.AF_INET6) and destino[8:-1] not in propios:
                     encontrados.append(copia.getsockname()[1])
         return str(encontrados)
+
+    @app.get("/sin-fin")
+    def sin_fin():  # una respuesta que no acaba nunca (1 GB/s): quien la lea entera se queda sin memoria
+        bloque = b"x" * 2**20
+        return app.response_class(iter(lambda: bloque, None), mimetype="application/json")
 
     return app
 """
@@ -225,6 +231,26 @@ def test_el_recinto_no_tiene_ningun_socket_de_la_red_de_las_comprobaciones(fabri
         if fabrica.jaula:  # al acabar la comprobación el reenvío se cierra
             with pytest.raises(requests.ConnectionError):
                 requests.get(url, timeout=2)
+    finally:
+        puente.matar()
+
+
+@pytest.mark.parametrize("fabrica", ["jaula"], indirect=True)
+def test_una_respuesta_sin_fin_de_la_app_se_corta_en_el_reenvio(fabrica, tmp_path):
+    """La app responde sin fin a las comprobaciones: el reenvío corta tras MAX_BYTES_DE_LA_APP.
+
+    Antes, el Navegador (requests) la leía entera: GB de memoria en el proceso de las comprobaciones.
+    """
+    puente = puente_de(fabrica, tmp_path)
+    try:
+        url = FabricaRemota(puente)({"TESTING": True}).servir()
+        leidos = 0
+        with pytest.raises(requests.RequestException):
+            with requests.get(f"{url}/sin-fin", stream=True, timeout=5) as r:
+                for trozo in r.iter_content(2**20):
+                    leidos += len(trozo)
+                    assert leidos <= MAX_BYTES_DE_LA_APP, "el reenvío no cortó la respuesta"
+        assert leidos > 0
     finally:
         puente.matar()
 

@@ -35,6 +35,7 @@ MAX_CONEXIONES = 32  # conexiones abiertas a la vez en un servidor; las de más 
 ESPERA = 5.0  # segundos que el servidor espera cada trozo de una petición (o la siguiente, en keep-alive)
 ESPERA_AL_PARAR = 2.0  # segundos que se espera al hilo que acepta conexiones al parar
 PAUSA = 0.02  # lo más que espera handle_request: el hilo que acepta ve pronto que debe parar
+MAX_BYTES_DE_LA_APP = 64 * 2**20  # lo que la app puede enviar por un reenvío (todas sus conexiones juntas)
 
 
 class _Manejador(WSGIRequestHandler):
@@ -105,10 +106,13 @@ class ServidorAcotado(_Acotado, ThreadedWSGIServer):
         self._preparar()
 
 
-def _copiar(origen: socket.socket, destino: socket.socket) -> None:
-    """Copia lo que llega por ``origen`` a ``destino`` hasta que se acaba; después cierra la escritura de ``destino``."""
+def _copiar(origen: socket.socket, destino: socket.socket, gastar: Callable[[int], bool] | None = None) -> None:
+    """Copia lo que llega por ``origen`` a ``destino`` hasta que se acaba (o ``gastar(n)`` dice que no queda);
+    después cierra la escritura de ``destino``."""
     try:
         while datos := origen.recv(65536):
+            if gastar is not None and not gastar(len(datos)):
+                break
             destino.sendall(datos)
     except OSError:
         pass
@@ -128,7 +132,7 @@ class _Tubo(socketserver.BaseRequestHandler):
             return
         try:
             if self.server.anotar(remota):
-                vuelta = threading.Thread(target=_copiar, args=(remota, self.request), daemon=True)
+                vuelta = threading.Thread(target=_copiar, args=(remota, self.request, self.server.gastar), daemon=True)
                 vuelta.start()
                 _copiar(self.request, remota)
                 vuelta.join()  # acaba cuando la app cierra, o al parar (cerrar_conexiones)
@@ -141,7 +145,9 @@ class Reenvio(_Acotado, socketserver.ThreadingTCPServer):
     """Reenvía cada conexión que llega a ``escucha`` (en esta red) a la que abre ``conectar()`` (en la del recinto).
 
     Así las comprobaciones y su navegador llegan a la app servida en la jaula sin que el recinto
-    tenga ningún socket de esta red. Solo se conectan a ``escucha`` las comprobaciones.
+    tenga ningún socket de esta red. Solo se conectan a ``escucha`` las comprobaciones. La app puede
+    enviar por él ``MAX_BYTES_DE_LA_APP``: una respuesta sin fin (1 GB/s) ya no llena la memoria de
+    este proceso, que la leería entera (``requests``).
     """
 
     timeout = PAUSA
@@ -153,7 +159,14 @@ class Reenvio(_Acotado, socketserver.ThreadingTCPServer):
         self.socket.close()
         self.socket = escucha.dup()
         self.conectar = conectar
+        self.restantes = MAX_BYTES_DE_LA_APP
         self._preparar()
+
+    def gastar(self, n: int) -> bool:
+        """Descuenta ``n`` bytes de la app; False si ya envió más de ``MAX_BYTES_DE_LA_APP``."""
+        with self.cerrojo:
+            self.restantes -= n
+            return self.restantes >= 0
 
 
 @contextmanager
