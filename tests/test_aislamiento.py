@@ -6,6 +6,9 @@ que el punto de partida que envuelve, cambiar la fila de otro, la carpeta de sal
 checks/ o el entorno virtual, sobrevivir a la calificación como proceso, ni sacar una
 variable de entorno o un valor esperado de una comprobación oculta.
 
+La lección 09 tiene su propio lote (``lote_09``): el proveedor OpenID Connect que sirven
+las comprobaciones es un camino nuevo entre el recinto y su lado (ver también test_servidores.py).
+
 Estas pruebas necesitan la jaula (root en Linux): donde no la hay, fallan; no se saltan.
 """
 
