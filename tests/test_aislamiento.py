@@ -6,6 +6,9 @@ que el punto de partida que envuelve, cambiar la fila de otro, la carpeta de sal
 checks/ o el entorno virtual, sobrevivir a la calificación como proceso, ni sacar una
 variable de entorno o un valor esperado de una comprobación oculta.
 
+La lección 09 tiene su propio lote (``lote_09``): el proveedor OpenID Connect que sirven
+las comprobaciones es un camino nuevo entre el recinto y su lado (ver también test_servidores.py).
+
 Estas pruebas necesitan la jaula (root en Linux): donde no la hay, fallan; no se saltan.
 """
 
@@ -15,6 +18,7 @@ import os
 import re
 import secrets
 import shutil
+import socket
 import subprocess
 import sys
 import sysconfig
@@ -58,21 +62,28 @@ def en_cada_peticion(ataque):
 
     flask.Flask.full_dispatch_request = envoltura
 '''
-NOMBRES = re.findall(r"^def (test_\w+)", COMPROBACIONES.read_text(encoding="utf-8"), re.M)
 
-ATAQUES = {
-    # Mentir al proceso de los resultados: «pass» para todas en cualquier descriptor abierto, y salir.
-    "canal_falso": f"""
+
+def canal_falso(comprobaciones):
+    """El ataque que escribe «pass» para cada comprobación de ``comprobaciones`` en cada descriptor abierto."""
+    nombres = re.findall(r"^def (test_\w+)", comprobaciones.read_text(encoding="utf-8"), re.M)
+    prefijos = ["", f"{comprobaciones.name}::", f"checks/{comprobaciones.parent.name}/{comprobaciones.name}::"]
+    return f"""
 for _fd in range(3, 512):
-    for _nombre in {NOMBRES!r}:
-        for _id in (_nombre, "test_articulos.py::" + _nombre, "checks/01_api_rest/test_articulos.py::" + _nombre):
+    for _nombre in {nombres!r}:
+        for _id in [_prefijo + _nombre for _prefijo in {prefijos!r}]:
             try:
                 os.write(_fd, json.dumps({{"evento": "resultado", "id": _id, "estado": "pass", "mensaje": None,
                                           "salida": ""}}).encode() + b"\\n")
             except OSError:
                 pass
 os._exit(0)
-""",
+"""
+
+
+ATAQUES = {
+    # Mentir al proceso de los resultados: «pass» para todas en cualquier descriptor abierto, y salir.
+    "canal_falso": canal_falso(COMPROBACIONES),
     # Convertir las comprobaciones en no-ops (si se ejecutaran en este proceso).
     "pytest_sin_efecto": """
 try:
@@ -787,3 +798,144 @@ def test_un_stopiteration_del_objetivo_no_acaba_un_bucle_de_la_comprobacion():
     with pytest.raises(Exception) as info:
         list(map(llamada_remota, [1, 2, 3]))  # con StopIteration de verdad: [1], sin error
     assert not isinstance(info.value, StopIteration)
+
+
+# ── Lección 09: el proveedor OpenID Connect que sirven las comprobaciones ────
+
+LECCION_09 = lecciones.buscar("09")
+COMPROBACIONES_09 = LECCION_09.comprobaciones / "test_oauth.py"
+MARCAS_PROHIBIDAS_09 = [
+    "PISTA_VINCULAR = (",  # el código de las comprobaciones
+    'verificado = datos.get("email_verified") is True',  # una línea de la solución de referencia
+    "CONECTADO-A-",  # un servicio del lado de las comprobaciones alcanzado desde el recinto
+    "SOLUCION-CARGADA",
+]
+ATAQUES_09 = {
+    "canal_falso": canal_falso(COMPROBACIONES_09),
+    "plugin_falso": ATAQUES["plugin_falso"],
+    # Leer las comprobaciones y la solución de la lección 09.
+    "leer_comprobaciones": f"""
+def _leer():
+    for _ruta in [{str(COMPROBACIONES_09)!r}, {str(LECCION_09.solucion / "api" / "cuentas.py")!r}]:
+        try:
+            print(open(_ruta).read())
+        except OSError as _e:
+            print("no se pudo leer", _ruta, type(_e).__name__)
+en_cada_peticion(_leer)
+""",
+    # Que el recinto cree la app con el create_app de la solución de referencia.
+    "proxy_a_la_solucion": f"""
+try:
+    import importlib.util as _u
+    _spec = _u.spec_from_file_location("sol09", {str(LECCION_09.solucion / "api" / "__init__.py")!r},
+                                       submodule_search_locations=[{str(LECCION_09.solucion / "api")!r}])
+    _sol = _u.module_from_spec(_spec); sys.modules["sol09"] = _sol; _spec.loader.exec_module(_sol)
+    from taller import recinto as _recinto
+    _crear = _recinto.Recinto.op_crear_app
+    def _op_crear_app(self, config):
+        self.fabrica = _sol.create_app
+        return _crear(self, config)
+    _recinto.Recinto.op_crear_app = _op_crear_app
+    print("SOLUCION-CARGADA")
+except Exception as _e:
+    print("sin solución", type(_e).__name__)
+""",
+    # Slowloris contra el proveedor y el sustituto de GitHub: conexiones a medio enviar que no se cierran.
+    "proveedor_lento": """
+_ABIERTAS = []
+def _lento():
+    import flask
+    from urllib.parse import urlsplit
+    for _p in (flask.current_app.config.get("PROVEEDORES_OAUTH") or {}).values():
+        _puerto = urlsplit(_p.get("discovery_url") or _p.get("url_web") or "").port
+        for _ in range(40 if _puerto and _puerto != 9 else 0):
+            try:
+                _s = socket.create_connection(("127.0.0.1", _puerto), timeout=0.5)
+                _s.sendall(b"POST /token HTTP/1.1\\r\\nHost: x\\r\\nContent-Length: 100000000\\r\\n\\r\\n" + b"a" * 1000)
+                _ABIERTAS.append(_s)
+            except OSError:
+                break
+    print("CONEXIONES-ABIERTAS", len(_ABIERTAS))
+en_cada_peticion(_lento)
+""",
+}
+
+
+def pivote(puertos):
+    """Salir de la red del recinto: directamente, y con cada socket que escucha que tenga (el de app.servir),
+    tras shutdown, con connect (un núcleo que lo permita conecta en la red donde se creó el socket)."""
+    return f"""
+_HECHO = []
+def _pivote():
+    if _HECHO:
+        return
+    _HECHO.append(1)
+    for _puerto in {puertos!r}:
+        try:
+            socket.create_connection(("127.0.0.1", _puerto), timeout=0.5).close()
+            print(f"CONECTADO-A-{{_puerto}}")
+        except OSError as _e:
+            print("DIRECTO-RECHAZADO", _puerto, _e)
+    for _fd in range(3, 512):
+        try:
+            _s = socket.socket(fileno=os.dup(_fd))
+        except OSError:
+            continue
+        try:
+            if _s.family != socket.AF_INET or not _s.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN):
+                continue
+            for _puerto in {puertos!r}:
+                try:
+                    _s.shutdown(socket.SHUT_RD)
+                except OSError:
+                    pass
+                try:
+                    _s.connect(("127.0.0.1", _puerto))
+                    print(f"CONECTADO-A-{{_puerto}}")
+                except OSError as _e:
+                    print("PIVOTE-RECHAZADO", _puerto, _e)
+        finally:
+            _s.close()
+en_cada_peticion(_pivote)
+"""
+
+
+@pytest.fixture(scope="module")
+def lote_09(tmp_path_factory, requiere_jaula):
+    """La lección 09: la solución, el punto de partida honesto y un ataque por entrega, calificados juntos.
+
+    Un testigo escucha en esta red mientras se califica: ningún recinto debe llegar a él.
+    """
+    clase = tmp_path_factory.mktemp("lote_09") / "clase"
+    shutil.copytree(LECCION_09.solucion, clase / "ana", ignore=shutil.ignore_patterns("__pycache__", "instance"))
+    shutil.copytree(LECCION_09.ejercicio, clase / "honesto", ignore=shutil.ignore_patterns("__pycache__", "instance"))
+    with socket.socket() as testigo:
+        testigo.bind(("127.0.0.1", 0))
+        testigo.listen(8)
+        ataques = {**ATAQUES_09, "pivote": pivote([5432, 6379, testigo.getsockname()[1]])}
+        for nombre, codigo in ataques.items():
+            con_ataque(clase / nombre, codigo, base=LECCION_09.ejercicio)
+        salida = clase.parent / "notas"
+        inicio = time.monotonic()
+        proceso = taller("calificar", "09", str(clase), "--clase", "--salida", str(salida), "--trabajos", "2")
+    return {"proceso": proceso, "salida": salida, "duracion": time.monotonic() - inicio, "ataques": ataques}
+
+
+def test_leccion_09_ningun_ataque_saca_nota_y_los_honestos_no_pierden_nada(lote_09):
+    proceso = lote_09["proceso"]
+    assert "Traceback" not in proceso.stderr, proceso.stderr
+    notas = {nombre: int(fila["total"]) for nombre, fila in filas(lote_09["salida"]).items()}
+    assert set(notas) == {"ana", "honesto", *lote_09["ataques"]}, notas
+    assert notas["ana"] == 23, "la solución, calificada junto a los ataques, no pierde nada"
+    for ataque in lote_09["ataques"]:
+        assert notas[ataque] <= notas["honesto"], f"«{ataque}» sacó {notas[ataque]} (el honesto, {notas['honesto']})"
+
+
+def test_leccion_09_nada_del_lado_de_las_comprobaciones_llega_al_recinto(lote_09):
+    escrito = todo_lo_escrito(lote_09["salida"]) + lote_09["proceso"].stdout + lote_09["proceso"].stderr
+    for marca in MARCAS_PROHIBIDAS_09:
+        assert marca not in escrito, f"«{marca}» llegó a la salida"
+    assert "no se pudo leer" in salida_de(lote_09, "leer_comprobaciones"), "el ataque se ejecutó y no pudo leer nada"
+    pivote = salida_de(lote_09, "pivote")
+    assert "DIRECTO-RECHAZADO" in pivote and "PIVOTE-RECHAZADO" in pivote, "el ataque se ejecutó y no salió de su red"
+    assert "CONEXIONES-ABIERTAS" in salida_de(lote_09, "proveedor_lento")

@@ -34,9 +34,12 @@ import socket
 import struct
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from taller import protocolo
 
@@ -83,6 +86,8 @@ ENTORNO = {
     "PYTHONIOENCODING": "utf-8",
     "PYTHONHASHSEED": "0",
 }
+
+T = TypeVar("T")
 
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -395,8 +400,15 @@ def _nuevo_recinto(base: Path, info: dict) -> tuple[int, tuple[int, ...]]:
     datos = os.read(listo_lectura, 32)
     os.close(listo_lectura)
     pid_init = int(datos) if datos.strip().isdigit() else pid
-    fds = (os.dup(puente_fuera.fileno()), salvavidas_fuera, lectura_salida)
+    fds: tuple[int, ...] = (os.dup(puente_fuera.fileno()), salvavidas_fuera, lectura_salida)
     puente_fuera.close()
+    if info["jaula"]:
+        # La red del recinto, para que las comprobaciones abran en ella sus propios sockets (en_la_red).
+        # Es la de ``pid``, el hijo que hizo unshare: un hijo sin recoger no puede cambiar de pid.
+        try:
+            fds += (os.open(f"/proc/{pid}/ns/net", os.O_RDONLY | os.O_CLOEXEC),)
+        except OSError:  # el hijo ya terminó (la jaula falló): el puente lo dirá si alguien necesita la red
+            pass
     return pid_init if pid_init > 0 else pid, fds
 
 
@@ -522,6 +534,30 @@ def _informar_fallo() -> None:
         os.write(2, ("Fallo de la jaula del taller:\n" + traceback.format_exc()).encode())
     except OSError:
         pass
+
+
+def en_la_red(red: int, funcion: Callable[[], T]) -> T:
+    """``funcion()`` en la red ``red`` (un descriptor de /proc/PID/ns/net): un socket que crea es de esa red.
+
+    ``setns`` cambia la red de un solo hilo: se hace en uno nuevo, que termina con ``funcion``.
+    Así las comprobaciones abren un socket en la red del recinto sin que el recinto tenga copia.
+    """
+    resultado: list = []
+
+    def dentro() -> None:
+        try:
+            _sistema("setns", red, CLONE_NEWNET)
+            resultado.append((True, funcion()))
+        except BaseException as e:
+            resultado.append((False, e))
+
+    hilo = threading.Thread(target=dentro)
+    hilo.start()
+    hilo.join()
+    bien, valor = resultado[0]
+    if not bien:
+        raise valor
+    return valor
 
 
 def _levantar_lo() -> None:

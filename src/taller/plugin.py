@@ -349,7 +349,8 @@ def puente(request, objetivo):
     actual.limite = estado.limite_de(request.node)
     actual.plazo = estado.plazo
     estado.activos.append(actual)
-    return actual
+    yield actual
+    actual.parar_servidos()  # lo servido para esta comprobación (app.servir) no sigue en la siguiente
 
 
 @pytest.fixture

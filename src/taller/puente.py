@@ -16,6 +16,7 @@ import signal
 import socket
 import stat
 import time
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +61,8 @@ class Puente:
         self.conexion: socket.socket | None = None
         self.salvavidas: int | None = None
         self.salida: int | None = None
+        self.red: int | None = None  # la red del recinto (/proc/PID/ns/net), con jaula
+        self.servidos = ExitStack()  # lo que se sirve hasta el final de la comprobación (reenvíos)
         self.reinicios = 0
         self.plazo: float | None = None  # instante en que vence la comprobación en curso
         self.limite = 10.0
@@ -82,10 +85,13 @@ class Puente:
         self.reinicios += 1
         jaula.enviar(self.sesion, {"op": "recinto"})
         mensaje, fds = jaula.recibir(self.sesion)
-        if mensaje is None or len(fds) != 3:
+        if mensaje is None or len(fds) not in (3, 4):
+            for fd in fds:
+                os.close(fd)
             raise FalloDelRecinto("No se pudo crear el recinto donde se ejecuta tu código (fallo del taller).")
         self.conexion = socket.socket(fileno=fds[0])
         self.salvavidas, self.salida = fds[1], fds[2]
+        self.red = fds[3] if len(fds) == 4 else None
         respuesta = self._pedir(
             {"op": "cargar", "tipo": self.tipo, "ruta": str(self.ruta), "carpeta": self.info["objetivo"]}
         )
@@ -94,7 +100,8 @@ class Puente:
 
     def matar(self) -> None:
         """Cierra el salvavidas: el init del recinto termina y con él todos sus procesos."""
-        for fd in (self.salvavidas, self.salida):
+        self.parar_servidos()
+        for fd in (self.salvavidas, self.salida, self.red):
             if fd is not None:
                 try:
                     os.close(fd)
@@ -102,20 +109,21 @@ class Puente:
                     pass
         if self.conexion is not None:
             self.conexion.close()
-        self.conexion = self.salvavidas = self.salida = None
+        self.conexion = self.salvavidas = self.salida = self.red = None
 
-    def _pedir(self, mensaje: dict, fds: tuple[int, ...] = (), recibidos: list[int] | None = None) -> dict:
-        """Envía ``mensaje`` y espera la respuesta; los descriptores que la acompañen van a ``recibidos``."""
+    def parar_servidos(self) -> None:
+        """Deja de servir lo que se sirvió durante la comprobación (los reenvíos de ``AppRemota.servir``)."""
+        servidos, self.servidos = self.servidos, ExitStack()
+        servidos.close()
+
+    def _pedir(self, mensaje: dict, fds: tuple[int, ...] = ()) -> dict:
+        """Envía ``mensaje`` (con los descriptores ``fds``) y espera la respuesta."""
         conexion = self.conexion
         assert conexion is not None
         plazo = self.plazo if self.plazo is not None else time.monotonic() + self.limite
         try:
             protocolo.enviar(conexion, mensaje, fds)
-            if recibidos is None:
-                respuesta = protocolo.recibir(conexion, plazo)
-            else:
-                respuesta, llegados = protocolo.recibir_con_fds(conexion, plazo)
-                recibidos.extend(llegados)
+            respuesta = protocolo.recibir(conexion, plazo)
         except RecintoColgado:
             self.matar()
             raise FalloDelRecinto(
@@ -152,32 +160,21 @@ class Puente:
             raise ErrorDeCarga(self.error_de_carga)
         return self._pedir({"op": op, **argumentos}, fds)
 
-    def escuchar_en_el_recinto(self) -> socket.socket:
-        """Un socket que escucha en 127.0.0.1 de la red del recinto: lo que se sirva en él, la app lo alcanza.
+    def escuchar_en_el_recinto(self, puerto: int = 0) -> socket.socket:
+        """Un socket que escucha en 127.0.0.1:``puerto`` (0: uno libre) de la red del recinto: la app alcanza lo que se sirva en él.
 
-        Lo abre el recinto y llega por el puente; se valida (``servidores.escucha_validada``) y, si no es
-        lo prometido o no llega a tiempo, es un FalloDelRecinto, nunca una espera sin fin.
+        Lo crea este proceso dentro de la red del recinto (``jaula.en_la_red``) y el recinto no recibe
+        copia: no puede cortarlo, robarle conexiones ni dejar bloqueado el hilo que acepta. Sin jaula
+        hay una sola red: un socket de esta.
         """
-        from taller.servidores import escucha_validada
+        from taller.servidores import escucha_local
 
         self.recinto()
-        recibidos: list[int] = []
-        try:
-            self._pedir({"op": "escuchar"}, recibidos=recibidos)
-        except FalloDelRecinto:
-            for fd in recibidos:
-                os.close(fd)
-            raise
-        for fd in recibidos[1:]:
-            os.close(fd)
-        if len(recibidos) != 1:
-            self.matar()
-            raise FalloDelRecinto("El recinto no envió el socket que escucha (fallo del taller o de tu código).")
-        try:
-            return escucha_validada(recibidos[0])
-        except ErrorDelRecinto as e:
-            self.matar()
-            raise FalloDelRecinto(f"Tu código respondió algo que no sigue el protocolo del taller ({e}).") from None
+        if not self.info.get("jaula"):
+            return escucha_local(puerto)
+        if self.red is None:
+            raise FalloDelRecinto("No se pudo abrir un socket en la red del recinto (fallo del taller).")
+        return jaula.en_la_red(self.red, lambda: escucha_local(puerto))
 
     def _leer(self) -> None:
         """Vacía lo pendiente de la salida; si es mucho, se quedan el principio y el final."""
@@ -441,19 +438,12 @@ class AppRemota:
     def servir(self) -> str:
         """Sirve la app por HTTP de verdad y devuelve su URL (``http://127.0.0.1:PUERTO``).
 
-        El socket que escucha se crea aquí, en la red de las comprobaciones (y de un navegador),
-        y se pasa al recinto, que solo puede aceptar conexiones en él.
+        El socket que escucha lo crean las comprobaciones en la red del recinto; en la jaula llegan
+        a él (y su navegador) por un reenvío desde el mismo puerto de su red (``taller.servidores``).
         """
-        escucha = socket.socket()
-        escucha.bind(("127.0.0.1", 0))
-        escucha.listen(64)
-        try:
-            r = self.puente.pedir("servir", app=self.id, fds=(escucha.fileno(),))
-            if "error" in r:
-                raise ErrorDeCarga(f"No se pudo servir la app: {protocolo.texto(r['error'], 500)}")
-            return f"http://127.0.0.1:{escucha.getsockname()[1]}"
-        finally:
-            escucha.close()
+        from taller.servidores import servir_desde_el_recinto
+
+        return servir_desde_el_recinto(self.puente, self.id)
 
     def ruta_de_prueba(self, ruta: str, tipo: str, mensaje: str = "") -> None:
         """Añade una ruta de las comprobaciones: ``abortar`` (``/<int:estado>`` → abort) o ``fallo`` (lanza)."""
