@@ -2,10 +2,12 @@
 
 Todo va por HTTP de verdad en 127.0.0.1: la app, dos proveedores OpenID Connect locales
 (``taller.proveedor_oidc``: uno normal y otro con ``OIDC_SOLO_SUB``, que solo pone ``sub``
-en el id_token) y un sustituto de GitHub (``crear_github``, más abajo: /login/oauth/…,
-/user y /user/emails), cada uno en su hilo y en un puerto libre. Un ``Navegador``
-(``requests`` con cookies) sigue las redirecciones como un navegador y apunta cada URL y
-cada cabecera ``Location`` que ve: ninguna lleva un token y ninguna respuesta es un 500.
+en el id_token) y un sustituto de GitHub (/login/oauth/…, /user y /user/emails), cada uno
+en su hilo y en un puerto libre. Un ``Navegador`` (``requests`` con cookies) sigue las
+redirecciones como un navegador y apunta cada URL y cada cabecera ``Location`` que ve:
+ninguna lleva un token y ninguna respuesta es un 500. El sustituto, el ``Navegador`` y los
+ayudantes del flujo están en ``taller.oauth_pruebas``: los usan también las comprobaciones
+del ejercicio (``checks/09_oauth``).
 
 Lo que ya prueba el proveedor y aquí no se repite (``tests/test_proveedor_oidc.py``): una
 petición sin ``code_challenge`` o con ``plain`` vuelve con ``invalid_request``
@@ -15,125 +17,39 @@ petición sin ``code_challenge`` o con ``plain`` vuelve con ``invalid_request``
 una sola vez y solo con su ``code_verifier``.
 """
 
-import base64
-import hashlib
-import html
-import re
+import functools
 import secrets
-import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import jwt
 import pytest
 import requests
 from conftest import cargar_app, config_de_prueba
-from flask import Flask, jsonify, redirect, request
 from joserfc.jwk import RSAKey
-from werkzeug.serving import make_server
+
+from taller import oauth_pruebas
+from taller.oauth_pruebas import (
+    GITHUB_ID,
+    GITHUB_SECRETO,
+    OCTOCAT,
+    Diferida,
+    cambiar_consulta,
+    crear_github,
+    entrar,
+    hasta_la_vuelta,
+    vuelta_de,
+)
+from taller.servidores import servir
 
 APP_LECCION_09 = "lessons/09_oauth/app.py"
 CLIENTE, SECRETO = "taller-demo", secrets.token_urlsafe(32)
-GITHUB_ID, GITHUB_SECRETO = "Iv1.leccion09", secrets.token_urlsafe(32)
 CLAVE_PEM = RSAKey.generate_key(2048).as_pem(private=True)
-JWT_EN_TEXTO = re.compile(r"eyJ[\w-]+\.[\w-]+\.[\w-]*")
 EVA = {"email": "eva@example.org", "password": "contraseña-local-de-eva", "nombre": "Eva (local)"}
 
 
-# ── Servidores en hilos ──────────────────────────────────────────────────────
-
-
-@contextmanager
-def servir(app) -> Iterator[str]:
-    servidor = make_server("127.0.0.1", 0, app, threaded=True)
-    hilo = threading.Thread(target=servidor.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    hilo.start()
-    try:
-        yield f"http://127.0.0.1:{servidor.server_port}"
-    finally:
-        servidor.shutdown()
-        hilo.join(timeout=5)
-        servidor.server_close()
-
-
-class Diferida:
-    """Una app WSGI que se decide después: cada prueba pone la suya, con su base de datos."""
-
-    app = None
-
-    def __call__(self, environ, start_response):
-        return self.app(environ, start_response)
-
-
-def crear_github(retorno: str) -> Flask:
-    """Un sustituto de GitHub con lo que usa la app: autorizar, canjear, /user y /user/emails.
-
-    Como GitHub: el canje recibe client_id y client_secret en el cuerpo, responde JSON solo
-    con ``Accept: application/json`` y da los errores con estado 200 y un campo ``error``.
-    Comprueba PKCE (S256). Autoriza sin preguntar como ``app.config["CUENTA"]``.
-    """
-    app = Flask("github_de_prueba")
-    codigos = {}
-
-    @app.get("/login/oauth/authorize")
-    def autorizar():
-        a = request.args
-        if a.get("client_id") != GITHUB_ID or a.get("redirect_uri") != retorno:
-            return "redirect_uri o client_id incorrectos", 400
-        if a.get("code_challenge_method") != "S256" or not a.get("code_challenge"):
-            return "falta PKCE", 400
-        codigo = secrets.token_urlsafe(16)
-        codigos[codigo] = a["code_challenge"]
-        return redirect(f"{retorno}?{urlencode({'code': codigo, 'state': a.get('state', '')})}")
-
-    @app.post("/login/oauth/access_token")
-    def canjear():
-        f = request.form
-        reto = codigos.pop(f.get("code", ""), None)
-        esperado = None
-        if f.get("code_verifier"):
-            esperado = base64.urlsafe_b64encode(hashlib.sha256(f["code_verifier"].encode()).digest()).rstrip(b"=")
-        if (f.get("client_id"), f.get("client_secret")) != (GITHUB_ID, GITHUB_SECRETO):
-            cuerpo = {"error": "incorrect_client_credentials"}
-        elif reto is None or esperado is None or esperado.decode() != reto:
-            cuerpo = {"error": "bad_verification_code", "error_description": "The code passed is incorrect."}
-        else:
-            token = "gho_" + secrets.token_urlsafe(24)
-            app.config["TOKENS"].add(token)
-            cuerpo = {"access_token": token, "token_type": "bearer", "scope": "read:user,user:email"}
-        if request.accept_mimetypes.best != "application/json":
-            return urlencode(cuerpo), 200, {"Content-Type": "application/x-www-form-urlencoded"}
-        return jsonify(cuerpo)  # 200 también con error, como GitHub
-
-    def autenticado():
-        esquema, _, token = request.headers.get("Authorization", "").partition(" ")
-        return esquema.lower() in ("bearer", "token") and token in app.config["TOKENS"]
-
-    @app.get("/user")
-    def usuario():
-        if not autenticado():
-            return jsonify(message="Bad credentials"), 401
-        return jsonify(app.config["CUENTA"]["perfil"])
-
-    @app.get("/user/emails")
-    def emails():
-        if not autenticado():
-            return jsonify(message="Bad credentials"), 401
-        return jsonify(app.config["CUENTA"]["emails"])
-
-    app.config["TOKENS"] = set()
-    return app
-
-
-OCTOCAT = {
-    "perfil": {"id": 583231, "login": "octocat", "name": None, "email": None, "avatar_url": "https://x/a.png"},
-    "emails": [
-        {"email": "otro@example.org", "primary": False, "verified": True, "visibility": None},
-        {"email": "octocat@example.org", "primary": True, "verified": True, "visibility": "private"},
-    ],
-}
+# ── Servidores en hilos (taller.servidores, taller.oauth_pruebas) ───────────
 
 
 @pytest.fixture(scope="module")
@@ -203,82 +119,15 @@ def app09(crear):
     return crear()
 
 
-# ── Un navegador que lo apunta todo ──────────────────────────────────────────
+# ── Un navegador que lo apunta todo (taller.oauth_pruebas) ──────────────────
 
-
-class Navegador:
-    """``requests.Session`` que sigue redirecciones y guarda cada (URL, Location) que ve."""
-
-    def __init__(self, admite_500: bool = False):
-        self.sesion = requests.Session()
-        self.vistas: list[tuple[str, str | None]] = []
-        self.admite_500 = admite_500
-        self.sesion.hooks["response"].append(self._apuntar)
-
-    def _apuntar(self, r, *args, **kwargs):
-        self.vistas.append((r.url, r.headers.get("Location")))
-        assert self.admite_500 or r.status_code < 500, f"{r.status_code} en {r.url}: {r.text[:500]}"
-
-    def get(self, url, **kw):
-        return self.sesion.get(url, **kw)
-
-    def post(self, url, **kw):
-        return self.sesion.post(url, **kw)
-
-    def cookie(self, nombre):
-        return self.sesion.cookies.get(nombre)
-
-    def sin_tokens_en_las_urls(self):
-        """Ni un JWT, ni un parámetro *_token, ni el valor de nuestras cookies en una URL o un Location."""
-        secretos = [c.value for c in self.sesion.cookies if c.name.startswith("leccion09_") and len(c.value) > 20]
-        for url, location in self.vistas:
-            for texto in filter(None, (url, location)):
-                assert not JWT_EN_TEXTO.search(texto), texto
-                assert not re.search(r"(access|refresh|id)_token", texto), texto
-                assert not any(s in texto for s in secretos), texto
-
-
-def formulario(r: requests.Response) -> tuple[str, str]:
-    """La URL del formulario de la página del proveedor y su token CSRF."""
-    accion = html.unescape(re.search(r'<form method="post" action="([^"]*)"', r.text)[1])
-    csrf = re.search(r'name="csrf" value="([^"]+)"', r.text)[1]
-    return "{0.scheme}://{0.netloc}".format(urlsplit(r.url)) + accion, csrf
-
-
-def hasta_la_vuelta(nav, r, email="ana@example.org", password="ana-demo", accion="permitir") -> str:
-    """Desde la página de login del proveedor: inicia sesión, decide y devuelve la URL de vuelta a la app."""
-    assert r.status_code == 200 and "/authorize" in r.url, (r.status_code, r.url)
-    destino, csrf = formulario(r)
-    r = nav.post(destino, data={"csrf": csrf, "email": email, "password": password, "accion": "entrar"})
-    destino, csrf = formulario(r)
-    r = nav.post(destino, data={"csrf": csrf, "accion": accion}, allow_redirects=False)
-    assert r.status_code == 302, r.text
-    return r.headers["Location"]
-
-
-def vuelta_de(nav, app, proveedor="oidc", **kw) -> str:
-    return hasta_la_vuelta(nav, nav.get(f"{app}/auth/{proveedor}/login"), **kw)
-
-
-def entrar(nav, app, proveedor="oidc", **kw) -> requests.Response:
-    """El flujo completo en el navegador ``nav``: devuelve la página final de la app."""
-    if proveedor == "github":  # el sustituto autoriza sin preguntar
-        return nav.get(f"{app}/auth/github/login", **kw)
-    return nav.get(vuelta_de(nav, app, proveedor, **kw))
+Navegador = functools.partial(oauth_pruebas.Navegador, prefijo="leccion09_")
 
 
 def perfil(nav, app) -> dict:
     r = nav.get(f"{app}/api/perfil")
     assert r.status_code == 200, r.text
     return r.json()
-
-
-def cambiar_consulta(url: str, **cambios: str | None) -> str:
-    partes = urlsplit(url)
-    consulta = {k: v[0] for k, v in parse_qs(partes.query).items()}
-    consulta.update(cambios)
-    consulta = {k: v for k, v in consulta.items() if v is not None}
-    return partes._replace(query=urlencode(consulta)).geturl()
 
 
 # ── El flujo ─────────────────────────────────────────────────────────────────

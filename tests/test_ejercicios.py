@@ -150,6 +150,19 @@ def test_los_modulos_heredados_se_generan_desde_su_original_siguiendo_la_cadena(
     assert sobrantes(cinco, tmp_path / "ejercicio") == ["app.py"]
 
 
+def test_una_plantilla_heredada_se_copia_tal_cual(tmp_path):
+    soluciones = tmp_path / "solutions"
+    plantilla = "<!doctype html>\n<p>{{ hola }}</p>\n"
+    leccion(soluciones, "02_uno", {"api/__init__.py": "x = 2\n", "api/templates/inicio.html": plantilla})
+    cuatro = leccion(
+        soluciones, "04_dos", {"api/__init__.py": "x = 4\n"}, hereda=("02_uno", ["api/templates/inicio.html"])
+    )
+    assert heredados_desactualizados(cuatro) == ["api/templates/inicio.html"]
+    escribir_heredados(cuatro)
+    assert (cuatro / "api/templates/inicio.html").read_text(encoding="utf-8") == plantilla
+    assert heredados_desactualizados(cuatro) == []
+
+
 def test_heredar_un_modulo_que_no_existe_es_un_error(tmp_path):
     soluciones = tmp_path / "solutions"
     leccion(soluciones, "02_uno", {"api/__init__.py": "x = 2\n"})

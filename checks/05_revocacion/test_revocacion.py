@@ -157,7 +157,7 @@ def test_la_revocacion_sobrevive_a_un_reinicio(crear_app):
 
 @comprobacion(tarea=1, puntos=1)
 def test_otra_instancia_ve_la_revocacion(crear_app):
-    """Dos instancias de la app sobre la misma base de datos (dos workers): un logout en una vale en la otra."""
+    """Dos instancias de la app sobre la misma base de datos (dos procesos): un logout en una vale en la otra."""
     una, otra = Cliente(crear_app()), Cliente(crear_app())
     registrar(una)
     acceso, _ = sesion(una)
@@ -360,7 +360,7 @@ def test_tras_cambiar_la_password_el_logout_revoca_el_refresh_token_nuevo(client
 
 @comprobacion(tarea=4, puntos=2)
 def test_con_redis_el_logout_revoca_los_dos_tokens(client_redis, crear_app, redis_de_prueba):
-    """Con REDIS_URL, el logout revoca el access y el refresh token, y otra instancia (otro worker) lo ve."""
+    """Con REDIS_URL, el logout revoca el access y el refresh token, y otra instancia (otro proceso) lo ve."""
     url, prefijo, cliente = redis_de_prueba
     registrar(client_redis)
     acceso, refresh = sesion(client_redis)

@@ -28,7 +28,7 @@ ANA = {"email": "ana@example.com", "password": "contraseña-de-ana", "nombre": "
 ADA = {"email": "ada@example.com", "password": "contraseña-de-ada", "nombre": "Ada"}
 PARA_EMPEZAR = "El registro y el login vienen hechos de la lección 06."
 PISTA_SOBRE = (
-    'Responde con error(mensaje, estado, codigo): {"error": "…", "codigo": "…"}; sin codigo, el de '
+    'Responde con error(mensaje, estado, codigo): {"error": "…", "codigo": "…"}; sin código, el de '
     "CODIGOS_HTTP para ese estado."
 )
 PISTA_JWT = (
@@ -550,7 +550,7 @@ def test_limite_por_cuenta(crear_app):
     otra = client.post("/auth/login", json={**mala, "email": ADA["email"]}, headers={"X-Forwarded-For": "203.0.113.9"})
     if estados != [401, 401, 401, 429] or otra.estado != 401:
         raise Desajuste(
-            "[401, 401, 401, 429] para ana y 401 para otra cuenta",
+            "[401, 401, 401, 429] para Ana y 401 para otra cuenta",
             f"{estados} y {otra.estado}",
             'con LIMITE_LOGIN_CUENTA="3 per minute" y una IP distinta en cada intento',
             "Añade al blueprint del login un segundo límite, LIMITE_LOGIN_CUENTA, con "

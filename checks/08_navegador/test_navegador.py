@@ -18,10 +18,10 @@ from werkzeug.wrappers import Response
 from taller.comprobaciones import Cliente, Desajuste, Fallo, Falta, bearer, comprobacion, mostrar_json
 
 TAREAS = {
-    1: "Los tokens en cookies HttpOnly, Secure y SameSite=Lax: el login de la página",
+    1: "Los tokens en cookies HttpOnly, Secure y SameSite=Lax: el inicio de sesión de la página",
     2: "CSRF de doble envío: X-CSRF-TOKEN en lo que cambia algo (403 CSRF_INVALID sin ella)",
     3: "La página: la lista de artículos escapada y crear uno con fetch",
-    4: "Renovar sin que se note: /web/refresh y la renovación implícita",
+    4: "Refrescar sin que se note: /web/refresh y el refresco implícito",
     5: "El logout de la página revoca y borra las cookies",
     6: "CORS con orígenes explícitos",
 }
@@ -124,7 +124,7 @@ def entrar(pagina, url):
         pagina.wait_for_selector("#sesion:not([hidden])", timeout=5000)
     except Exception:
         raise Fallo(
-            "Se esperaba que, al rellenar el formulario de login de GET / y pulsar «Entrar», la página mostrara "
+            "Se esperaba que, al rellenar el formulario de inicio de sesión de GET / y pulsar «Entrar», la página mostrara "
             f"la sesión (#sesion visible); no pasó. La página dice: {pagina.inner_text('body')[:200]!r}",
             PISTA_COOKIES,
         ) from None
@@ -137,7 +137,7 @@ def cookies(pagina):
 def cookie_de_token(pagina, nombre="access_token_cookie"):
     valor = cookies(pagina).get(nombre, {}).get("value")
     if not valor or valor.count(".") != 2:
-        raise Falta(f"la cookie {nombre} con un JWT", "después del login en la página", PISTA_COOKIES)
+        raise Falta(f"la cookie {nombre} con un JWT", "después de iniciar sesión en la página", PISTA_COOKIES)
     return valor
 
 
@@ -187,9 +187,9 @@ def articulos_publicos(app):
 
 def token_de_ada(app):
     r = Cliente(app).post("/auth/login", json={"email": ADA["email"], "password": ADA["password"]})
-    return r.espera(200, ayuda="El login de la API (/auth/login) viene hecho de la lección 07.").espera_json()[
-        "access_token"
-    ]
+    return r.espera(
+        200, ayuda="El inicio de sesión de la API (/auth/login) viene hecho de la lección 07."
+    ).espera_json()["access_token"]
 
 
 class OtraWeb:
@@ -402,11 +402,11 @@ def test_una_cookie_caducada_se_renueva_sin_que_se_note(app, navegador):
     except Exception:
         raise Fallo(
             "Con la cookie del access token caducada, al recargar GET / la página pidió iniciar sesión: "
-            "se esperaba que POST /web/refresh (con la cookie del refresh token) la renovara sola.",
+            "se esperaba que POST /web/refresh (con la cookie del refresh token) la refrescara sola.",
             PISTA_RENOVAR,
         ) from None
     if cookie_de_token(pagina) == caducado:
-        raise Falta("una cookie access_token_cookie nueva", "tras renovar la sesión", PISTA_RENOVAR)
+        raise Falta("una cookie access_token_cookie nueva", "tras refrescar la sesión", PISTA_RENOVAR)
 
 
 @comprobacion(tarea=4, puntos=2, limite=NAVEGADOR)
@@ -445,7 +445,9 @@ def test_el_logout_no_deja_ninguna_cookie_que_sirva(app, navegador):
     try:
         pagina.wait_for_selector("#entrar:not([hidden])", timeout=5000)
     except Exception:
-        raise Fallo("Tras pulsar «Cerrar sesión», la página no volvió al formulario de login.", PISTA_LOGOUT) from None
+        raise Fallo(
+            "Tras pulsar «Cerrar sesión», la página no volvió al formulario de inicio de sesión.", PISTA_LOGOUT
+        ) from None
     quedan = sorted(set(cookies(pagina)) & {*TOKENS, "csrf_access_token"})
     if quedan:
         raise Desajuste("ninguna cookie de token tras el logout", ", ".join(quedan), "en el navegador", PISTA_LOGOUT)

@@ -19,7 +19,7 @@ lo nuevo. Los módulos que pasan sin cambios los declara
 ``solutions/NN_slug/hereda.toml``::
 
     de = "04_refresh_tokens"                 # la lección de la que hereda
-    modulos = ["api/config.py", "api/modelos.py"]
+    modulos = ["api/config.py", "api/modelos.py"]   # también plantillas y scripts (se copian tal cual)
 
 ``taller sincronizar`` los escribe en la solución desde el módulo original
 (siguiendo la cadena de herencias hasta la lección que lo escribió), sin marcas
@@ -151,6 +151,9 @@ def heredados_esperados(solucion):
         if origen == solucion:
             raise ErrorDeHerencia(f"{solucion.name}/{HEREDA}: {modulo} no existe en la lección de la que hereda.")
         nombre = f"{origen.parent.name}/{origen.name}/{modulo}"
+        if not modulo.endswith(".py"):  # una plantilla o un script: tal cual (no admiten un comentario de Python)
+            esperado[Path(modulo)] = (origen / modulo).read_bytes()
+            continue
         texto = quitar_marcas((origen / modulo).read_text(encoding="utf-8"), nombre)
         if CABECERA_LEIDA.match(texto):
             raise ErrorDeHerencia(f"{nombre} es un módulo generado: no puede ser el original de {modulo}.")

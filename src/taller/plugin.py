@@ -507,6 +507,21 @@ def redis_de_prueba(puente, request):
 
 
 @pytest.fixture
+def servir_a_la_app(puente):
+    """``servir_a_la_app(wsgi)`` sirve una app de confianza (un proveedor OpenID Connect…) y da su URL.
+
+    La URL (``http://127.0.0.1:PUERTO``) vale para la app del estudiante, también en la jaula, y para
+    las comprobaciones y su navegador (ver ``taller.servidores``). Se deja de servir al acabar.
+    """
+    from contextlib import ExitStack
+
+    from taller.servidores import servir_al_recinto
+
+    with ExitStack() as pila:
+        yield lambda wsgi: pila.enter_context(servir_al_recinto(puente, wsgi))
+
+
+@pytest.fixture
 def redis_colgado(puente):
     """La URL de un «Redis» que acepta conexiones y no contesta nunca."""
     if puente.info.get("jaula"):

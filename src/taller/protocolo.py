@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import math
+import os
 import re
 import socket
 import struct
@@ -223,18 +224,33 @@ def _objeto(datos: bytes, quien: str) -> dict:
     return mensaje
 
 
-def recibir_con_fds(conexion: socket.socket) -> tuple[dict, list[int]]:
-    """Como ``recibir`` (sin plazo), y además los descriptores que viajen con el marco."""
+def recibir_con_fds(conexion: socket.socket, plazo: float | None = None) -> tuple[dict, list[int]]:
+    """Como ``recibir``, y además los descriptores que viajen con el marco (como mucho 4).
+
+    Los descriptores ya son de quien recibe: si el marco no vale, se cierran antes de lanzar el error.
+    """
     try:
+        if plazo is not None:
+            restante = plazo - time.monotonic()
+            if restante <= 0:
+                raise RecintoColgado("no respondió a tiempo")
+            conexion.settimeout(restante)
         inicio, fds, _, _ = socket.recv_fds(conexion, CABECERA.size, 4)
+    except TimeoutError:
+        raise RecintoColgado("no respondió a tiempo") from None
     except OSError as e:
         raise RecintoCaido(f"la conexión se cortó ({e.__class__.__name__})") from None
-    if not inicio:
-        raise RecintoCaido("cerró la conexión")
-    (longitud,) = CABECERA.unpack(inicio + _leer(conexion, CABECERA.size - len(inicio), None))
-    if longitud > MAX_MARCO:
-        raise ErrorDelRecinto(f"un mensaje de {longitud} bytes (máximo {MAX_MARCO})")
-    return _objeto(_leer(conexion, longitud, None), "llegó"), fds
+    try:
+        if not inicio:
+            raise RecintoCaido("cerró la conexión")
+        (longitud,) = CABECERA.unpack(inicio + _leer(conexion, CABECERA.size - len(inicio), plazo))
+        if longitud > MAX_MARCO:
+            raise ErrorDelRecinto(f"un mensaje de {longitud} bytes (máximo {MAX_MARCO})")
+        return _objeto(_leer(conexion, longitud, plazo), "llegó"), fds
+    except BaseException:
+        for fd in fds:
+            os.close(fd)
+        raise
 
 
 def recibir(conexion: socket.socket, plazo: float | None = None) -> dict:

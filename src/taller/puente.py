@@ -104,13 +104,18 @@ class Puente:
             self.conexion.close()
         self.conexion = self.salvavidas = self.salida = None
 
-    def _pedir(self, mensaje: dict, fds: tuple[int, ...] = ()) -> dict:
+    def _pedir(self, mensaje: dict, fds: tuple[int, ...] = (), recibidos: list[int] | None = None) -> dict:
+        """Envía ``mensaje`` y espera la respuesta; los descriptores que la acompañen van a ``recibidos``."""
         conexion = self.conexion
         assert conexion is not None
         plazo = self.plazo if self.plazo is not None else time.monotonic() + self.limite
         try:
             protocolo.enviar(conexion, mensaje, fds)
-            respuesta = protocolo.recibir(conexion, plazo)
+            if recibidos is None:
+                respuesta = protocolo.recibir(conexion, plazo)
+            else:
+                respuesta, llegados = protocolo.recibir_con_fds(conexion, plazo)
+                recibidos.extend(llegados)
         except RecintoColgado:
             self.matar()
             raise FalloDelRecinto(
@@ -146,6 +151,33 @@ class Puente:
         if self.error_de_carga:
             raise ErrorDeCarga(self.error_de_carga)
         return self._pedir({"op": op, **argumentos}, fds)
+
+    def escuchar_en_el_recinto(self) -> socket.socket:
+        """Un socket que escucha en 127.0.0.1 de la red del recinto: lo que se sirva en él, la app lo alcanza.
+
+        Lo abre el recinto y llega por el puente; se valida (``servidores.escucha_validada``) y, si no es
+        lo prometido o no llega a tiempo, es un FalloDelRecinto, nunca una espera sin fin.
+        """
+        from taller.servidores import escucha_validada
+
+        self.recinto()
+        recibidos: list[int] = []
+        try:
+            self._pedir({"op": "escuchar"}, recibidos=recibidos)
+        except FalloDelRecinto:
+            for fd in recibidos:
+                os.close(fd)
+            raise
+        for fd in recibidos[1:]:
+            os.close(fd)
+        if len(recibidos) != 1:
+            self.matar()
+            raise FalloDelRecinto("El recinto no envió el socket que escucha (fallo del taller o de tu código).")
+        try:
+            return escucha_validada(recibidos[0])
+        except ErrorDelRecinto as e:
+            self.matar()
+            raise FalloDelRecinto(f"Tu código respondió algo que no sigue el protocolo del taller ({e}).") from None
 
     def _leer(self) -> None:
         """Vacía lo pendiente de la salida; si es mucho, se quedan el principio y el final."""

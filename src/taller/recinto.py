@@ -145,6 +145,17 @@ class Recinto:
         threading.Thread(target=servidor.serve_forever, daemon=True).start()
         return {}
 
+    def op_escuchar(self) -> dict:
+        """Un socket que escucha en 127.0.0.1 de esta red; viaja a las comprobaciones, que sirven en él.
+
+        Así la app alcanza un servidor de las comprobaciones (un proveedor OpenID Connect) en
+        ``http://127.0.0.1:PUERTO`` sin salir de su red (ver ``taller.servidores``).
+        """
+        escucha = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        escucha.bind(("127.0.0.1", 0))
+        escucha.listen(64)
+        return {"puerto": escucha.getsockname()[1], "_enviar": escucha}
+
     def op_config(self, app: int, clave: str) -> dict:
         config = self.apps[app].config
         return {"existe": clave in config, "valor": protocolo.codificar(config.get(clave))}
@@ -256,10 +267,14 @@ class Recinto:
                         "error": f"{type(e).__name__}{donde}: {str(e)[:500]}",
                         "excepcion": describir_excepcion(e),
                     }
+            enviar = respuesta.pop("_enviar", None)  # un socket que viaja con la respuesta (op_escuchar)
             try:
-                protocolo.enviar(conexion, respuesta)
+                protocolo.enviar(conexion, respuesta, (enviar.fileno(),) if enviar else ())
             except (OSError, ValueError):
                 return
+            finally:
+                if enviar:
+                    enviar.close()
 
 
 def main(conexion: socket.socket) -> None:

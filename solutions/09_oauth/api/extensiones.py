@@ -1,0 +1,8 @@
+# Generado por «taller sincronizar» desde solutions/02_login_jwt/api/extensiones.py: edítalo allí.
+"""Las extensiones de Flask, creadas una vez sin app: la fábrica las inicia con ``init_app``."""
+
+from flask_jwt_extended import JWTManager
+from flask_sqlalchemy import SQLAlchemy
+
+db = SQLAlchemy()
+jwt = JWTManager()
