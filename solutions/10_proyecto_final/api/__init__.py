@@ -1,7 +1,7 @@
 """API de artículos · lección 10: el proyecto final, listo para producción.
 
-Todo lo de las lecciones 02–08 (registro, sesiones con JWT, refresco,
-revocación, roles, el sobre de error, los límites de intentos) y, encima, lo
+Todo lo de las lecciones 02–09 (registro, sesiones con JWT, refresco,
+revocación, roles, el sobre de error, los límites de intentos, OAuth2) y, encima, lo
 que pide un despliegue: un entorno por clase (``entornos.py``), migraciones
 (``esquema.py``), logs JSON sin secretos (``logs.py``), la salud de la base de
 datos y de Redis (``salud.py``) y el documento OpenAPI (``openapi.py``). La
