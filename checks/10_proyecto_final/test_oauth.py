@@ -29,7 +29,7 @@ DE_ANTES = ("antes@example.org", "De antes", "$2b$04$" + "x" * 53, "usuario")  #
 PISTA_MIGRACION = (
     "En api/migraciones/versions/0003_identidades.py, upgrade() crea la tabla «identidad» como el modelo "
     "Identidad de api/cuentas.py (op.create_table con sus columnas, la clave ajena a usuario.id y "
-    'sa.UniqueConstraint("proveedor", "sub")), y downgrade() la borra.'
+    '`sa.UniqueConstraint("proveedor", "sub")`), y downgrade() la borra.'
 )
 PISTA_VINCULAR = (
     "cuentas.vincular (de la lección 09) busca primero por (proveedor, sub) y solo acepta un email con "
@@ -89,7 +89,7 @@ def migrar(app, *revision):
     r = app.test_cli_runner().invoke(args=["db", "upgrade", *revision])
     if r.exit_code != 0:
         destino = f"a la revisión {revision[0]}" if revision else "a la última revisión"
-        raise Fallo(f"flask db upgrade {destino} terminó con {r.exit_code}: {recortar(r.output, 300)}")
+        raise Fallo(f"«flask db upgrade» {destino} terminó con {r.exit_code}: {recortar(r.output, 300)}")
 
 
 # ── Tarea 7: «Iniciar sesión con…» ──────────────────────────────────────────
@@ -158,13 +158,13 @@ def test_ningun_token_viaja_en_una_url(app_servida):
     if malas := nav.tokens_en_las_urls():
         raise Fallo(
             f"Un token viajó en una URL: {recortar(malas[0], 200)}",
-            "Una URL acaba en el historial, en los logs y en la cabecera Referer: los tokens van en cookies HttpOnly.",
+            "Una URL acaba en el historial, en los logs y en la cabecera `Referer`: los tokens van en cookies HttpOnly.",
         )
 
 
 @comprobacion(tarea=7, puntos=2)
 def test_la_migracion_crea_la_tabla_de_identidades_sin_perder_datos(crear_app, base_de_datos):
-    """flask db upgrade lleva una base de la revisión 0002, con un usuario, a la tabla identidad sin perderlo."""
+    """«flask db upgrade» lleva una base de la revisión 0002, con un usuario, a la tabla identidad sin perderlo."""
     app = crear_app(MIGRAR_AL_ARRANCAR=False)
     migrar(app, "0002")
     base_de_datos.escribir(
@@ -176,7 +176,7 @@ def test_la_migracion_crea_la_tabla_de_identidades_sin_perder_datos(crear_app, b
         raise Desajuste(
             "la tabla identidad con proveedor, sub, email, email_verificado y usuario_id",
             sorted(columnas) or "ninguna tabla identidad",
-            "tras flask db upgrade",
+            "tras «flask db upgrade»",
             PISTA_MIGRACION,
         )
     unicas = [
