@@ -5,7 +5,8 @@ iniciada) no se repite: aquí se mira que el flujo completo funcione sobre el
 esquema que crean las migraciones de la lección 10. La app del estudiante se
 sirve por HTTP; el proveedor del taller (``taller.proveedor_oidc``) lo sirven las
 comprobaciones con ``servir_a_la_app``, y el ``Navegador`` de
-``taller.oauth_pruebas`` sigue las redirecciones y apunta cada URL.
+``taller.oauth_pruebas`` sigue las redirecciones y apunta cada URL. El archivo va
+después de ``test_proyecto_final.py``, que empieza por la comprobación de estructura.
 """
 
 import secrets
