@@ -15,7 +15,7 @@ import pytest
 from joserfc.jwk import RSAKey
 
 from taller.comprobaciones import Desajuste, Fallo, comprobacion, mostrar_json, recortar
-from taller.oauth_pruebas import Diferida, Navegador, cambiar_consulta, entrar, hasta_la_vuelta
+from taller.oauth_pruebas import Diferida, Navegador, cambiar_consulta, cuerpo, entrar, espera_error, hasta_la_vuelta
 from taller.proveedor_oidc import create_app as crear_proveedor
 
 TAREAS = {7: "Inicio de sesión con Google OAuth2 (la lección 09) sobre las migraciones de la 10"}
@@ -61,28 +61,11 @@ def app_servida(crear_app, servir_a_la_app):
     return url
 
 
-def cuerpo(r):
-    """El cuerpo de una respuesta para un mensaje: su JSON, legible, o el principio del texto."""
-    try:
-        return mostrar_json(r.json())
-    except ValueError:
-        return recortar(r.text, 200)
-
-
 def perfil(nav, url, quien):
     r = nav.get(f"{url}/api/perfil")
     if r.status_code != 200:
         raise Desajuste("200", f"{r.status_code} {cuerpo(r)}", f"en GET /api/perfil {quien}", PISTA_MIGRACION)
     return r.json()
-
-
-def espera_error(r, estado, contexto, ayuda):
-    """``r`` es ``estado`` con el sobre de error: ``{"error": "…", "codigo": "…"}``, y no puso la cookie de acceso."""
-    datos = r.json() if r.headers.get("Content-Type", "").startswith("application/json") else None
-    if r.status_code != estado or not isinstance(datos, dict) or not datos.get("error") or not datos.get("codigo"):
-        raise Desajuste(
-            f'{estado} con {{"error": "…", "codigo": "…"}}', f"{r.status_code} {cuerpo(r)}", contexto, ayuda
-        )
 
 
 def migrar(app, *revision):
