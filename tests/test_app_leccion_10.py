@@ -141,3 +141,21 @@ def test_la_base_de_datos_caida_a_mitad_da_503_y_no_500(fabrica, tmp_path):
     base.mkdir()  # donde estaba la base de datos hay ahora una carpeta: SQLite no puede abrirla
     r = client.get("/api/articulos")
     assert (r.status_code, r.get_json()["codigo"]) == (503, "SERVICE_UNAVAILABLE")
+
+
+def test_los_proveedores_oauth_dependen_del_entorno(fabrica, tmp_path, monkeypatch):
+    """Producción ofrece Google (con su id y su secreto del entorno); desarrollo y pruebas, el proveedor del taller."""
+    for nombre in ("OAUTH_PROVEEDORES", "OAUTH_GOOGLE_DISCOVERY_URL", "OAUTH_OIDC_DISCOVERY_URL"):
+        monkeypatch.delenv(nombre, raising=False)
+    monkeypatch.setenv("OAUTH_GOOGLE_CLIENT_ID", "123.apps.googleusercontent.com")
+    monkeypatch.setenv("OAUTH_GOOGLE_CLIENT_SECRET", secrets.token_urlsafe(32))
+    monkeypatch.setenv("OAUTH_OIDC_CLIENT_SECRET", secrets.token_urlsafe(32))
+    en_produccion = fabrica(produccion(tmp_path)).config["PROVEEDORES_OAUTH"]
+    assert set(en_produccion) == {"google"}
+    assert en_produccion["google"]["discovery_url"].startswith("https://accounts.google.com/")
+    en_pruebas = fabrica(config_de_prueba(tmp_path)).config["PROVEEDORES_OAUTH"]
+    assert set(en_pruebas) == {"oidc"} and en_pruebas["oidc"]["discovery_url"].startswith("http://127.0.0.1:9000/")
+    monkeypatch.delenv("OAUTH_GOOGLE_CLIENT_SECRET")  # sin su secreto, Google no se ofrece: 404, no un 500
+    app = fabrica(produccion(tmp_path, MIGRAR_AL_ARRANCAR=True))
+    r = app.test_client().get("/auth/google/login")
+    assert r.status_code == 404 and r.get_json()["codigo"] == "NOT_FOUND"

@@ -297,7 +297,7 @@ def test_las_migraciones_actualizan_una_base_con_datos_sin_perderlos(postgresql,
     assert antes.status_code == 503 and "db upgrade" in antes.get_json()["error"]  # pide migrar; no borra
     assert revision(database_url) == "0001"
     flask(entorno, "db", "upgrade")
-    assert revision(database_url) == "0002"
+    assert revision(database_url) == "0003"  # 0003: las identidades de «Iniciar sesión con…» (lección 09)
     client = cargar_app(SOLUCION / "api")(config_de(entorno)).test_client()
     [articulo] = client.get("/api/articulos").get_json()
     assert (articulo["titulo"], articulo["contenido"], articulo["autor_id"]) == ("De la lección 02", "Sigue aquí", 1)

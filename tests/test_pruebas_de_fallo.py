@@ -75,7 +75,7 @@ def test_los_modulos_heredados_coinciden_con_su_original(leccion):
 
 @POR_LECCION
 def test_las_tareas_solo_estan_en_los_modulos_que_nombra_el_enunciado(leccion):
-    """Las marcas [solución] están solo en los módulos de la lección, y el ENUNCIADO los nombra todos."""
+    """Las marcas [solución] están en uno a tres módulos de la lección (y sus migraciones); el ENUNCIADO los nombra."""
     enunciado = (leccion.ejercicio / "ENUNCIADO.md").read_text(encoding="utf-8")
     _, heredados = ejercicios.herencia(leccion.solucion)
     con_tareas = [
@@ -85,7 +85,8 @@ def test_las_tareas_solo_estan_en_los_modulos_que_nombra_el_enunciado(leccion):
     ]
     assert con_tareas, "la solución no marca ninguna tarea"
     assert not set(con_tareas) & set(heredados), "un módulo heredado no puede tener tareas"
-    assert len(con_tareas) <= 3, f"las tareas deben estar en uno a tres módulos, no en {con_tareas}"
+    modulos = [m for m in con_tareas if "/migraciones/" not in m]  # una revisión de Alembic no es un módulo
+    assert len(modulos) <= 3, f"las tareas deben estar en uno a tres módulos, no en {modulos}"
     sin_nombrar = [m for m in con_tareas if m not in enunciado]
     assert not sin_nombrar, f"el ENUNCIADO no nombra {sin_nombrar}, donde están las tareas"
 

@@ -24,7 +24,9 @@ from taller.oauth_pruebas import (
     cambiar_consulta,
     con_jwks,
     crear_github,
+    cuerpo,
     entrar,
+    espera_error,
     hasta_la_vuelta,
 )
 from taller.proveedor_oidc import create_app as crear_proveedor
@@ -125,30 +127,11 @@ def vuelta(nav, montaje, **kw):
     return hasta_la_vuelta(nav, r, **kw)
 
 
-def cuerpo(r):
-    """El cuerpo de una respuesta para un mensaje: su JSON, legible, o el principio del texto."""
-    if (r.headers.get("Content-Type") or "").startswith("text/html"):
-        return f"(una página HTML en {urlsplit(r.url).path}: la app inició la sesión)"
-    try:
-        return mostrar_json(r.json())
-    except ValueError:
-        return recortar(r.text, 200)
-
-
 def perfil(nav, montaje, quien):
     r = nav.get(f"{montaje.url}/api/perfil")
     if r.status_code != 200:
         raise Desajuste("200", f"{r.status_code} {cuerpo(r)}", f"en GET /api/perfil {quien}", PISTA_VUELTA)
     return r.json()
-
-
-def espera_error(r, estado, contexto, ayuda=None):
-    """``r`` es ``estado`` con el sobre de la lección 07: ``{"error": "…", "codigo": "…"}``."""
-    datos = r.json() if r.headers.get("Content-Type", "").startswith("application/json") else None
-    if r.status_code != estado or not isinstance(datos, dict) or not datos.get("error") or not datos.get("codigo"):
-        obtenido = f"{r.status_code} {mostrar_json(datos) if datos is not None else cuerpo(r)}"
-        raise Desajuste(f'{estado} con {{"error": "…", "codigo": "…"}}', obtenido, contexto, ayuda)
-    return datos
 
 
 def sin_cookie_de_acceso(nav, contexto):

@@ -2,7 +2,7 @@
 
 Cada tarea es una de las ocho de la semilla («Ejercicio Práctico»), mirada con
 los ojos de un despliegue: sus logs, su entorno, su salud. La tarea 7 (Google
-OAuth2) llega con la lección 09. Los logs se leen de lo que la app escribe en
+OAuth2, de la lección 09) está en test_tarea7_oauth.py. Los logs se leen de lo que la app escribe en
 stderr (``puente.leer_salida()``): una línea JSON por evento.
 """
 

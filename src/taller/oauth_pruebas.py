@@ -2,6 +2,7 @@
 
 - ``Navegador``: ``requests.Session`` que sigue redirecciones como un navegador y apunta cada URL
   y cada cabecera ``Location`` que ve (ninguna puede llevar un token) y cada 500.
+- ``cuerpo`` y ``espera_error``: una respuesta de la app, dicha en un mensaje; el sobre de error esperado.
 - ``formulario``, ``hasta_la_vuelta``, ``vuelta_de``, ``entrar``: rellenar la página de login y de
   consentimiento del proveedor local (``taller.proveedor_oidc``) y volver a la app.
 - ``crear_github``: un sustituto local de GitHub (autorizar, canjear, ``/user``, ``/user/emails``),
@@ -25,7 +26,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import requests
 from flask import Flask, jsonify, redirect, request
 
-from taller.comprobaciones import Fallo
+from taller.comprobaciones import Desajuste, Fallo, mostrar_json, recortar
 
 GITHUB_ID, GITHUB_SECRETO = "Iv1.taller", secrets.token_urlsafe(32)
 JWT_EN_TEXTO = re.compile(r"eyJ[\w-]+\.[\w-]+\.[\w-]*")
@@ -217,6 +218,25 @@ def entrar(nav: Navegador, app: str, proveedor: str = "oidc", **kw: Any) -> requ
     if proveedor == "github":  # el sustituto autoriza sin preguntar
         return nav.get(f"{app}/auth/github/login", **kw)
     return nav.get(vuelta_de(nav, app, proveedor, **kw))
+
+
+def cuerpo(r: requests.Response) -> str:
+    """El cuerpo de una respuesta para un mensaje: su JSON, legible, o el principio del texto."""
+    if (r.headers.get("Content-Type") or "").startswith("text/html"):
+        return f"(una página HTML en {urlsplit(r.url).path}: la app inició la sesión)"
+    try:
+        return mostrar_json(r.json())
+    except ValueError:
+        return recortar(r.text, 200)
+
+
+def espera_error(r: requests.Response, estado: int, contexto: str, ayuda: str | None = None) -> dict:
+    """``r`` es ``estado`` con el sobre de la lección 07: ``{"error": "…", "codigo": "…"}``."""
+    datos = r.json() if r.headers.get("Content-Type", "").startswith("application/json") else None
+    if r.status_code != estado or not isinstance(datos, dict) or not datos.get("error") or not datos.get("codigo"):
+        obtenido = f"{r.status_code} {mostrar_json(datos) if datos is not None else cuerpo(r)}"
+        raise Desajuste(f'{estado} con {{"error": "…", "codigo": "…"}}', obtenido, contexto, ayuda)
+    return datos
 
 
 def cambiar_consulta(url: str, **cambios: str | None) -> str:

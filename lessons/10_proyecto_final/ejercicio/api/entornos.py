@@ -10,6 +10,7 @@ arranca con un secreto débil, sin Redis o con la base de datos de ejemplo.
 import os
 
 from .auth import CLAVES_PUBLICAS, MIN_BYTES_SECRETO
+from .oauth import proveedores_del_entorno
 
 COMO_GENERAR = 'python -c "import secrets; print(secrets.token_hex(32))"'
 
@@ -24,6 +25,7 @@ class Comun:
     # TODO (tarea 3): rotar los refresh tokens (RFC 9700, sección 4.14): cada uno vale una sola vez.
     ROTAR_REFRESH_TOKENS = False
     MIGRAR_AL_ARRANCAR = True  # desarrollo y pruebas: «flask db upgrade» al crear la app
+    OAUTH_PROVEEDORES = "oidc"  # «Iniciar sesión con…»: el proveedor local (taller proveedor-oidc)
     # Sin pool_pre_ping: un «SELECT 1» antes de cada petición duplicaba las idas y vueltas a PostgreSQL
     # (medido en benchmarks/api_10.py). Una conexión que PostgreSQL cerró da un 503 (esquema.py) y el pool la cambia.
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_recycle": 1800}
@@ -51,6 +53,7 @@ class Produccion(Comun):
     MIGRAR_AL_ARRANCAR = False  # las migraciones son un paso del despliegue, no de cada proceso
     BCRYPT_LOG_ROUNDS = 12
     PREFERRED_URL_SCHEME = "https"
+    OAUTH_PROVEEDORES = "google"  # con OAUTH_GOOGLE_CLIENT_ID y OAUTH_GOOGLE_CLIENT_SECRET del entorno
 
 
 ENTORNOS = {clase.NOMBRE: clase for clase in (Desarrollo, Pruebas, Produccion)}
@@ -70,7 +73,20 @@ def ajustes_para(config):
     """Los ajustes del entorno que elige ``config`` (la fábrica se los pasa a ``configurar``)."""
     clase = elegir(config)
     valores = {k: getattr(clase, k) for k in dir(clase) if k.isupper() and k != "NOMBRE"}
-    return lambda: {"ENTORNO": clase.NOMBRE, "SECRET_KEY": os.environ.get("SECRET_KEY"), **valores}
+    return lambda: {
+        "ENTORNO": clase.NOMBRE,
+        "SECRET_KEY": os.environ.get("SECRET_KEY"),
+        "PROVEEDORES_OAUTH": proveedores_de(clase, os.environ),
+        **valores,
+    }
+
+
+def proveedores_de(clase, entorno):
+    """Los proveedores de «Iniciar sesión con…»: los de ``OAUTH_PROVEEDORES`` del entorno o, si no, los de la clase.
+
+    Cada uno con su id y su secreto del entorno (``OAUTH_GOOGLE_CLIENT_ID``…): sin ellos no se ofrece.
+    """
+    return proveedores_del_entorno({"OAUTH_PROVEEDORES": clase.OAUTH_PROVEEDORES, **entorno})
 
 
 def es_debil(clave):

@@ -11,6 +11,7 @@ respuesta cumple su esquema.
 from apispec import APISpec
 from apispec_webframeworks.flask import FlaskPlugin
 from flask import Blueprint, current_app, jsonify
+from werkzeug.routing import IntegerConverter
 
 from .modelo_articulo import MAX_CONTENIDO, MAX_TITULO
 from .modelos import MAX_EMAIL, MAX_NOMBRE, ROLES
@@ -69,6 +70,7 @@ ESQUEMAS = {
     "CambioDeRol": objeto({"rol": {"enum": list(ROLES)}}, ["rol"]),
     "Logout": objeto({"refresh_token": TEXTO}),
     "Salud": objeto({"estado": TEXTO, "base_de_datos": TEXTO, "redis": TEXTO}, ["estado"], cerrado=False),
+    "SesionDeLaPagina": objeto({"usuario": {"$ref": "#/components/schemas/Usuario"}}, ["usuario"]),
 }
 
 BEARER = [{"bearer": []}]
@@ -99,6 +101,31 @@ def operacion(resumen, respuesta=None, estado=200, cuerpo=None, seguridad=(), li
     return datos
 
 
+def redireccion(resumen, destino, seguridad=()):
+    """Una ruta que redirige (302 con ``Location``) y, si algo falla, responde con el sobre de error."""
+    datos = operacion(resumen, seguridad=seguridad)
+    datos["responses"] = {
+        "302": {"description": destino, "headers": {"Location": {"schema": TEXTO}}},
+        **{
+            estado: {"description": motivo, "content": {"application/json": {"schema": ref("Error")}}}
+            for estado, motivo in ERRORES_DE_OAUTH.items()
+        },
+        "default": datos["responses"]["default"],
+    }
+    return datos
+
+
+ERRORES_DE_OAUTH = {
+    "400": "state, código o id_token que no valen, o el proveedor respondió con un error",
+    "404": "ese proveedor no está configurado",
+    "502": "el proveedor no responde",
+}
+PAGINA = {
+    "summary": "La página de la lección 08",
+    "responses": {"200": {"description": "HTML", "content": {"text/html": {}}}},
+}
+
+
 # Qué recibe y qué devuelve cada vista (por su endpoint); las rutas y los métodos los pone la app.
 OPERACIONES = {
     "usuarios.registro": {"post": operacion("Crea una cuenta (bcrypt)", "Usuario", 201, "Registro")},
@@ -127,6 +154,21 @@ OPERACIONES = {
     "admin.cambiar_rol": {
         "patch": operacion("Cambia el rol (admin)", "Usuario", cuerpo="CambioDeRol", seguridad=BEARER)
     },
+    "paginas.inicio": {"get": PAGINA},
+    "paginas.login_web": {
+        "post": operacion("Inicia sesión en la página: tokens en cookies", "SesionDeLaPagina", cuerpo="Credenciales")
+    },
+    "paginas.refrescar_web": {"post": operacion("Renueva el access token de la cookie", "Mensaje")},
+    "paginas.logout_web": {"post": operacion("Cierra la sesión de la página", "Mensaje")},
+    "oauth.login": {
+        "get": redireccion("Iniciar sesión con un proveedor", "A la página de inicio de sesión del proveedor")
+    },
+    "oauth.callback": {
+        "get": redireccion("La vuelta del proveedor: tokens en cookies", "A la página, con la sesión iniciada")
+    },
+    "oauth.empezar_vinculo": {
+        "post": redireccion("Vincula un proveedor al usuario actual", "Al proveedor", seguridad=BEARER)
+    },
     "salud.salud": {"get": operacion("La base de datos y Redis responden", "Salud")},
     "openapi.documento": {"get": {"summary": "Este documento", "responses": {"200": {"description": "OpenAPI 3.1"}}}},
 }
@@ -137,11 +179,17 @@ class RutaSinDescribir(RuntimeError):
 
 
 def parametros(regla):
-    """Los parámetros de ruta (``<int:articulo_id>``): todos enteros ≥ 0 en esta API."""
+    """Los parámetros de ruta: ``<int:articulo_id>``, un entero ≥ 0; ``<proveedor>``, un texto."""
     return [
-        {"name": nombre, "in": "path", "required": True, "schema": {"type": "integer", "minimum": 0}}
+        {"name": nombre, "in": "path", "required": True, "schema": esquema_del_parametro(regla, nombre)}
         for nombre in sorted(regla.arguments)
     ]
+
+
+def esquema_del_parametro(regla, nombre):
+    if isinstance(regla._converters[nombre], IntegerConverter):
+        return {"type": "integer", "minimum": 0}
+    return {"type": "string", "pattern": "^[^/]+$"}
 
 
 def documento_de(app):
