@@ -193,7 +193,7 @@ def a_mano(cabecera, payload, clave=CLAVE):
 
 
 MOTIVO_B64 = (
-    "La cabecera lleva «b64» (RFC 7797): con «b64»: false, lo firmado no es el payload en base64url. "
+    "La cabecera lleva «b64» (RFC 7797): con «b64»: false, lo firmado no es la carga útil en base64url. "
     "Un JWT nunca puede usarlo («JWTs MUST NOT use the unencoded payload option», RFC 7797), así que "
     "este inspector no lo verifica."
 )
@@ -311,17 +311,17 @@ def test_la_dependencia_de_pyjwt_trae_el_aviso_de_clave_corta():
 NO_ES_JSON = "no es JSON válido (en UTF-8)."
 MAL_FORMADOS = [
     ("", "Pega un token: tres partes en base64url separadas por puntos."),
-    ("abc", "Un JWT firmado tiene tres partes separadas por puntos (cabecera.payload.firma); este tiene 1."),
-    ("a.b.c.d", "Un JWT firmado tiene tres partes separadas por puntos (cabecera.payload.firma); este tiene 4."),
+    ("abc", "Un JWT firmado tiene tres partes separadas por puntos (cabecera, carga útil y firma); este tiene 1."),
+    ("a.b.c.d", "Un JWT firmado tiene tres partes separadas por puntos (cabecera, carga útil y firma); este tiene 4."),
     ("e30=.e30.AAAA", "La cabecera no está en base64url: solo admite A-Z, a-z, 0-9, «-» y «_», sin «=»."),
-    ("e30.e+0.AAAA", "El payload no está en base64url: solo admite A-Z, a-z, 0-9, «-» y «_», sin «=»."),
+    ("e30.e+0.AAAA", "La carga útil no está en base64url: solo admite A-Z, a-z, 0-9, «-» y «_», sin «=»."),
     ("e30.e30.A", "La firma no está en base64url: solo admite A-Z, a-z, 0-9, «-» y «_», sin «=»."),
     (f"{b64('hola')}.e30.AAAA", "La cabecera " + NO_ES_JSON),
     (f"{b64(bytes([255, 254]))}.e30.AAAA", "La cabecera " + NO_ES_JSON),
     (f"{b64('[' * 5000)}.e30.AAAA", "La cabecera " + NO_ES_JSON),
     (f"{b64('[]')}.e30.AAAA", "La cabecera debe ser un objeto JSON ({…}), y es una lista."),
-    (f"e30.{b64('null')}.AAAA", "El payload debe ser un objeto JSON ({…}), y es null."),
-    (f"e30.{b64('42')}.AAAA", "El payload debe ser un objeto JSON ({…}), y es un número."),
+    (f"e30.{b64('null')}.AAAA", "La carga útil debe ser un objeto JSON ({…}), y es null."),
+    (f"e30.{b64('42')}.AAAA", "La carga útil debe ser un objeto JSON ({…}), y es un número."),
     ("x" * 9000, "El token es demasiado largo (9000 caracteres; el máximo es 8192)."),
 ]
 

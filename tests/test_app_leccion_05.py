@@ -136,6 +136,14 @@ def test_el_login_da_dos_tokens_y_el_perfil_funciona(app_05, client_05):
     assert respuesta.headers["X-Proceso"] == str(os.getpid())
 
 
+def test_ningun_token_lleva_el_email(client_05):
+    """La carga útil la lee cualquiera que vea el token (lección 03): el email, un dato personal, no va en ella."""
+    tokens = tokens_de(client_05)
+    nuevo = client_05.post("/auth/refresh", headers=bearer(tokens["refresh_token"])).get_json()["access_token"]
+    for token in (tokens["access_token"], tokens["refresh_token"], nuevo):
+        assert ANA["email"] not in str(abrir_sin_verificar(token)), abrir_sin_verificar(token)
+
+
 def test_el_iat_lleva_fraccion_de_segundo(app_05, client_05):
     """«Emitido antes de T» no puede depender del redondeo a segundos: dos logins en el mismo segundo."""
     iat = claims(app_05, tokens_de(client_05)["access_token"])["iat"]

@@ -137,14 +137,23 @@ def test_un_rol_con_errata_se_detecta_al_decorar():
 # --- Los claims ---------------------------------------------------------------------
 
 
-def test_el_token_lleva_rol_nombre_y_email_y_los_conserva_al_refrescar(app_06, client_06):
+def test_el_token_lleva_rol_y_nombre_y_los_conserva_al_refrescar(app_06, client_06):
     crear_admin(app_06)
     acceso, refresh = entrar(client_06, ADA)
-    esperado = {"rol": "admin", "nombre": "Ada", "email": "ada@example.com", "sub": "1"}
+    esperado = {"rol": "admin", "nombre": "Ada", "sub": "1"}
     assert {c: claims(acceso)[c] for c in esperado} == esperado
     nuevo = client_06.post("/auth/refresh", headers=bearer(refresh)).get_json()["access_token"]
     assert {c: claims(nuevo)[c] for c in esperado} == esperado  # la semilla aquí perdía el rol
     assert client_06.get("/admin/panel", headers=bearer(nuevo)).status_code == 200
+
+
+def test_ningun_token_lleva_el_email(client_06):
+    """La carga útil la lee cualquiera que vea el token (lección 03): el email, un dato personal, no va en ella."""
+    registrar(client_06, ANA)
+    acceso, refresh = entrar(client_06, ANA)
+    nuevo = client_06.post("/auth/refresh", headers=bearer(refresh)).get_json()["access_token"]
+    for token in (acceso, refresh, nuevo):
+        assert ANA["email"] not in str(claims(token)), claims(token)
 
 
 def test_el_registro_da_el_rol_usuario_y_rechaza_un_rol_en_el_cuerpo(client_06):

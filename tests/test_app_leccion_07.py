@@ -56,6 +56,16 @@ def entrar(client):
     return r.get_json()["access_token"], r.get_json()["refresh_token"]
 
 
+def test_ningun_token_lleva_el_email(tmp_path):
+    """La carga útil la lee cualquiera que vea el token (lección 03): el email, un dato personal, no va en ella."""
+    client = crear(tmp_path).test_client()
+    acceso, refresh = entrar(client)
+    nuevo = client.post("/auth/refresh", headers=bearer(refresh)).get_json()["access_token"]
+    for token in (acceso, refresh, nuevo):
+        carga_util = jwt.decode(token, options={"verify_signature": False})
+        assert ANA["email"] not in str(carga_util), carga_util
+
+
 def provocar(tmp_path, modo, caso):
     """Provoca el error ``caso`` en una app nueva en modo ``modo``; devuelve la respuesta."""
     cambios = {"MODO_ERRORES": modo}

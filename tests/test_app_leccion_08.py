@@ -431,7 +431,7 @@ def test_el_refresh_por_cookie_no_devuelve_el_token_en_el_cuerpo(crear):
     assert client.post("/web/login", json=ANA).status_code == 200
     csrf = client.get_cookie("csrf_refresh_token", path="/").value
     r = client.post("/auth/refresh", headers={"X-CSRF-TOKEN": csrf})
-    assert r.status_code == 200 and r.get_json() == {"mensaje": "Sesión renovada."}
+    assert r.status_code == 200 and r.get_json() == {"mensaje": "Sesión refrescada."}
     assert any(c.startswith("access_token_cookie=") for c in r.headers.getlist("Set-Cookie"))
     assert client.post("/auth/refresh").status_code == 403  # sin la cabecera CSRF
 

@@ -132,8 +132,9 @@ def test_sin_faltas_de_ortografia():
     )
 
 
-# Un término por idea: la variante de la izquierda no aparece en la prosa de los textos ni de los
-# cuadernos (el código, los nombres en `código` y las palabras en *cursiva* sí pueden usarla).
+# Un término por idea: la variante de la izquierda no aparece en la prosa de nada de lo que se lee
+# (textos, cuadernos, frases, mensajes y pistas de las comprobaciones, errores.toml y la orden taller);
+# el código, los nombres en `código` y las palabras en *cursiva* sí pueden usarla.
 # «Login con JWT», con mayúscula, es el nombre de la lección 02.
 TERMINOS = {
     r"\blogins?\b": "inicio de sesión",
@@ -142,16 +143,13 @@ TERMINOS = {
     r"\b[Pp]ayloads?\b": "carga útil (*payload*, en cursiva, para nombrar el término inglés)",
     r"\b[Ww]orkers?\b": "procesos (*workers*, en cursiva)",
 }
-EN_OBRAS = ("09_", "10_")  # las lecciones que se están escribiendo: entran cuando estén terminadas
 
 
 def test_un_termino_por_idea():
-    prosas = fuentes()
-    textos = [n for n in prosas if n.endswith((".md", ".ipynb")) and not any(o in n for o in EN_OBRAS)]
     otros = [
         f"{nombre}: «{m[0]}» → {termino}"
-        for nombre in textos
+        for nombre, prosa_de_la_fuente in fuentes().items()
         for patron, termino in TERMINOS.items()
-        for m in re.finditer(patron, prosas[nombre])
+        for m in re.finditer(patron, prosa_de_la_fuente)
     ]
     assert not otros, "Un término por idea:\n" + "\n".join(otros)

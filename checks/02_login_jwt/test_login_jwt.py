@@ -1,4 +1,4 @@
-"""Comprobaciones de la lección 02: registro con bcrypt, login con JWT, perfil, autoría y borradores."""
+"""Comprobaciones de la lección 02: registro con bcrypt, inicio de sesión con JWT, perfil, autoría y borradores."""
 
 import base64
 import json
@@ -246,7 +246,7 @@ def test_un_email_que_se_ve_igual_es_la_misma_cuenta(client):
             "buscarlo: si no, dos cuentas se ven iguales.",
         )
     r = client.post("/auth/login", json={"email": "ＡＮＡ＠ｅｘａｍｐｌｅ．ｃｏｍ", "password": ANA["password"]})
-    r.espera(200, ayuda="El login normaliza el email igual que el registro (normalizar_email).")
+    r.espera(200, ayuda="El inicio de sesión normaliza el email igual que el registro (normalizar_email).")
 
 
 @comprobacion(tarea=1, puntos=2)
@@ -277,7 +277,7 @@ def test_la_contrasena_se_guarda_con_bcrypt(client, base_de_datos):
 
 @comprobacion(tarea=1, puntos=1)
 def test_ninguna_respuesta_muestra_la_contrasena_ni_el_hash(client, base_de_datos):
-    """En todo el recorrido (registro, login, perfil, artículos) ninguna respuesta contiene la contraseña ni su hash."""
+    """En todo el recorrido (registro, inicio de sesión, perfil, artículos) ninguna respuesta contiene la contraseña ni su hash."""
     respuestas = [client.post("/auth/registro", json=ANA).espera(201, ayuda=PARA_EMPEZAR)]
     r = client.post("/auth/login", json={"email": ANA["email"], "password": ANA["password"]}).espera(200)
     respuestas.append(r)
@@ -299,7 +299,7 @@ def test_ninguna_respuesta_muestra_la_contrasena_ni_el_hash(client, base_de_dato
                 )
 
 
-# ── Tarea 2: login ───────────────────────────────────────────────────────────
+# ── Tarea 2: inicio de sesión ────────────────────────────────────────────────
 
 
 @comprobacion(tarea=2, puntos=2)
@@ -325,12 +325,12 @@ def test_login_devuelve_un_token_con_sub_de_texto(client):
         raise Desajuste(
             f'"sub": "{usuario["id"]}" (el id como texto)',
             f'"sub": {datos.get("sub")!r}',
-            "en el token del login",
+            "en el token del inicio de sesión",
             "Usa create_access_token(identity=str(usuario.id)): con un entero, cada petición "
             "posterior recibe 422 «Subject must be a string».",
         )
     if datos.get("type") != "access":
-        raise Desajuste('"type": "access"', f'"type": {datos.get("type")!r}', "en el token del login")
+        raise Desajuste('"type": "access"', f'"type": {datos.get("type")!r}', "en el token del inicio de sesión")
 
 
 @comprobacion(tarea=2, puntos=2)
@@ -353,7 +353,7 @@ def test_login_mismo_error_para_email_desconocido_y_contrasena_mala(client):
 
 @comprobacion(tarea=2, puntos=2)
 def test_login_llama_a_checkpw_una_vez_en_los_dos_casos(client, espiar):
-    """El login llama a bcrypt.checkpw exactamente una vez, exista el email o no (el tiempo no delata al usuario)."""
+    """El inicio de sesión llama a bcrypt.checkpw exactamente una vez, exista el email o no (el tiempo no delata al usuario)."""
     registrar(client)
     for caso, email in (("una contraseña mala", ANA["email"]), ("un email desconocido", "nadie@example.com")):
         espia = espiar("bcrypt.checkpw")  # también cuenta «from bcrypt import checkpw»
@@ -372,7 +372,7 @@ def test_login_llama_a_checkpw_una_vez_en_los_dos_casos(client, espiar):
 
 @comprobacion(tarea=2, puntos=1)
 def test_login_valida_el_cuerpo(client):
-    """Un login sin contraseña, con tipos que no son texto, sin JSON o con más de 72 bytes recibe 400 (nunca 500)."""
+    """Un inicio de sesión sin contraseña, con tipos que no son texto, sin JSON o con más de 72 bytes recibe 400 (nunca 500)."""
     registrar(client)
     malos = [
         {"email": ANA["email"]},
@@ -393,7 +393,7 @@ def test_login_valida_el_cuerpo(client):
 
 @comprobacion(tarea=2, puntos=1, depende_de=test_login_devuelve_un_token_con_sub_de_texto)
 def test_el_token_no_se_guarda_en_caches_y_hay_cabeceras_de_seguridad(client):
-    """El login lleva Cache-Control: no-store y cabeceras de seguridad; un Authorization de 9 KB da 431 en JSON."""
+    """La respuesta del inicio de sesión lleva Cache-Control: no-store y cabeceras de seguridad; un Authorization de 9 KB da 431 en JSON."""
     registrar(client)
     r = client.post("/auth/login", json={"email": ANA["email"], "password": ANA["password"]})
     r.espera(200, ayuda=PARA_EMPEZAR)
@@ -500,7 +500,7 @@ def test_sin_clave_en_pruebas_se_usa_una_aleatoria(crear_app):
 
 @comprobacion(tarea=3, puntos=2, depende_de=test_login_devuelve_un_token_con_sub_de_texto)
 def test_perfil_devuelve_el_usuario_del_token(client):
-    """GET /api/perfil con el token del login devuelve {id, email, nombre} de ese usuario."""
+    """GET /api/perfil con el token del inicio de sesión devuelve {id, email, nombre} de ese usuario."""
     ana = registrar(client)
     bea = registrar(client, BEA)
     for registrado, datos in ((ana, ANA), (bea, BEA)):
@@ -535,7 +535,7 @@ def test_token_de_un_usuario_que_no_existe_da_401(client):
 
 @comprobacion(tarea=3, puntos=1, depende_de=test_login_devuelve_un_token_con_sub_de_texto)
 def test_la_caducidad_se_configura(crear_app):
-    """Con JWT_ACCESS_TOKEN_EXPIRES negativo, el token del login ya ha caducado: GET /api/perfil responde 401."""
+    """Con JWT_ACCESS_TOKEN_EXPIRES negativo, el token del inicio de sesión ya ha caducado: GET /api/perfil responde 401."""
     client = Cliente(crear_app(JWT_ACCESS_TOKEN_EXPIRES=timedelta(seconds=-1)))
     registrar(client)
     r = client.get("/api/perfil", headers=bearer(iniciar_sesion(client)))
@@ -672,7 +672,9 @@ def test_un_token_de_otra_app_se_rechaza(client):
     """GET /api/perfil rechaza (401 o 422) un token bien firmado con el iss y el aud de otra app, o sin ellos."""
     registrar(client)
     token = iniciar_sesion(client)
-    client.get("/api/perfil", headers=bearer(token)).espera(200, ayuda="Con el token del login, el perfil da 200.")
+    client.get("/api/perfil", headers=bearer(token)).espera(
+        200, ayuda="Con el token del inicio de sesión, el perfil da 200."
+    )
     casos = {
         "de otra app (iss y aud de la lección 06)": (OTRA_APP, PISTA_EMISOR),
         "sin iss ni aud": ({"iss": None, "aud": None}, PISTA_EMISOR),

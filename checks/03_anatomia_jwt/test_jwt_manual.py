@@ -76,7 +76,7 @@ def b64_a_bytes(texto):
 
 
 def a_mano(cabecera, payload, clave=CLAVE, hash_=hashlib.sha256):
-    """Un token firmado por las comprobaciones; cabecera y payload pueden ser dict o texto JSON ya escrito."""
+    """Un token firmado por las comprobaciones; cabecera y carga útil pueden ser dict o texto JSON ya escrito."""
     partes = [json.dumps(p, separators=(",", ":")) if isinstance(p, dict) else p for p in (cabecera, payload)]
     entrada = f"{b64(partes[0])}.{b64(partes[1])}"
     clave = clave.encode() if isinstance(clave, str) else clave
@@ -248,14 +248,14 @@ def test_codificar_da_el_mismo_token_que_pyjwt(modulo):
             esperado,
             obtenido,
             f"al codificar {PAYLOAD_FIJO!r}",
-            'El payload va en JSON compacto, json.dumps(payload, separators=(",", ":")), sin sort_keys ni '
-            "espacios, en base64url sin «=»; la firma es HMAC-SHA256 de «cabecera.payload» en ASCII.",
+            'La carga útil va en JSON compacto, json.dumps(payload, separators=(",", ":")), sin sort_keys ni '
+            "espacios, en base64url sin «=»; la firma es HMAC-SHA256 de las dos partes unidas por un punto, en ASCII.",
         )
 
 
 @comprobacion(tarea=2, puntos=2)
 def test_pyjwt_verifica_los_tokens_de_codificar(modulo):
-    """PyJWT verifica los tokens de codificar y recupera el mismo payload (60 objetos JSON al azar)."""
+    """PyJWT verifica los tokens de codificar y recupera la misma carga útil (60 objetos JSON al azar)."""
 
     def propiedad(payload, clave):
         token = llamar(lambda: modulo.codificar(payload, clave), f"codificar({resumen(payload)}, clave)")
@@ -275,7 +275,7 @@ def test_pyjwt_verifica_los_tokens_de_codificar(modulo):
 
 @comprobacion(tarea=2, puntos=1)
 def test_codificar_valida_la_entrada(modulo):
-    """codificar rechaza un payload que no es un dict (TypeError) y una clave vacía (ValueError) o sin tipo válido."""
+    """codificar rechaza una carga útil que no es un dict (TypeError) y una clave vacía (ValueError) o sin tipo válido."""
     casos = [
         ([("sub", "1")], CLAVE, TypeError),
         (None, CLAVE, TypeError),
@@ -392,9 +392,9 @@ def test_rechaza_tokens_mal_formados(modulo):
         (a_mano('"HS256"', '{"sub":"7"}'), "con una cabecera que es un texto JSON"),
         (f"{NO_UTF8}.{payload_ok}.AAAA", "con una cabecera que no es UTF-8"),
         (f"{b64('[' * 50_000)}.{payload_ok}.AAAA", "con una cabecera «[[[[…» anidada 50 000 niveles"),
-        (a_mano(HS256, "[1, 2]"), "bien firmado pero con un payload que es una lista JSON"),
-        (a_mano(HS256, "null"), "bien firmado pero con un payload null"),
-        (a_mano(HS256, "no es json"), "bien firmado pero con un payload que no es JSON"),
+        (a_mano(HS256, "[1, 2]"), "bien firmado pero con una carga útil que es una lista JSON"),
+        (a_mano(HS256, "null"), "bien firmado pero con una carga útil null"),
+        (a_mano(HS256, "no es json"), "bien firmado pero con una carga útil que no es JSON"),
         (firmado({"sub": "7"})[:-2] + "$$", "con la firma fuera de base64url"),
         (
             firma_no_canonica(firmado({"sub": "7"})),
@@ -407,7 +407,7 @@ def test_rechaza_tokens_mal_formados(modulo):
             lambda token=token: modulo.decodificar(token, CLAVE, ahora=AHORA),
             f"al decodificar un token {como}",
             "Comprueba que son 3 segmentos, decodifica cada uno con b64url_decodificar y exige que "
-            "cabecera y payload sean un dict; json.loads puede lanzar ValueError (y RecursionError "
+            "cabecera y carga útil sean un dict; json.loads puede lanzar ValueError (y RecursionError "
             "con un JSON anidado sin fin).",
         )
 
@@ -497,7 +497,7 @@ def test_verifica_el_ejemplo_del_rfc_7515(modulo):
 
 @comprobacion(tarea=4, puntos=2)
 def test_decodifica_los_tokens_de_pyjwt(modulo):
-    """decodificar acepta los tokens de jwt.encode y devuelve su payload (60 objetos JSON al azar)."""
+    """decodificar acepta los tokens de jwt.encode y devuelve su carga útil (60 objetos JSON al azar)."""
 
     def propiedad(payload, clave):
         token = jwt.encode(payload, clave, algorithm="HS256")
@@ -511,14 +511,14 @@ def test_decodifica_los_tokens_de_pyjwt(modulo):
 
 @comprobacion(tarea=4, puntos=2)
 def test_rechaza_una_firma_que_no_coincide(modulo):
-    """Un payload alterado, otra clave o una firma cambiada dan FirmaInvalida (antes de mirar exp)."""
+    """Una carga útil alterada, otra clave o una firma cambiada dan FirmaInvalida (antes de mirar exp)."""
     bueno = firmado({"sub": "7", "rol": "usuario"})
     cabecera, _, firma = bueno.split(".")
     alterado = f"{cabecera}.{b64(json.dumps({'sub': '7', 'rol': 'admin'}, separators=(',', ':')))}.{firma}"
     otra_firma = f"{cabecera}.{bueno.split('.')[1]}." + ("B" if firma[0] == "A" else "A") + firma[1:]
     caducado_y_falso = firmado({"sub": "7", "exp": AHORA - 3600}, OTRA_CLAVE)
     casos = [
-        (alterado, "con el payload cambiado a «rol»: «admin» sin volver a firmar"),
+        (alterado, "con la carga útil cambiada a «rol»: «admin» sin volver a firmar"),
         (firmado({"sub": "7"}, OTRA_CLAVE), "firmado con otra clave"),
         (otra_firma, "con la firma cambiada"),
         (f"{cabecera}.{bueno.split('.')[1]}.{firma[:20]}", "con la firma cortada"),
@@ -530,7 +530,7 @@ def test_rechaza_una_firma_que_no_coincide(modulo):
             modulo.FirmaInvalida,
             lambda token=token: modulo.decodificar(token, CLAVE, ahora=AHORA),
             f"al decodificar un token {como}",
-            "Calcula la firma de «cabecera.payload» con tu clave y compárala con la recibida. "
+            "Calcula la firma de la cabecera y la carga útil unidas por un punto con tu clave y compárala con la recibida. "
             "Hasta que la firma cuadra, los claims (exp incluido) no significan nada.",
         )
 

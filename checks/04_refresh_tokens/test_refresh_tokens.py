@@ -19,7 +19,7 @@ TAREAS = {
 
 ANA = {"email": "ana@example.com", "password": "contraseña-de-ana", "nombre": "Ana"}
 BEA = {"email": "bea@example.com", "password": "contraseña-de-bea", "nombre": "Bea"}
-PARA_EMPEZAR = "El registro viene hecho de la lección 02; el login debe devolver los dos tokens (tarea 1)."
+PARA_EMPEZAR = "El registro viene hecho de la lección 02; el inicio de sesión debe devolver los dos tokens (tarea 1)."
 PISTA_REFRESH = 'Protege POST /auth/refresh con @jwt_required(refresh=True) y responde {"access_token": …}.'
 PISTA_TIPO = (
     "Las rutas de la API usan @jwt_required() (que solo admite access tokens): no pongas "
@@ -44,7 +44,7 @@ def registrar(client, usuario=ANA):
 
 
 def tokens_del_login(client, usuario=ANA, password=None):
-    """``(access_token, refresh_token)`` del login de ``usuario`` (que ya existe)."""
+    """``(access_token, refresh_token)`` del inicio de sesión de ``usuario`` (que ya existe)."""
     credenciales = {"email": usuario["email"], "password": password or usuario["password"]}
     r = client.post("/auth/login", json=credenciales).espera(200, ayuda=PARA_EMPEZAR)
     cuerpo = r.espera_json()
@@ -129,30 +129,33 @@ def test_para_empezar_registro_y_login(client):
     cuenta(client)
 
 
-# ── Tarea 1: el login entrega dos tokens ─────────────────────────────────────
+# ── Tarea 1: el inicio de sesión entrega dos tokens ──────────────────────────
 
 
 @comprobacion(tarea=1, puntos=2, depende_de=test_para_empezar_registro_y_login)
 def test_login_devuelve_access_y_refresh(client):
     """POST /auth/login devuelve un access_token fresco y un refresh_token, los dos con el id del usuario como sub."""
     ana, acceso, refresh = cuenta(client)
-    datos_acceso = abrir(client.app, acceso, "access_token del login")
-    datos_refresh = abrir(client.app, refresh, "refresh_token del login")
-    espera_claim(datos_acceso, "type", "access", "access_token del login")
+    datos_acceso = abrir(client.app, acceso, "access_token del inicio de sesión")
+    datos_refresh = abrir(client.app, refresh, "refresh_token del inicio de sesión")
+    espera_claim(datos_acceso, "type", "access", "access_token del inicio de sesión")
     espera_claim(
         datos_refresh,
         "type",
         "refresh",
-        "refresh_token del login",
+        "refresh_token del inicio de sesión",
         "Crea el refresh token con create_refresh_token(identity=str(usuario.id)).",
     )
-    for datos, descripcion in ((datos_acceso, "access_token del login"), (datos_refresh, "refresh_token del login")):
+    for datos, descripcion in (
+        (datos_acceso, "access_token del inicio de sesión"),
+        (datos_refresh, "refresh_token del inicio de sesión"),
+    ):
         espera_claim(datos, "sub", str(ana["id"]), descripcion, "El sub es siempre el id como texto: str(usuario.id).")
     espera_claim(
         datos_acceso,
         "fresh",
         True,
-        "access_token del login",
+        "access_token del inicio de sesión",
         "Quien acaba de dar su contraseña tiene un token fresco: create_access_token(…, fresh=True).",
     )
 
@@ -167,8 +170,8 @@ def test_las_caducidades_salen_de_la_configuracion(crear_app):
     nuevo = refrescar(client, refresh)["access_token"]
     pista = "No pases expires_delta a create_access_token ni a create_refresh_token: la caducidad es configuración."
     for token, descripcion, segundos in (
-        (acceso, "access_token del login", 300),
-        (refresh, "refresh_token del login", 7200),
+        (acceso, "access_token del inicio de sesión", 300),
+        (refresh, "refresh_token del inicio de sesión", 7200),
         (nuevo, "access_token de /auth/refresh", 300),
     ):
         datos = abrir(client.app, token, descripcion)
@@ -188,8 +191,8 @@ def test_refresh_devuelve_un_access_token_nuevo_no_fresco(client):
     datos = abrir(client.app, nuevo, "access_token de /auth/refresh")
     espera_claim(datos, "type", "access", "access_token de /auth/refresh")
     espera_claim(datos, "sub", str(ana["id"]), "access_token de /auth/refresh")
-    if datos.get("jti") == abrir(client.app, acceso, "access_token del login").get("jti"):
-        raise Fallo("/auth/refresh devolvió el mismo access token del login: debe crear uno nuevo.")
+    if datos.get("jti") == abrir(client.app, acceso, "access_token del inicio de sesión").get("jti"):
+        raise Fallo("/auth/refresh devolvió el mismo access token del inicio de sesión: debe crear uno nuevo.")
     espera_claim(
         datos,
         "fresh",
@@ -254,7 +257,7 @@ def test_tras_caducar_se_refresca_y_se_sigue(crear_app):
 
 @comprobacion(tarea=2, puntos=1, depende_de=test_para_empezar_registro_y_login)
 def test_un_refresh_token_caducado_da_401(crear_app):
-    """Con JWT_REFRESH_TOKEN_EXPIRES negativo el refresh token del login ya ha caducado: /auth/refresh responde 401."""
+    """Con JWT_REFRESH_TOKEN_EXPIRES negativo el refresh token del inicio de sesión ya ha caducado: /auth/refresh responde 401."""
     client = Cliente(crear_app(JWT_REFRESH_TOKEN_EXPIRES=timedelta(seconds=-1)))
     _, _, refresh = cuenta(client)
     client.post("/auth/refresh", headers=bearer(refresh)).espera(
@@ -267,14 +270,14 @@ def test_un_refresh_token_caducado_da_401(crear_app):
 
 @comprobacion(tarea=3, puntos=2, depende_de=test_para_empezar_registro_y_login)
 def test_los_claims_sobreviven_al_refresh(client):
-    """El access token del login y el de /auth/refresh llevan el claim "nombre" del usuario, y no su email."""
+    """El access token del inicio de sesión y el de /auth/refresh llevan el claim "nombre" del usuario, y no su email."""
     _, acceso, refresh = cuenta(client)
     nuevo = refrescar(client, refresh)["access_token"]
     pista = (
-        "Si pones additional_claims solo en el login, el token refrescado los pierde (el fallo de la semilla). "
+        "Si pones additional_claims solo en el inicio de sesión, el token refrescado los pierde (el fallo de la semilla). "
         "Regístralos en un solo sitio: JWTManager(app).additional_claims_loader(claims_del_usuario)."
     )
-    for token, descripcion in ((acceso, "access_token del login"), (nuevo, "access_token de /auth/refresh")):
+    for token, descripcion in ((acceso, "access_token del inicio de sesión"), (nuevo, "access_token de /auth/refresh")):
         datos = abrir(client.app, token, descripcion)
         espera_claim(datos, "nombre", ANA["nombre"], descripcion, pista)
         if ANA["email"] in json.dumps(datos):
@@ -305,7 +308,7 @@ def test_los_claims_salen_del_usuario(client, base_de_datos):
 
 @comprobacion(tarea=4, puntos=2, depende_de=test_para_empezar_registro_y_login)
 def test_cambiar_la_contrasena_con_un_token_fresco(client):
-    """Con el token del login, POST /api/perfil/password responde 204: la contraseña nueva entra y la vieja no."""
+    """Con el token del inicio de sesión, POST /api/perfil/password responde 204: la contraseña nueva entra y la vieja no."""
     _, acceso, _ = cuenta(client)
     nueva = "contraseña-nueva-de-ana"
     client.post(
@@ -314,7 +317,7 @@ def test_cambiar_la_contrasena_con_un_token_fresco(client):
         headers=bearer(acceso),
     ).espera(204, ayuda='Comprueba la actual con bcrypt.checkpw, guarda hash_de_password(nueva) y responde "", 204.')
     if not login_funciona(client, ANA, nueva):
-        raise Fallo("Tras cambiar la contraseña, el login con la nueva no funciona.")
+        raise Fallo("Tras cambiar la contraseña, iniciar sesión con la nueva no funciona.")
     if login_funciona(client, ANA, ANA["password"]):
         raise Fallo("Tras cambiar la contraseña, la vieja sigue sirviendo para iniciar sesión.")
 
@@ -415,7 +418,7 @@ def test_con_rotacion_el_refresh_devuelve_otro_refresh_token(crear_app):
     datos = abrir(client.app, cuerpo["refresh_token"], "refresh_token de /auth/refresh")
     espera_claim(datos, "type", "refresh", "refresh_token de /auth/refresh")
     espera_claim(datos, "sub", str(ana["id"]), "refresh_token de /auth/refresh")
-    if datos.get("jti") == abrir(client.app, refresh, "refresh_token del login").get("jti"):
+    if datos.get("jti") == abrir(client.app, refresh, "refresh_token del inicio de sesión").get("jti"):
         raise Fallo("/auth/refresh devolvió el mismo refresh token: con rotación debe ser uno nuevo.")
     segundo = refrescar(client, cuerpo["refresh_token"], rotacion=True)
     client.get("/api/perfil", headers=bearer(segundo["access_token"])).espera(200)

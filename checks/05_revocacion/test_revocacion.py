@@ -20,7 +20,7 @@ TAREAS = {
 ANA = {"email": "ana@example.com", "password": "contraseña-de-ana", "nombre": "Ana"}
 BEA = {"email": "bea@example.com", "password": "contraseña-de-bea", "nombre": "Bea"}
 REDIS_CERRADO = "redis://127.0.0.1:1/0"  # nadie escucha en el puerto 1
-PARA_EMPEZAR = "El registro y el login vienen hechos de la lección 04."
+PARA_EMPEZAR = "El registro y el inicio de sesión vienen hechos de la lección 04."
 PISTA_LOGOUT = (
     "Protege POST /auth/logout con @jwt_required(), apunta el jti del token en el almacén "
     "(almacen().revocar(jti, exp)) y registra token_revocado con token_in_blocklist_loader."
@@ -51,7 +51,7 @@ def registrar(client, usuario=ANA):
 
 
 def sesion(client, usuario=ANA):
-    """Un login de ``usuario`` (que ya existe): ``(access_token, refresh_token)``."""
+    """Un inicio de sesión de ``usuario`` (que ya existe): ``(access_token, refresh_token)``."""
     return iniciar_sesion(client, usuario, PARA_EMPEZAR, ("access_token", "refresh_token"))
 
 
@@ -180,7 +180,7 @@ def test_logout_revoca_el_refresh_token(client):
 
 
 PISTA_SESION = (
-    'Pon en el access token un claim "sesion" con el jti y el exp de su refresh token (en el login y '
+    'Pon en el access token un claim "sesion" con el jti y el exp de su refresh token (en el inicio de sesión y '
     "en /auth/refresh) y revócalo en el logout: el cliente no tiene por qué enviar el refresh token."
 )
 
@@ -286,7 +286,7 @@ def test_logout_todo_cierra_todas_las_sesiones(client):
 
 @comprobacion(tarea=3, puntos=1, depende_de=test_logout_todo_cierra_todas_las_sesiones)
 def test_tras_logout_todo_se_puede_volver_a_entrar(client):
-    """Tras cerrar todas las sesiones, un login nuevo (aunque sea en el mismo segundo) funciona."""
+    """Tras cerrar todas las sesiones, un inicio de sesión nuevo (aunque sea en el mismo segundo) funciona."""
     registrar(client)
     acceso, _ = sesion(client)
     client.post("/auth/logout-todo", headers=bearer(acceso)).espera(200, ayuda=PISTA_TODO)
@@ -296,7 +296,7 @@ def test_tras_logout_todo_se_puede_volver_a_entrar(client):
         "GET",
         "/api/perfil",
         nuevo,
-        "el token de un login posterior",
+        "el token de un inicio de sesión posterior",
         "Solo dejan de valer los tokens emitidos ANTES del cierre: compara el iat (con fracción de "
         "segundo, ver claims_de_todo_token) con el instante guardado.",
     )
@@ -351,7 +351,7 @@ def test_tras_cambiar_la_password_el_logout_revoca_el_refresh_token_nuevo(client
         "/auth/refresh",
         cuerpo["refresh_token"],
         "el refresh token del cambio de contraseña tras el logout sin cuerpo",
-        "Los tokens del cambio de contraseña son como los del login: el access token lleva la «sesion» "
+        "Los tokens del cambio de contraseña son como los del inicio de sesión: el access token lleva la «sesion» "
         "de su refresh token (usa tokens_del_login). Si no, ese refresh token vive 30 días tras el logout.",
     )
 
@@ -408,7 +408,7 @@ def test_con_redis_el_ttl_es_lo_que_le_queda_a_cada_token(client_redis, redis_de
 
 @comprobacion(tarea=4, puntos=1, depende_de=test_logout_todo_cierra_todas_las_sesiones)
 def test_con_redis_logout_todo_cierra_todas_las_sesiones(client_redis):
-    """Con REDIS_URL, cerrar todas las sesiones también funciona, y un login posterior vale."""
+    """Con REDIS_URL, cerrar todas las sesiones también funciona, y un inicio de sesión posterior vale."""
     registrar(client_redis)
     primera, refresh = sesion(client_redis)
     segunda, _ = sesion(client_redis)
@@ -424,7 +424,7 @@ def test_con_redis_logout_todo_cierra_todas_las_sesiones(client_redis):
         )
     espera_revocado(client_redis, "POST", "/auth/refresh", refresh, "el refresh token de la sesión cerrada")
     nuevo, _ = sesion(client_redis)
-    espera_valido(client_redis, "GET", "/api/perfil", nuevo, "el token de un login posterior")
+    espera_valido(client_redis, "GET", "/api/perfil", nuevo, "el token de un inicio de sesión posterior")
 
 
 # ── Tarea 5: Redis caído ─────────────────────────────────────────────────────
@@ -449,7 +449,7 @@ def test_sin_redis_una_ruta_protegida_responde_503(crear_app):
     """Con REDIS_URL apuntando a un puerto cerrado, GET /api/perfil con un token válido responde 503 en JSON."""
     client = Cliente(crear_app(REDIS_URL=REDIS_CERRADO))
     registrar(client)
-    acceso, _ = sesion(client)  # el login no necesita Redis
+    acceso, _ = sesion(client)  # iniciar sesión no necesita Redis
     antes = time.perf_counter()
     espera_503(client.get("/api/perfil", headers=bearer(acceso)), antes)
 
@@ -485,7 +485,7 @@ def test_anteriores_escribir_sin_token_da_401(client):
 
 @comprobacion(tarea=6, puntos=1)
 def test_anteriores_registro_login_perfil_y_refresco(client):
-    """Lo de antes: registro, login, perfil y refresco funcionan; un access token no sirve en /auth/refresh y ningún token lleva el email."""
+    """Lo de antes: registro, inicio de sesión, perfil y refresco funcionan; un access token no sirve en /auth/refresh y ningún token lleva el email."""
     anteriores.registro_login_perfil_y_refresco(client)
 
 

@@ -22,7 +22,7 @@ EVA = {"email": "eva@example.com", "password": "contraseña-de-eva", "nombre": "
 ELI = {"email": "eli@example.com", "password": "contraseña-de-eli", "nombre": "Eli"}  # otra editora
 ADA = {"email": "ada@example.com", "password": "contraseña-de-ada", "nombre": "Ada"}  # admin (orden crear-admin)
 AXEL = {"email": "axel@example.com", "password": "contraseña-de-axel", "nombre": "Axel"}  # otro admin
-PARA_EMPEZAR = "El registro y el login vienen hechos de la lección 05."
+PARA_EMPEZAR = "El registro y el inicio de sesión vienen hechos de la lección 05."
 PISTA_CLI = (
     'Escribe la orden crear-admin: con un email nuevo crea el usuario (--nombre, --password) con rol "admin"; '
     'con uno que ya existe, le da el rol "admin".'
@@ -33,7 +33,7 @@ PISTA_DECORADOR = (
 )
 PISTA_AL_INSTANTE = (
     "Decide con el rol de la base de datos (current_user, cargado en cada petición por el "
-    "user_lookup_loader), no con el claim «rol» del token: el token es una foto del momento del login."
+    "user_lookup_loader), no con el claim «rol» del token: el token es una foto del momento del inicio de sesión."
 )
 
 
@@ -45,7 +45,7 @@ def registrar(client, usuario=ANA):
 
 
 def entrar(client, usuario=ANA):
-    """Un login de ``usuario`` (que ya existe): ``(access_token, refresh_token)``."""
+    """Un inicio de sesión de ``usuario`` (que ya existe): ``(access_token, refresh_token)``."""
     return iniciar_sesion(client, usuario, PARA_EMPEZAR)
 
 
@@ -155,7 +155,7 @@ def test_registro_da_el_rol_usuario(client):
 
 @comprobacion(tarea=1, puntos=1, depende_de=test_para_empezar_registro_y_login)
 def test_el_token_y_el_perfil_llevan_el_rol(client):
-    """El access token del login lleva el claim "rol" y GET /api/perfil devuelve el rol."""
+    """El access token del inicio de sesión lleva el claim "rol" y GET /api/perfil devuelve el rol."""
     registrar(client)
     acceso, _ = entrar(client)
     pista = 'Añade "rol" en claims_con_rol (api/permisos.py): es el additional_claims_loader de todos los tokens.'
@@ -178,7 +178,7 @@ def test_el_rol_sobrevive_al_refresco(client):
             'el claim "rol": "usuario" en el access token del refresco',
             f"los claims {claims}",
             None,
-            "Pon el rol en el additional_claims_loader (claims_con_rol), no solo en el login: así lo lleva todo token.",
+            "Pon el rol en el additional_claims_loader (claims_con_rol), no solo en el inicio de sesión: así lo lleva todo token.",
         )
 
 
@@ -523,7 +523,7 @@ def test_anteriores_escribir_sin_token_da_401(client):
 
 @comprobacion(tarea=6, puntos=1)
 def test_anteriores_registro_login_perfil_y_refresco(client):
-    """Lo de antes: registro, login, perfil y refresco funcionan; un access token no sirve en /auth/refresh y ningún token lleva el email."""
+    """Lo de antes: registro, inicio de sesión, perfil y refresco funcionan; un access token no sirve en /auth/refresh y ningún token lleva el email."""
     anteriores.registro_login_perfil_y_refresco(client)
 
 

@@ -31,13 +31,13 @@ TAREAS = {
     1: 'El sobre {"error", "codigo"} en las respuestas de error de las rutas',
     2: "Los errores de JWT: 401, su código y WWW-Authenticate (RFC 6750)",
     3: "Ningún error HTTP en HTML: el sobre para todos",
-    4: "Límite de intentos en el login y el registro (429 con Retry-After)",
+    4: "Límite de intentos en el inicio de sesión y el registro (429 con Retry-After)",
     5: "Lo de lecciones anteriores sigue funcionando",
 }
 
 ANA = {"email": "ana@example.com", "password": "contraseña-de-ana", "nombre": "Ana"}
 ADA = {"email": "ada@example.com", "password": "contraseña-de-ada", "nombre": "Ada"}
-PARA_EMPEZAR = "El registro y el login vienen hechos de la lección 06."
+PARA_EMPEZAR = "El registro y el inicio de sesión vienen hechos de la lección 06."
 PISTA_SOBRE = (
     'Responde con error(mensaje, estado, codigo): {"error": "…", "codigo": "…"}; sin código, el de '
     "CODIGOS_HTTP para ese estado."
@@ -57,7 +57,7 @@ PISTA_HTTP = (
 )
 PISTA_LIMITE = (
     "Crea un Limiter(get_remote_address, app=app) en init_app de api/limites.py y limita el blueprint "
-    "del login con limitador.limit(...) (5 por minuto por IP y LIMITE_LOGIN_CUENTA por cuenta) y el del "
+    "del inicio de sesión con limitador.limit(...) (5 por minuto por IP y LIMITE_LOGIN_CUENTA por cuenta) y el del "
     "registro (10 por minuto); RATELIMIT_HEADERS_ENABLED=True añade Retry-After."
 )
 PISTA_A_LA_VEZ = (
@@ -98,7 +98,7 @@ def registrar(client, usuario=ANA):
 
 
 def entrar(client, usuario=ANA):
-    """Un login de ``usuario`` (que ya existe): ``(access_token, refresh_token)``."""
+    """Un inicio de sesión de ``usuario`` (que ya existe): ``(access_token, refresh_token)``."""
     return iniciar_sesion(client, usuario, PARA_EMPEZAR)
 
 
@@ -248,7 +248,7 @@ def test_token_caducado_401_token_expired(crear_app):
             "un mensaje que diga que pida otro token en /auth/refresh",
             repr(r.json["error"]),
             f"con un access token caducado en {r.peticion}",
-            "Un access token caducado se renueva con el refresh token: dilo en el mensaje. Mira "
+            "Un access token caducado se refresca con el refresh token: dilo en el mensaje. Mira "
             'datos["type"] en el expired_token_loader: ¿es un access o un refresh token?',
         )
 
@@ -488,7 +488,7 @@ def test_barrido_sin_html_ni_500(crear_app):
 
 @comprobacion(tarea=4, puntos=3, depende_de=test_para_empezar_registro_y_login)
 def test_sexto_login_fallido_429(client):
-    """El sexto login fallido en un minuto da 429 "RATE_LIMITED" con Retry-After y el sobre."""
+    """El sexto intento fallido de iniciar sesión en un minuto da 429 "RATE_LIMITED" con Retry-After y el sobre."""
     registrar(client)
     mala = {"email": ANA["email"], "password": "no-es-la-contraseña"}
     for intento in range(1, 6):
@@ -568,7 +568,7 @@ def intentos_a_la_vez(url, cuerpo, veces):
 
 @comprobacion(tarea=4, puntos=2, limite=30, depende_de=test_para_empezar_registro_y_login)
 def test_intentos_a_la_vez_no_se_saltan_el_limite(crear_app):
-    """Veinte logins fallidos lanzados a la vez por HTTP: como mucho cinco llegan a mirar la contraseña."""
+    """Veinte intentos fallidos de iniciar sesión lanzados a la vez por HTTP: como mucho cinco llegan a mirar la contraseña."""
     app = crear_app(**EN_MEMORIA, BCRYPT_LOG_ROUNDS=10)  # bcrypt tarda de verdad (~50 ms), como en producción
     registrar(Cliente(app))
     url = app.servir()
@@ -577,7 +577,7 @@ def test_intentos_a_la_vez_no_se_saltan_el_limite(crear_app):
         raise Desajuste(
             "como mucho cinco 401 y el resto 429",
             str(dict(estados)),
-            "con 20 logins fallidos a la vez contra el servidor",
+            "con 20 intentos fallidos de iniciar sesión a la vez contra el servidor",
             PISTA_A_LA_VEZ,
         )
 
@@ -597,7 +597,7 @@ def test_limite_por_cuenta(crear_app):
             "[401, 401, 401, 429] para Ana y 401 para otra cuenta",
             f"{estados} y {otra.estado}",
             'con LIMITE_LOGIN_CUENTA="3 per minute" y una IP distinta en cada intento',
-            "Añade al blueprint del login un segundo límite, LIMITE_LOGIN_CUENTA, con "
+            "Añade al blueprint del inicio de sesión un segundo límite, LIMITE_LOGIN_CUENTA, con "
             "key_func=cuenta_del_login: quien prueba contraseñas desde mil IP también tiene tope.",
         )
 
@@ -638,7 +638,7 @@ def test_con_varios_procesos_el_contador_en_memoria_no_arranca(crear_app):
 
 @comprobacion(tarea=4, puntos=2, limite=20)
 def test_sin_redis_el_login_y_el_registro_dan_503(crear_app, redis_colgado):
-    """Con el contador en un Redis caído o colgado, el login y el registro dan 503 en menos de 1 s (nunca 500)."""
+    """Con el contador en un Redis caído o colgado, el inicio de sesión y el registro dan 503 en menos de 1 s (nunca 500)."""
     for descripcion, url in (("caído", REDIS_CERRADO), ("colgado", redis_colgado)):
         client = Cliente(crear_app(RATELIMIT_STORAGE_URI=url))
         for ruta, cuerpo in (
@@ -673,7 +673,7 @@ def test_anteriores_escribir_sin_token_da_401(client):
 
 @comprobacion(tarea=5, puntos=1)
 def test_anteriores_registro_login_perfil_y_refresco(client):
-    """Lo de antes: registro, login, perfil y refresco funcionan; un access token no sirve en /auth/refresh y ningún token lleva el email."""
+    """Lo de antes: registro, inicio de sesión, perfil y refresco funcionan; un access token no sirve en /auth/refresh y ningún token lleva el email."""
     anteriores.registro_login_perfil_y_refresco(client)
 
 

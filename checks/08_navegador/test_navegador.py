@@ -385,7 +385,7 @@ def test_un_articulo_con_script_es_inerte(app, navegador):
         )
 
 
-# ── Tarea 4: renovar ─────────────────────────────────────────────────────────
+# ── Tarea 4: refrescar ───────────────────────────────────────────────────────
 
 
 @comprobacion(tarea=4, puntos=3, limite=NAVEGADOR)

@@ -25,7 +25,7 @@ MAX_ID = 2**63 - 1  # el mayor entero que guardan SQLite y PostgreSQL (BIGINT)
 class Item(db.Model):
     """Un elemento de la lista: solo tiene id y nombre."""
 
-    # AUTOINCREMENT: SQLite no vuelve a dar el id de un item borrado.
+    # AUTOINCREMENT: SQLite no vuelve a dar el id de un elemento borrado.
     __table_args__ = {"sqlite_autoincrement": True}
 
     id = db.Column(db.Integer, primary_key=True)

@@ -48,7 +48,7 @@ def b64url_a_bytes(segmento, parte):
 
 
 def objeto_json(segmento, parte):
-    """El objeto JSON de la cabecera o del payload."""
+    """El objeto JSON de la cabecera o de la carga útil."""
     datos = b64url_a_bytes(segmento, parte)
     try:
         valor = json.loads(datos.decode("utf-8"))
@@ -94,10 +94,10 @@ def leer_token(token):
     partes = token.split(".")
     if len(partes) != 3:
         raise TokenIlegible(
-            f"Un JWT firmado tiene tres partes separadas por puntos (cabecera.payload.firma); este tiene {len(partes)}."
+            f"Un JWT firmado tiene tres partes separadas por puntos (cabecera, carga útil y firma); este tiene {len(partes)}."
         )
     cabecera = objeto_json(partes[0], "La cabecera")
-    payload = objeto_json(partes[1], "El payload")
+    payload = objeto_json(partes[1], "La carga útil")
     firma = b64url_a_bytes(partes[2], "La firma")
     return cabecera, payload, firma
 
@@ -116,7 +116,7 @@ def motivo_de_cabecera(cabecera):
         )
     if "b64" in cabecera:
         return (
-            "La cabecera lleva «b64» (RFC 7797): con «b64»: false, lo firmado no es el payload en base64url. "
+            "La cabecera lleva «b64» (RFC 7797): con «b64»: false, lo firmado no es la carga útil en base64url. "
             "Un JWT nunca puede usarlo («JWTs MUST NOT use the unencoded payload option», RFC 7797), así que "
             "este inspector no lo verifica."
         )

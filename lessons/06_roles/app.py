@@ -1,11 +1,12 @@
 """Lección 06 · Roles y claims personalizados: admin, editor y usuario con ``rol_requerido``.
 
-El login pone en el access token claims propios (``rol``, ``nombre``, ``email``)
-con un ``additional_claims_loader``; ``rol_requerido(*roles)`` protege una ruta
-para uno o varios roles: 401 si no hay token («¿quién eres?»), 403 si el rol no
-llega («no puedes»). Un claim es una foto del momento del login: si a un admin
-se le quita el rol, su token sigue diciendo «admin» hasta que caduca. De dónde
-sale el rol lo decide ``ROL_DESDE``:
+El inicio de sesión pone en el access token claims propios (``rol`` y ``nombre``;
+el email no, que es un dato personal) con un ``additional_claims_loader``;
+``rol_requerido(*roles)`` protege una ruta para uno o varios roles: 401 si no
+hay token («¿quién eres?»), 403 si el rol no llega («no puedes»). Un claim es
+una foto del momento del inicio de sesión: si a un admin se le quita el rol, su
+token sigue diciendo «admin» hasta que caduca. ``ROL_DESDE`` decide de dónde
+se lee el rol que autoriza:
 
 * ``base_de_datos`` (por defecto): ``current_user`` (el ``user_lookup_loader``)
   lee el usuario en cada petición; un cambio de rol vale en la siguiente;
@@ -135,7 +136,7 @@ def claims_del_token(identidad):
     usuario = buscar_usuario(identidad)
     claims = {"iat": time.time()}
     if usuario is not None:
-        claims.update(rol=usuario.rol, nombre=usuario.nombre, email=usuario.email)
+        claims.update(rol=usuario.rol, nombre=usuario.nombre)  # el email no: la carga útil la lee cualquiera
     return claims
 
 
@@ -156,7 +157,7 @@ def usuario_no_encontrado(cabecera, datos):
 def rol_del_usuario():
     """El rol con el que se decide: el de la base de datos o el del claim del token, según ``ROL_DESDE``."""
     if current_app.config["ROL_DESDE"] == "token":
-        return get_jwt().get("rol")  # una foto del momento del login
+        return get_jwt().get("rol")  # una foto del momento del inicio de sesión
     return current_user.rol  # leído en esta petición
 
 
@@ -323,7 +324,7 @@ def create_app(config=None):
 
     db.init_app(app)
     gestor_jwt = JWTManager(app)
-    gestor_jwt.additional_claims_loader(claims_del_token)  # rol, nombre y email en todo token
+    gestor_jwt.additional_claims_loader(claims_del_token)  # rol y nombre en todo token
     gestor_jwt.user_lookup_loader(cargar_usuario)  # current_user, en cada petición con token
     gestor_jwt.user_lookup_error_loader(usuario_no_encontrado)
     gestor_jwt.token_in_blocklist_loader(token_revocado)
@@ -380,7 +381,7 @@ def create_app(config=None):
         if usuario is None or not correcta:
             return error("Email o contraseña incorrectos.", 401)
         identidad = str(usuario.id)  # sub: siempre un texto
-        # Los claims propios (rol, nombre, email) los pone claims_del_token, aquí y en el refresco.
+        # Los claims propios (rol y nombre) los pone claims_del_token, aquí y en el refresco.
         return jsonify(
             access_token=create_access_token(identity=identidad, fresh=True),
             refresh_token=create_refresh_token(identity=identidad),

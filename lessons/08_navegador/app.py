@@ -12,7 +12,7 @@ admin. Esta demo tiene dos caras:
 * siempre, el modo cookies de Flask-JWT-Extended bien hecho: los tokens en
   cookies ``HttpOnly``, CSRF de doble envío (``X-CSRF-TOKEN``), ``SameSite=Lax``
   y ``Secure`` puestos a mano, la cookie del refresh token limitada a su ruta,
-  renovación implícita en ``after_request``, un logout que revoca y borra las
+  refresco implícito en ``after_request``, un logout que revoca y borra las
   cookies y CORS con orígenes explícitos. Los clientes de la API siguen usando
   la cabecera ``Authorization``.
 
@@ -147,7 +147,7 @@ def registrar_errores(app, gestor_jwt):
 
 
 def configurar_cookies(app):
-    """Las opciones de las cookies, puestas a mano: los valores por defecto de la librería no son seguros."""
+    """Las opciones de las cookies, puestas a mano: los valores por defecto de la biblioteca no son seguros."""
     app.config.setdefault("JWT_COOKIE_SECURE", not app.debug)  # por defecto False: viajaría también por http://
     app.config.setdefault("JWT_COOKIE_SAMESITE", "Lax")  # por defecto None: el navegador decide
     app.config.update(
@@ -244,9 +244,9 @@ def iniciar_sesion_con_cookies(respuesta, usuario):
 
 
 def renovar_si_caduca_pronto(respuesta):
-    """La renovación implícita: si el access token de la cookie caduca pronto, va uno nuevo en esta respuesta."""
+    """El refresco implícito: si el access token de la cookie caduca pronto, va uno nuevo en esta respuesta."""
     if g.get("sin_renovar") or get_jwt_request_location() != "cookies":
-        return respuesta  # sin token, con cabecera (el cliente de la API renueva él) o tras el logout
+        return respuesta  # sin token, con cabecera (el cliente de la API refresca él) o tras el logout
     datos = get_jwt()
     if datos.get("type") != "access" or datos["exp"] - time.time() > current_app.config["RENOVAR_ANTES"]:
         return respuesta
@@ -277,7 +277,7 @@ def registrar_variante_insegura(app):
 
     @app.get("/inseguro/")
     def pagina_de_la_semilla():
-        # Como la semilla: un token del primer usuario (el administrador) para cualquier visitante, sin login.
+        # Como la semilla: un token del primer usuario (el administrador) para cualquier visitante, sin iniciar sesión.
         token = create_access_token(identity="1")
         return render_template("inseguro.html", jwt_token=token, comentarios=comentarios)
 
@@ -305,7 +305,7 @@ def create_app(config=None):
         JWT_DECODE_ISSUER=EMISOR,
         JWT_ENCODE_AUDIENCE=AUDIENCIA,
         JWT_DECODE_AUDIENCE=AUDIENCIA,
-        RENOVAR_ANTES=5 * 60,  # segundos: un access token que caduca antes se renueva solo
+        RENOVAR_ANTES=5 * 60,  # segundos: un access token que caduca antes se refresca solo
         ORIGENES_PERMITIDOS=origenes_del_entorno(),
         VARIANTE_INSEGURA=os.environ.get("VARIANTE_INSEGURA", "") not in ("", "0"),
         BCRYPT_LOG_ROUNDS=12,
@@ -364,7 +364,7 @@ def create_app(config=None):
 
     @app.post("/web/login")
     def login_web():
-        """El login de la página: los tokens van en cookies; el cuerpo solo dice quién eres."""
+        """El inicio de sesión de la página: los tokens van en cookies; el cuerpo solo dice quién eres."""
         datos = leer_json()
         if datos is None:
             return error('El cuerpo debe ser un objeto JSON: {"email": "…", "password": "…"}.', 400, "VALIDATION_ERROR")
@@ -375,7 +375,7 @@ def create_app(config=None):
 
     @app.post("/auth/login")
     def login():
-        """El login de la API (lecciones 02-07): los tokens en el cuerpo, para la cabecera Authorization."""
+        """El inicio de sesión de la API (lecciones 02-07): los tokens en el cuerpo, para la cabecera Authorization."""
         datos = leer_json()
         if datos is None:
             return error('El cuerpo debe ser un objeto JSON: {"email": "…", "password": "…"}.', 400, "VALIDATION_ERROR")
@@ -399,7 +399,7 @@ def create_app(config=None):
         )
         if get_jwt_request_location() != "cookies":
             return jsonify(access_token=nuevo)  # el cliente de la API, que lo mandará en la cabecera
-        respuesta = jsonify(mensaje="Sesión renovada.")  # el navegador: a la cookie, nunca al cuerpo
+        respuesta = jsonify(mensaje="Sesión refrescada.")  # el navegador: a la cookie, nunca al cuerpo
         set_access_cookies(respuesta, nuevo)
         return respuesta
 

@@ -36,7 +36,7 @@ class ErrorDeToken(Exception):
 
 
 class TokenMalFormado(ErrorDeToken):
-    """No son tres trozos en base64url canónico, la cabecera o el payload no son un objeto JSON,
+    """No son tres trozos en base64url canónico, la cabecera o la carga útil no son un objeto JSON,
     la cabecera pide extensiones críticas (``crit``) o ``exp``/``nbf`` no son un número finito."""
 
 
@@ -45,7 +45,7 @@ class AlgoritmoNoPermitido(ErrorDeToken):
 
 
 class FirmaInvalida(ErrorDeToken):
-    """La firma no corresponde a la cabecera y el payload con esta clave."""
+    """La firma no corresponde a la cabecera y la carga útil con esta clave."""
 
 
 class TokenExpirado(ErrorDeToken):
@@ -122,7 +122,7 @@ def codificar(payload: dict, clave) -> str:
     """Un JWT HS256 con la cabecera ``{"alg":"HS256","typ":"JWT"}`` y este ``payload``."""
     # [solución] tarea 2: valida, junta cabecera y payload en base64url, firma y añade la firma.
     if not isinstance(payload, dict):
-        raise TypeError(f"El payload debe ser un dict (un objeto JSON), no {type(payload).__name__}.")
+        raise TypeError(f"La carga útil debe ser un dict (un objeto JSON), no {type(payload).__name__}.")
     clave = clave_en_bytes(clave)
     entrada = b64url_codificar(json_compacto(CABECERA)) + "." + b64url_codificar(json_compacto(payload))
     return entrada + "." + b64url_codificar(firmar(entrada.encode("ascii"), clave))
@@ -160,7 +160,7 @@ def separar(token: str):
         raise TokenMalFormado(f"Un JWT tiene tres partes separadas por puntos; este tiene {len(segmentos)}.")
     cabecera_b64, payload_b64, firma_b64 = segmentos
     cabecera = objeto_json(cabecera_b64, "La cabecera")
-    payload = objeto_json(payload_b64, "El payload")
+    payload = objeto_json(payload_b64, "La carga útil")
     firma = b64url_decodificar(firma_b64)
     return cabecera, payload, f"{cabecera_b64}.{payload_b64}".encode("ascii"), firma
     # [ejercicio]
@@ -218,7 +218,7 @@ def comprobar_tiempos(payload: dict, *, margen: float = 0, ahora: float | None =
 
 
 def decodificar(token: str, clave, *, margen: float = 0, ahora: float | None = None) -> dict:
-    """El payload de ``token`` si es un HS256 válido firmado con ``clave``; si no, un ``ErrorDeToken``.
+    """La carga útil de ``token`` si es un HS256 válido firmado con ``clave``; si no, un ``ErrorDeToken``.
 
     El orden importa: primero la forma (tarea 3), después el algoritmo (tarea 3),
     después la firma (tarea 4) y solo entonces las fechas (tarea 5): los claims de

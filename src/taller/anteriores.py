@@ -101,7 +101,7 @@ def registro_login_y_perfil(client: Cliente) -> None:
 
 
 def registro_login_perfil_y_refresco(client: Cliente) -> None:
-    """Registro, login, perfil y refresco; un access token no sirve en /auth/refresh y ningún token lleva el email."""
+    """Registro, inicio de sesión, perfil y refresco; un access token no sirve en /auth/refresh y ningún token lleva el email."""
     acceso, refresh = entrar(client, ("access_token", "refresh_token"))
     refresh = str(refresh)  # entrar() ya exige que sea un texto
     perfil_de_lola(client, acceso)
@@ -110,7 +110,7 @@ def registro_login_perfil_y_refresco(client: Cliente) -> None:
     client.post("/auth/refresh", headers=bearer(acceso)).espera(
         401, 422, ayuda="Un access token en /auth/refresh se rechaza (lección 04). " + PISTA
     )
-    sin_el_email(acceso, "el access token del login")
-    sin_el_email(refresh, "el refresh token del login")
+    sin_el_email(acceso, "el access token del inicio de sesión")
+    sin_el_email(refresh, "el refresh token del inicio de sesión")
     if isinstance(nuevo.get("access_token"), str):
         sin_el_email(nuevo["access_token"], f"el access token de {r.peticion}")

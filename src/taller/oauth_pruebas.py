@@ -3,7 +3,7 @@
 - ``Navegador``: ``requests.Session`` que sigue redirecciones como un navegador y apunta cada URL
   y cada cabecera ``Location`` que ve (ninguna puede llevar un token) y cada 500.
 - ``cuerpo`` y ``espera_error``: una respuesta de la app, dicha en un mensaje; el sobre de error esperado.
-- ``formulario``, ``hasta_la_vuelta``, ``vuelta_de``, ``entrar``: rellenar la página de login y de
+- ``formulario``, ``hasta_la_vuelta``, ``vuelta_de``, ``entrar``: rellenar la página de inicio de sesión y de
   consentimiento del proveedor local (``taller.proveedor_oidc``) y volver a la app.
 - ``crear_github``: un sustituto local de GitHub (autorizar, canjear, ``/user``, ``/user/emails``),
   la única parte que no puede ser de verdad sin Internet.
@@ -198,7 +198,7 @@ def formulario(r: requests.Response) -> tuple[str, str]:
 def hasta_la_vuelta(
     nav: Navegador, r: requests.Response, email="ana@example.org", password="ana-demo", accion="permitir"
 ):
-    """Desde la página de login del proveedor: inicia sesión, decide y devuelve la URL de vuelta a la app."""
+    """Desde la página de inicio de sesión del proveedor: inicia sesión, decide y devuelve la URL de vuelta a la app."""
     assert r.status_code == 200 and "/authorize" in r.url, (r.status_code, r.url, r.text[:300])
     destino, csrf = formulario(r)
     r = nav.post(destino, data={"csrf": csrf, "email": email, "password": password, "accion": "entrar"})

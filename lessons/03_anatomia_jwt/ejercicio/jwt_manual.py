@@ -36,7 +36,7 @@ class ErrorDeToken(Exception):
 
 
 class TokenMalFormado(ErrorDeToken):
-    """No son tres trozos en base64url canónico, la cabecera o el payload no son un objeto JSON,
+    """No son tres trozos en base64url canónico, la cabecera o la carga útil no son un objeto JSON,
     la cabecera pide extensiones críticas (``crit``) o ``exp``/``nbf`` no son un número finito."""
 
 
@@ -45,7 +45,7 @@ class AlgoritmoNoPermitido(ErrorDeToken):
 
 
 class FirmaInvalida(ErrorDeToken):
-    """La firma no corresponde a la cabecera y el payload con esta clave."""
+    """La firma no corresponde a la cabecera y la carga útil con esta clave."""
 
 
 class TokenExpirado(ErrorDeToken):
@@ -151,7 +151,7 @@ def comprobar_tiempos(payload: dict, *, margen: float = 0, ahora: float | None =
 
 
 def decodificar(token: str, clave, *, margen: float = 0, ahora: float | None = None) -> dict:
-    """El payload de ``token`` si es un HS256 válido firmado con ``clave``; si no, un ``ErrorDeToken``.
+    """La carga útil de ``token`` si es un HS256 válido firmado con ``clave``; si no, un ``ErrorDeToken``.
 
     El orden importa: primero la forma (tarea 3), después el algoritmo (tarea 3),
     después la firma (tarea 4) y solo entonces las fechas (tarea 5): los claims de

@@ -2,8 +2,8 @@
 
 Lo de la lección 07 (el sobre de error, roles, revocación, refresco, límites)
 ya funciona; lo nuevo es el navegador: los tokens en cookies ``HttpOnly`` con
-CSRF de doble envío, ``SameSite=Lax`` y ``Secure``, renovación implícita y CORS
-con orígenes explícitos (``navegador.py``), y las páginas: el login, la lista
+CSRF de doble envío, ``SameSite=Lax`` y ``Secure``, refresco implícito y CORS
+con orígenes explícitos (``navegador.py``), y las páginas: el inicio de sesión, la lista
 de artículos, crear uno con ``fetch`` y cerrar sesión (``paginas.py``, con su
 plantilla y su script). Ejecútala desde la carpeta que contiene ``api/``::
 

@@ -1,4 +1,4 @@
-"""El navegador: los tokens en cookies HttpOnly con CSRF, la renovación implícita y CORS.
+"""El navegador: los tokens en cookies HttpOnly con CSRF, el refresco implícito y CORS.
 
 Flask-JWT-Extended hace casi todo; aquí se le dice cómo: las cookies con
 ``Secure`` y ``SameSite=Lax`` puestos a mano (sus valores por defecto no son
@@ -29,11 +29,11 @@ def ajustes():
     """Los ajustes del navegador (la fábrica se los pasa a ``configurar``)."""
     return {
         "ORIGENES_PERMITIDOS": origenes_del_entorno(),  # los front ends de otro origen que pueden leer la API
-        "RENOVAR_ANTES": 5 * 60,  # segundos: un access token de cookie que caduca antes se renueva solo
+        "RENOVAR_ANTES": 5 * 60,  # segundos: un access token de cookie que caduca antes se refresca solo
         # [solución] tarea 1: los tokens también en cookies; Secure y SameSite a mano; el refresh token solo en su ruta.
         "JWT_TOKEN_LOCATION": ["headers", "cookies"],  # la cabecera Authorization sigue valiendo
-        "JWT_COOKIE_SECURE": not get_debug_flag(),  # la librería: False (viajaría por http://)
-        "JWT_COOKIE_SAMESITE": "Lax",  # la librería: None (sin atributo: decide el navegador)
+        "JWT_COOKIE_SECURE": not get_debug_flag(),  # la biblioteca: False (viajaría por http://)
+        "JWT_COOKIE_SAMESITE": "Lax",  # la biblioteca: None (sin atributo: decide el navegador)
         "JWT_COOKIE_CSRF_PROTECT": True,  # doble envío: cookie csrf_access_token + cabecera X-CSRF-TOKEN
         "JWT_REFRESH_COOKIE_PATH": "/web/refresh",
         # [ejercicio]
@@ -44,7 +44,7 @@ def ajustes():
 
 def csrf_invalido(e):
     """La cookie del token llegó sin la cabecera X-CSRF-TOKEN que la acompaña (o con otra): 403, no 401."""
-    # [solución] tarea 2: el 403 con el sobre y "codigo": "CSRF_INVALID" (la librería: 401 «Missing CSRF token»).
+    # [solución] tarea 2: el 403 con el sobre y "codigo": "CSRF_INVALID" (la biblioteca: 401 «Missing CSRF token»).
     return error("Falta la cabecera X-CSRF-TOKEN o no coincide con tu sesión.", 403, "CSRF_INVALID")
     # [ejercicio]
     # return error("Falta el token.", 401, "TOKEN_MISSING")
@@ -68,7 +68,7 @@ def renovar_si_caduca_pronto(respuesta):
 
 
 def init_app(app):
-    """CORS, el manejador del error CSRF (después de ``jwt.init_app``: sustituye al suyo) y la renovación."""
+    """CORS, el manejador del error CSRF (después de ``jwt.init_app``: sustituye al suyo) y el refresco."""
     origenes = app.config["ORIGENES_PERMITIDOS"]
     # [solución] tarea 6: orígenes explícitos, credenciales (cookies) solo para ellos y nunca «*».
     if "*" in origenes:

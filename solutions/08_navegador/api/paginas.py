@@ -1,7 +1,7 @@
-"""Las páginas: la lista de artículos con el login, crear un artículo con ``fetch`` y cerrar sesión.
+"""Las páginas: la lista de artículos con el inicio de sesión, crear un artículo con ``fetch`` y cerrar sesión.
 
 El navegador nunca ve un token: ``/web/login`` los pone en cookies HttpOnly,
-``/web/refresh`` renueva el access token en su cookie y ``/web/logout`` revoca
+``/web/refresh`` refresca el access token en su cookie y ``/web/logout`` revoca
 los dos y borra las cookies. Los artículos se pintan con Jinja, que escapa su
 texto: un ``<script>`` en un artículo es solo texto.
 """
@@ -53,7 +53,7 @@ RUTAS = {
 
 @bp.get("/")
 def inicio():
-    """La página: los artículos publicados (Jinja los escapa) y el formulario de login o el de publicar."""
+    """La página: los artículos publicados (Jinja los escapa) y el formulario de inicio de sesión o el de publicar."""
     # [solución] tarea 3: render_template con los artículos publicados y los datos del script.
     articulos = db.session.scalars(db.select(Articulo).where(Articulo.publicado).order_by(Articulo.id)).all()
     return render_template("inicio.html", articulos=articulos, datos={"rutas": RUTAS})
@@ -76,7 +76,7 @@ def login_web():
     set_refresh_cookies(respuesta, tokens["refresh_token"])
     return respuesta
     # [ejercicio]
-    # return error("El login de la página aún no está hecho.", 501, "NOT_IMPLEMENTED")
+    # return error("El inicio de sesión de la página aún no está hecho.", 501, "NOT_IMPLEMENTED")
     # [fin]
 
 
@@ -88,11 +88,11 @@ def refrescar_web():
     usuario = usuario_actual()
     if usuario is None:
         return token_sin_usuario()
-    respuesta = jsonify(mensaje="Sesión renovada.")
+    respuesta = jsonify(mensaje="Sesión refrescada.")
     set_access_cookies(respuesta, access_del_refresco(usuario))
     return respuesta
     # [ejercicio]
-    # return error("La renovación aún no está hecha.", 501, "NOT_IMPLEMENTED")
+    # return error("El refresco aún no está hecho.", 501, "NOT_IMPLEMENTED")
     # [fin]
 
 
@@ -105,7 +105,7 @@ def logout_web():
     almacen().revocar(datos["jti"], datos["exp"])
     if sesion := datos.get("sesion"):
         almacen().revocar(sesion["jti"], sesion["exp"])
-    g.sin_renovar = True  # que la renovación implícita no ponga otra cookie en esta respuesta
+    g.sin_renovar = True  # que el refresco implícito no ponga otra cookie en esta respuesta
     respuesta = jsonify(mensaje="Sesión cerrada.")
     unset_jwt_cookies(respuesta)
     return respuesta

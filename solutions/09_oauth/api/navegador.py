@@ -1,5 +1,5 @@
 # Generado por «taller sincronizar» desde solutions/08_navegador/api/navegador.py: edítalo allí.
-"""El navegador: los tokens en cookies HttpOnly con CSRF, la renovación implícita y CORS.
+"""El navegador: los tokens en cookies HttpOnly con CSRF, el refresco implícito y CORS.
 
 Flask-JWT-Extended hace casi todo; aquí se le dice cómo: las cookies con
 ``Secure`` y ``SameSite=Lax`` puestos a mano (sus valores por defecto no son
@@ -30,10 +30,10 @@ def ajustes():
     """Los ajustes del navegador (la fábrica se los pasa a ``configurar``)."""
     return {
         "ORIGENES_PERMITIDOS": origenes_del_entorno(),  # los front ends de otro origen que pueden leer la API
-        "RENOVAR_ANTES": 5 * 60,  # segundos: un access token de cookie que caduca antes se renueva solo
+        "RENOVAR_ANTES": 5 * 60,  # segundos: un access token de cookie que caduca antes se refresca solo
         "JWT_TOKEN_LOCATION": ["headers", "cookies"],  # la cabecera Authorization sigue valiendo
-        "JWT_COOKIE_SECURE": not get_debug_flag(),  # la librería: False (viajaría por http://)
-        "JWT_COOKIE_SAMESITE": "Lax",  # la librería: None (sin atributo: decide el navegador)
+        "JWT_COOKIE_SECURE": not get_debug_flag(),  # la biblioteca: False (viajaría por http://)
+        "JWT_COOKIE_SAMESITE": "Lax",  # la biblioteca: None (sin atributo: decide el navegador)
         "JWT_COOKIE_CSRF_PROTECT": True,  # doble envío: cookie csrf_access_token + cabecera X-CSRF-TOKEN
         "JWT_REFRESH_COOKIE_PATH": "/web/refresh",
     }
@@ -57,7 +57,7 @@ def renovar_si_caduca_pronto(respuesta):
 
 
 def init_app(app):
-    """CORS, el manejador del error CSRF (después de ``jwt.init_app``: sustituye al suyo) y la renovación."""
+    """CORS, el manejador del error CSRF (después de ``jwt.init_app``: sustituye al suyo) y el refresco."""
     origenes = app.config["ORIGENES_PERMITIDOS"]
     if "*" in origenes:
         raise ValueError("ORIGENES_PERMITIDOS no admite «*» con cookies: escribe cada origen (esquema://host:puerto).")

@@ -1,4 +1,4 @@
-"""El navegador: los tokens en cookies HttpOnly con CSRF, la renovación implícita y CORS.
+"""El navegador: los tokens en cookies HttpOnly con CSRF, el refresco implícito y CORS.
 
 Flask-JWT-Extended hace casi todo; aquí se le dice cómo: las cookies con
 ``Secure`` y ``SameSite=Lax`` puestos a mano (sus valores por defecto no son
@@ -29,7 +29,7 @@ def ajustes():
     """Los ajustes del navegador (la fábrica se los pasa a ``configurar``)."""
     return {
         "ORIGENES_PERMITIDOS": origenes_del_entorno(),  # los front ends de otro origen que pueden leer la API
-        "RENOVAR_ANTES": 5 * 60,  # segundos: un access token de cookie que caduca antes se renueva solo
+        "RENOVAR_ANTES": 5 * 60,  # segundos: un access token de cookie que caduca antes se refresca solo
         # TODO (tarea 1): los tokens también en cookies; Secure y SameSite a mano; el refresh token solo en su ruta.
         "JWT_TOKEN_LOCATION": ["headers"],
     }
@@ -37,7 +37,7 @@ def ajustes():
 
 def csrf_invalido(e):
     """La cookie del token llegó sin la cabecera X-CSRF-TOKEN que la acompaña (o con otra): 403, no 401."""
-    # TODO (tarea 2): el 403 con el sobre y "codigo": "CSRF_INVALID" (la librería: 401 «Missing CSRF token»).
+    # TODO (tarea 2): el 403 con el sobre y "codigo": "CSRF_INVALID" (la biblioteca: 401 «Missing CSRF token»).
     return error("Falta el token.", 401, "TOKEN_MISSING")
 
 
@@ -48,7 +48,7 @@ def renovar_si_caduca_pronto(respuesta):
 
 
 def init_app(app):
-    """CORS, el manejador del error CSRF (después de ``jwt.init_app``: sustituye al suyo) y la renovación."""
+    """CORS, el manejador del error CSRF (después de ``jwt.init_app``: sustituye al suyo) y el refresco."""
     origenes = app.config["ORIGENES_PERMITIDOS"]
     # TODO (tarea 6): orígenes explícitos, credenciales (cookies) solo para ellos y nunca «*».
     app.register_error_handler(CSRFError, csrf_invalido)

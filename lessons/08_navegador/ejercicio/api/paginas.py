@@ -1,7 +1,7 @@
-"""Las páginas: la lista de artículos con el login, crear un artículo con ``fetch`` y cerrar sesión.
+"""Las páginas: la lista de artículos con el inicio de sesión, crear un artículo con ``fetch`` y cerrar sesión.
 
 El navegador nunca ve un token: ``/web/login`` los pone en cookies HttpOnly,
-``/web/refresh`` renueva el access token en su cookie y ``/web/logout`` revoca
+``/web/refresh`` refresca el access token en su cookie y ``/web/logout`` revoca
 los dos y borra las cookies. Los artículos se pintan con Jinja, que escapa su
 texto: un ``<script>`` en un artículo es solo texto.
 """
@@ -53,7 +53,7 @@ RUTAS = {
 
 @bp.get("/")
 def inicio():
-    """La página: los artículos publicados (Jinja los escapa) y el formulario de login o el de publicar."""
+    """La página: los artículos publicados (Jinja los escapa) y el formulario de inicio de sesión o el de publicar."""
     # TODO (tarea 3): render_template con los artículos publicados y los datos del script.
     return error("La página aún no está hecha.", 501, "NOT_IMPLEMENTED")
 
@@ -62,7 +62,7 @@ def inicio():
 def login_web():
     """El login de la página: el de ``/auth/login``, con los tokens en cookies y el usuario en el cuerpo."""
     # TODO (tarea 1): set_access_cookies y set_refresh_cookies; el cuerpo, sin tokens.
-    return error("El login de la página aún no está hecho.", 501, "NOT_IMPLEMENTED")
+    return error("El inicio de sesión de la página aún no está hecho.", 501, "NOT_IMPLEMENTED")
 
 
 @bp.post("/web/refresh")
@@ -70,7 +70,7 @@ def login_web():
 def refrescar_web():
     """Un access token nuevo en su cookie, con el refresh token de la cookie (que solo viaja a esta ruta)."""
     # TODO (tarea 4): el access token nuevo, a la cookie; el cuerpo, sin él.
-    return error("La renovación aún no está hecha.", 501, "NOT_IMPLEMENTED")
+    return error("El refresco aún no está hecho.", 501, "NOT_IMPLEMENTED")
 
 
 @bp.post("/web/logout")

@@ -1,8 +1,8 @@
 # Viene de la solución de la lección 08 (solutions/08_navegador/api/paginas.py): no hace falta que lo cambies.
-"""Las páginas: la lista de artículos con el login, crear un artículo con ``fetch`` y cerrar sesión.
+"""Las páginas: la lista de artículos con el inicio de sesión, crear un artículo con ``fetch`` y cerrar sesión.
 
 El navegador nunca ve un token: ``/web/login`` los pone en cookies HttpOnly,
-``/web/refresh`` renueva el access token en su cookie y ``/web/logout`` revoca
+``/web/refresh`` refresca el access token en su cookie y ``/web/logout`` revoca
 los dos y borra las cookies. Los artículos se pintan con Jinja, que escapa su
 texto: un ``<script>`` en un artículo es solo texto.
 """
@@ -54,7 +54,7 @@ RUTAS = {
 
 @bp.get("/")
 def inicio():
-    """La página: los artículos publicados (Jinja los escapa) y el formulario de login o el de publicar."""
+    """La página: los artículos publicados (Jinja los escapa) y el formulario de inicio de sesión o el de publicar."""
     articulos = db.session.scalars(db.select(Articulo).where(Articulo.publicado).order_by(Articulo.id)).all()
     return render_template("inicio.html", articulos=articulos, datos={"rutas": RUTAS})
 
@@ -80,7 +80,7 @@ def refrescar_web():
     usuario = usuario_actual()
     if usuario is None:
         return token_sin_usuario()
-    respuesta = jsonify(mensaje="Sesión renovada.")
+    respuesta = jsonify(mensaje="Sesión refrescada.")
     set_access_cookies(respuesta, access_del_refresco(usuario))
     return respuesta
 
@@ -93,7 +93,7 @@ def logout_web():
     almacen().revocar(datos["jti"], datos["exp"])
     if sesion := datos.get("sesion"):
         almacen().revocar(sesion["jti"], sesion["exp"])
-    g.sin_renovar = True  # que la renovación implícita no ponga otra cookie en esta respuesta
+    g.sin_renovar = True  # que el refresco implícito no ponga otra cookie en esta respuesta
     respuesta = jsonify(mensaje="Sesión cerrada.")
     unset_jwt_cookies(respuesta)
     return respuesta
