@@ -96,7 +96,7 @@ class ServidorAcotado(_Acotado, ThreadedWSGIServer):
 
     La app del recinto le abre conexiones: como mucho ``MAX_CONEXIONES`` a la vez (un hilo de
     este proceso cada una), y ``cerrar_conexiones`` termina las que queden al parar. Sin eso,
-    conexiones a medio enviar (slowloris) dejaban cientos de hilos vivos de una comprobación a otra.
+    conexiones a medio enviar (el ataque *slowloris*) dejaban cientos de hilos vivos de una comprobación a otra.
     """
 
     timeout = PAUSA

@@ -22,7 +22,7 @@ async function renovar() {
 }
 
 // fetch con la cabecera CSRF en las peticiones que cambian algo y, si el access token
-// caducó, una renovación y un segundo intento: el usuario no nota nada.
+// caducó, un refresco y un segundo intento: el usuario no nota nada.
 async function api(ruta, opciones = {}, reintentar = true) {
   const metodo = (opciones.method || "GET").toUpperCase();
   const cabeceras = { ...(opciones.headers || {}) };
