@@ -62,6 +62,10 @@ def test_sin_argumentos_muestra_la_ayuda():
         (["ejecutar", "01", "--puerto"], "Error: la opción --puerto necesita un valor."),
         (["nada"], "Error: la orden «nada» no existe"),
         (["ejecutar", "03", "--ejercicio"], "Error: lessons/03_anatomia_jwt/ejercicio no tiene app.py"),
+        (
+            ["ejecutar", "10"],
+            "Error: lessons/10_proyecto_final no tiene app.py ni el paquete api/: no es una app que se pueda servir (prueba «taller ejecutar 10 --ejercicio» (o --solucion)",
+        ),
     ],
     ids=[
         "leccion-inexistente",
@@ -74,6 +78,7 @@ def test_sin_argumentos_muestra_la_ayuda():
         "puerto-sin-valor",
         "orden-desconocida",
         "ejercicio-sin-app",
+        "leccion-sin-demo",
     ],
 )
 def test_un_mal_uso_da_una_linea_en_espanol_y_codigo_2(argumentos, mensaje):

@@ -228,9 +228,11 @@ def orden_ejecutar(leccion, cual, puerto):
         raise ErrorDeUso(f"el puerto {puerto} ya está en uso; prueba con --puerto {puerto + 1}")
     entrada = entrada_del_objetivo(carpeta)
     if not entrada.exists():
+        n = leccion.numero
+        otra = f"«taller ejecutar {n}»" if cual else f"«taller ejecutar {n} --ejercicio» (o --solucion)"
         raise ErrorDeUso(
             f"{mostrar_ruta(carpeta)} no tiene app.py ni el paquete api/: no es una app que se pueda "
-            f"servir (prueba «taller ejecutar {leccion.numero}» o «taller comprobar {leccion.numero}»)"
+            f"servir (prueba {otra} o «taller comprobar {n}»)"
         )
     generadas = claves_de_desarrollo()
     try:
