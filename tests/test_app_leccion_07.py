@@ -442,6 +442,21 @@ def test_sin_proxy_de_confianza_x_forwarded_for_no_cambia_la_ip(tmp_path, reques
     assert estados[401] <= 5, dict(estados)
 
 
+def test_con_un_proxy_de_confianza_cada_ip_de_x_forwarded_for_se_cuenta_aparte(tmp_path):
+    """Con PROXIES_DE_CONFIANZA=1, la IP es la que pone el proxy: A se bloquea (429) y B aún recibe su 401."""
+    app = cargar_fabrica(SOLUCION_07 / "api")(
+        config_de_prueba(tmp_path, "api.sqlite", RATELIMIT_STORAGE_URI="memory://", PROXIES_DE_CONFIANZA=1)
+    )
+    client = app.test_client()  # todas las peticiones llegan desde 127.0.0.1: el proxy
+
+    def intento(ip):
+        cuerpo = {"email": "ana@example.com", "password": "no-es-la-contraseña"}
+        return client.post("/auth/login", json=cuerpo, headers={"X-Forwarded-For": ip}).status_code
+
+    assert [intento("203.0.113.7") for _ in range(6)] == [401] * 5 + [429]  # LIMITE_LOGIN: 5 por minuto
+    assert intento("198.51.100.8") == 401
+
+
 def test_con_dos_procesos_sin_redis_no_arranca(tmp_path, request):
     url, proceso = gunicorn_de_la_solucion(tmp_path, request, {})
     try:

@@ -6,6 +6,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -195,3 +196,59 @@ def test_sincronizar_lleva_un_arreglo_del_original_a_las_lecciones_que_lo_hereda
     copia_a_mano.write_text(copia_a_mano.read_text() + "# retoque a mano\n")
     r = taller("sincronizar", "--verificar", raiz=copia)
     assert r.returncode == 1 and "desactualizado: solutions/05_revocacion/api/cuerpo.py (heredado)" in r.stdout
+
+
+@pytest.fixture
+def otro_redis(tmp_path):
+    """Un redis-server propio en un puerto libre (no el de 127.0.0.1:6379): su URL y un cliente."""
+    import socket
+
+    import redis
+
+    ejecutable = shutil.which("redis-server")
+    if ejecutable is None:
+        pytest.fail("Esta prueba necesita redis-server (sudo apt install redis-server); no se salta.")
+    with socket.socket() as libre:
+        libre.bind(("127.0.0.1", 0))
+        puerto = libre.getsockname()[1]
+    orden = [ejecutable, "--port", str(puerto), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+    proceso = subprocess.Popen([*orden, "--dir", str(tmp_path)], stdout=subprocess.DEVNULL)
+    cliente = redis.Redis(port=puerto, socket_connect_timeout=0.5)
+    for _ in range(100):
+        try:
+            cliente.ping()
+            break
+        except redis.ConnectionError:
+            time.sleep(0.05)
+    yield f"redis://127.0.0.1:{puerto}/0", cliente
+    cliente.close()
+    proceso.terminate()
+    proceso.wait(timeout=10)
+
+
+USAN_REDIS_05 = (  # las comprobaciones de la lección 05 con la fixture redis_de_prueba
+    "test_con_redis_el_logout_revoca_los_dos_tokens",
+    "test_con_redis_el_ttl_es_lo_que_le_queda_a_cada_token",
+    "test_con_redis_logout_todo_cierra_todas_las_sesiones",
+)
+
+
+def test_las_comprobaciones_usan_el_redis_de_taller_redis_url(otro_redis):
+    """Lo que promete la guía: sin la jaula (el portátil del estudiante), «taller comprobar 05» usa el Redis
+    de TALLER_REDIS_URL. (En la jaula, cada entrega tiene su propio Redis y la variable no hace falta.)"""
+    url, cliente = otro_redis
+    codigo = "import sys; from taller import cli, jaula; jaula._jaula_disponible = False; cli.main(sys.argv[1:])"
+    objetivo = RAIZ / "solutions" / "05_revocacion"
+    r = subprocess.run(
+        [sys.executable, "-c", codigo, "comprobar", "05", "--objetivo", str(objetivo), "--formato", "json"],
+        capture_output=True,
+        text=True,
+        cwd=RAIZ,
+        timeout=300,
+        env={**os.environ, "TALLER_RAIZ": str(RAIZ), "TALLER_REDIS_URL": url},
+    )
+    estados = {p["id"]: p["status"] for p in json.loads(r.stdout)["tests"]}
+    con_redis = {i: estados.get(i) for i in USAN_REDIS_05}
+    assert set(con_redis.values()) == {"pass"}, (con_redis, r.stderr[-2000:])
+    ordenes = cliente.info("commandstats")
+    assert ordenes.get("cmdstat_ttl", {}).get("calls", 0) >= 2, f"las comprobaciones no usaron {url}: {ordenes}"

@@ -144,6 +144,49 @@ def test_cada_error_comun_falla_lo_que_declara(leccion, variante, tmp_path, resu
     )
 
 
+def doc_de_la_variante(resultados, numero, nombre, tmp_path):
+    """El documento de resultados de la variante ``nombre`` de la lección ``numero`` (el ya calculado, si lo hay)."""
+    leccion = lecciones.buscar(numero)
+    (variante,) = [v for v in variantes.cargar(leccion.comprobaciones) if v.nombre == nombre]
+    return comprobar(resultados, leccion, nombre, variantes.aplicar(variante, leccion.solucion, tmp_path / nombre))
+
+
+PISTA_SURROGATE = "leer_json() rechaza el texto con un «\\ud800» suelto"
+PISTA_72_BYTES = "bcrypt 5 lanza ValueError con más de 72 bytes"
+
+
+@pytest.mark.parametrize(
+    ("variante", "suya", "ajena"),
+    [
+        ("surrogate_suelto_500", PISTA_SURROGATE, PISTA_72_BYTES),
+        ("sin_limite_de_72_bytes", PISTA_72_BYTES, PISTA_SURROGATE),
+    ],
+    ids=["surrogate_suelto_500", "sin_limite_de_72_bytes"],
+)
+def test_la_pista_es_la_del_caso_que_falla(variante, suya, ajena, resultados, tmp_path):
+    """Dos errores que fallan la misma comprobación reciben cada uno la pista de su caso, no una por comprobación."""
+    doc = doc_de_la_variante(resultados, "02", variante, tmp_path)
+    (mensaje,) = [p["message"] for p in doc["tests"] if p["id"] == "test_registro_valida_los_datos"]
+    assert suya in mensaje and ajena not in mensaje, mensaje
+
+
+@pytest.mark.parametrize("numero", ["05", "06", "07"])
+def test_una_sola_causa_da_pocas_cruces_y_el_resto_dice_de_que_depende(numero, resultados, tmp_path):
+    """Romper el inicio de sesión heredado falla dos o tres comprobaciones; las que dependen de ellas no se ejecutan
+    («–» en el informe) y dicen de cuál dependen, en vez de fallar todas con la misma pista."""
+    doc = doc_de_la_variante(resultados, numero, "login_en_latin1_heredado", tmp_path)
+    no_pasan = [p for p in doc["tests"] if p["status"] != "pass"]
+    falladas = [p for p in no_pasan if p["status"] in ("fail", "error")]
+    saltadas = [p for p in no_pasan if p["status"] == "skip"]
+    assert 1 <= len(falladas) <= 3, [p["id"] for p in falladas]
+    assert len(saltadas) >= 5 and len(falladas) + len(saltadas) == len(no_pasan)
+    frases = {p["name"] for p in no_pasan}
+    for p in saltadas:
+        assert p["message"].startswith("No se ejecutó porque no pasó «"), p["message"]
+        dependencia = p["message"].removeprefix("No se ejecutó porque no pasó «").removesuffix("».")
+        assert dependencia in frases, f"{p['id']} dice que depende de «{dependencia}», que no falló"
+
+
 @POR_LECCION
 def test_toda_comprobacion_puede_fallar(leccion, resultados, tmp_path):
     falladas = que_no_pasan(comprobar(resultados, leccion, "ejercicio", leccion.ejercicio))

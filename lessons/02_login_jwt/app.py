@@ -3,7 +3,7 @@
 La semilla firmaba los tokens con ``"mi_clave_secreta"`` escrita en el código,
 comprobaba ``admin``/``1234`` a mano y arrancaba con ``debug=True``. Aquí el
 secreto llega del entorno (32 bytes aleatorios como mínimo), los usuarios
-viven en SQLite con la contraseña cifrada con bcrypt, el ``sub`` del token es
+viven en SQLite con el hash bcrypt de la contraseña, el ``sub`` del token es
 siempre un texto y toda entrada mala recibe un 400 en JSON.
 
 Crea un usuario y ponla en marcha con::
@@ -238,7 +238,7 @@ def create_app(config=None):
         help="Contraseña (si no la das, se pide sin mostrarla).",
     )
     def crear_usuario(email, nombre, password):
-        """Crea un usuario con la contraseña cifrada con bcrypt."""
+        """Crea un usuario y guarda el hash bcrypt de su contraseña."""
         email_normalizado = normalizar_email(email)
         if email_normalizado is None:
             raise click.ClickException(f"«{email}» no es un email válido.")

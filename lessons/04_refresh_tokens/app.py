@@ -339,7 +339,7 @@ def create_app(config=None):
     )
     @click.option("--rol", type=click.Choice(ROLES), default="usuario", show_default=True, help="Rol del usuario.")
     def crear_usuario(email, nombre, password, rol):
-        """Crea un usuario con la contraseña cifrada con bcrypt."""
+        """Crea un usuario y guarda el hash bcrypt de su contraseña."""
         email_normalizado = normalizar_email(email)
         if email_normalizado is None:
             raise click.ClickException(f"«{email}» no es un email válido.")

@@ -515,7 +515,7 @@ def create_app(config=None):
         help="Contraseña (si no la das, se pide sin mostrarla).",
     )
     def crear_usuario(email, nombre, password):
-        """Crea un usuario con la contraseña cifrada con bcrypt."""
+        """Crea un usuario y guarda el hash bcrypt de su contraseña."""
         email_normalizado = normalizar_email(email)
         if email_normalizado is None:
             raise click.ClickException(f"«{email}» no es un email válido.")

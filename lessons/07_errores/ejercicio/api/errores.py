@@ -1,4 +1,4 @@
-"""Los errores: un solo sobre ``{"error", "codigo"}`` para toda la API, también los de los tokens y los HTTP.
+"""Los errores: un único formato de error ``{"error", "codigo"}`` en toda la API, también los de tokens y HTTP.
 
 El ``codigo`` es estable (``"TOKEN_EXPIRED"``): el cliente decide con él, no
 con el texto. Cada error de Flask-JWT-Extended es un 401 con
