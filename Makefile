@@ -24,7 +24,7 @@ ejecutar: $(INSTALADO)
 
 test: $(INSTALADO)
 	@bash .ci/preparar
-	$(BIN)/pytest
+	$(BIN)/pytest --durations=25
 
 docs: $(INSTALADO)
 	$(BIN)/sphinx-build -W --keep-going -b html docs docs/_build/html
