@@ -549,3 +549,15 @@ def test_lo_que_no_llega_a_flask_no_lleva_el_sobre(tmp_path, monkeypatch):
     finally:
         servidor.shutdown()
     assert r.status_code == 431 and r.headers["Content-Type"].startswith("text/html")
+
+
+def test_el_texto_cita_el_rfc_vigente_de_www_authenticate():
+    """RFC 7235 está obsoleto: el 401 y su ``WWW-Authenticate`` se citan por RFC 9110 (§15.5.2 y §11.6.1)."""
+    import re
+
+    from conftest import RAIZ
+
+    texto = (RAIZ / "lessons/07_errores/README.md").read_text(encoding="utf-8")
+    citas = re.findall(r"RFC 7235[^.;)]*", texto)
+    assert all("sustituye" in texto[texto.index(c) - 40 : texto.index(c)] for c in citas), citas
+    assert "RFC 9110" in texto and "15.5.2" in texto and "11.6.1" in texto
