@@ -140,6 +140,9 @@ class Navegador:
 
     def __init__(self, admite_500: bool = False, prefijo: str = "") -> None:
         self.sesion = requests.Session()
+        # Una conexión por petición: los servidores de las comprobaciones cierran las que llevan 5 s
+        # quietas, y reutilizar una justo cuando se cierra daba de vez en cuando un ConnectionError.
+        self.sesion.headers["Connection"] = "close"
         self.vistas: list[tuple[str, str | None]] = []
         self.quinientos: list[str] = []
         self.admite_500, self.prefijo = admite_500, prefijo

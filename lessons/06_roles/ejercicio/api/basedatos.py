@@ -12,7 +12,7 @@ import re
 import click
 from flask import current_app, jsonify
 from flask.cli import with_appcontext
-from sqlalchemy import inspect
+from sqlalchemy import exc, inspect
 
 from .extensiones import db
 
@@ -55,10 +55,23 @@ def init_db():
     click.echo(f"Base de datos creada de nuevo: {db.engine.url.render_as_string(hide_password=True)}")
 
 
+def crear_tablas():
+    """``db.create_all()``, a prueba de otro proceso que crea las mismas tablas a la vez.
+
+    gunicorn con dos procesos arranca dos apps: las dos ven que falta una tabla y la
+    crean, y la segunda falla con «table … already exists». Basta con volver a
+    intentarlo: entonces ya no falta ninguna y ``create_all`` no toca nada.
+    """
+    try:
+        db.create_all()
+    except exc.DatabaseError:
+        db.create_all()
+
+
 def init_app(app):
     """Crea las tablas que falten, anota las columnas que falten y registra ``init-db``."""
     with app.app_context():
-        db.create_all()  # crea las tablas la primera vez; si ya existen no toca nada
+        crear_tablas()  # crea las tablas la primera vez; si ya existen no toca nada
         faltan = columnas_que_faltan()
     app.extensions["columnas_que_faltan"] = faltan
     if faltan:
