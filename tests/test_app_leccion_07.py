@@ -314,7 +314,7 @@ def gunicorn_de_la_solucion(tmp_path, request, entorno_extra):
     """Arranca ``api:create_app()`` de la solución en gunicorn -w 2; devuelve (url, proceso)."""
     ruta = Path(sys.executable).with_name("gunicorn")
     if not ruta.exists():
-        pytest.skip("No está gunicorn: instálalo con pip install -e '.[dev]'.")
+        pytest.fail("No está gunicorn: instálalo con pip install -e '.[dev]'.")
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         puerto = s.getsockname()[1]
@@ -373,9 +373,7 @@ def redis_07():
     try:
         redis.Redis.from_url(REDIS_PRUEBAS, socket_connect_timeout=0.5).ping()
     except redis.RedisError:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"No hay Redis en {REDIS_PRUEBAS}.")
-        pytest.skip(f"No hay Redis en {REDIS_PRUEBAS}: arráncalo (redis-server) para estas pruebas.")
+        pytest.fail(f"No hay Redis en {REDIS_PRUEBAS}: arráncalo (redis-server) para estas pruebas.")
     prefijo = f"prueba07-{secrets.token_hex(4)}:"
     yield prefijo
     cliente = redis.Redis.from_url(REDIS_PRUEBAS)
