@@ -215,3 +215,12 @@ def test_las_comprobaciones_estan_bien_declaradas(leccion, resultados):
         assert prueba["task_id"] is None or prueba["max_score"] > 0
     titulos = {t["task_id"]: t["name"] for t in doc["tasks"]}
     assert all(not t.startswith("Tarea ") for t in titulos.values()), f"faltan títulos en TAREAS: {titulos}"
+
+
+@pytest.mark.parametrize("numero", ["08", "09"])
+def test_la_salida_del_programa_no_trae_las_peticiones_de_las_comprobaciones(numero, resultados):
+    """Las comprobaciones que sirven la app por HTTP no llenan «Salida de tu programa» con su registro de accesos."""
+    leccion = lecciones.buscar(numero)
+    doc = comprobar(resultados, leccion, "ejercicio", leccion.ejercicio)
+    salidas = [p["output"] for p in doc["tests"] if p.get("output")]
+    assert not [s for s in salidas if "werkzeug" in s or " HTTP/1.1" in s], salidas[:3]

@@ -139,9 +139,17 @@ class Recinto:
         """Sirve la app por HTTP en el socket que escucha ``fds[0]`` (lo crearon las comprobaciones, fuera)."""
         import threading
 
-        from werkzeug.serving import make_server
+        from werkzeug.serving import WSGIRequestHandler, make_server
 
-        servidor = make_server("127.0.0.1", 0, self.apps[app], threaded=True, fd=fds[0])
+        class SinRegistroDeAccesos(WSGIRequestHandler):
+            """Las peticiones son de las comprobaciones: su registro no es «la salida de tu programa»."""
+
+            def log_request(self, *args: Any, **kwargs: Any) -> None:
+                pass
+
+        servidor = make_server(
+            "127.0.0.1", 0, self.apps[app], threaded=True, fd=fds[0], request_handler=SinRegistroDeAccesos
+        )
         threading.Thread(target=servidor.serve_forever, daemon=True).start()
         return {}
 
