@@ -24,6 +24,7 @@ CLAVE_PEM = RSAKey.generate_key(2048).as_pem(private=True)
 SECRETO_OIDC = secrets.token_urlsafe(32)
 # requests (el Navegador) no envía cookies Secure a http://127.0.0.1: la app de estas comprobaciones las pone sin él.
 SIN_SECURE = {"JWT_COOKIE_SECURE": False}
+FLUJO = 30  # segundos de cada comprobación con el flujo entero (migraciones, proveedor y app por HTTP)
 EVA = {"email": "eva@example.org", "password": "contraseña-local-de-eva", "nombre": "Eva (local)"}
 ACCESO = "access_token_cookie"
 DE_ANTES = ("antes@example.org", "De antes", "$2b$04$" + "x" * 53, "usuario")  # un usuario de la revisión 0002
@@ -79,7 +80,7 @@ def migrar(app, *revision):
 # ── Tarea 7: «Iniciar sesión con…» ──────────────────────────────────────────
 
 
-@comprobacion(tarea=7, puntos=3)
+@comprobacion(tarea=7, puntos=3, limite=FLUJO)
 def test_el_flujo_completo_crea_el_usuario_e_inicia_sesion_con_cookies(app_servida):
     """Tras el proveedor, la vuelta crea el usuario, pone la cookie HttpOnly de acceso y GET /api/perfil es él."""
     nav = Navegador(admite_500=True)  # un 503 aquí suele ser la tabla identidad que falta: lo dice la pista
@@ -97,7 +98,9 @@ def test_el_flujo_completo_crea_el_usuario_e_inicia_sesion_con_cookies(app_servi
         raise Desajuste('el usuario de "ana@example.org"', mostrar_json(datos), "en GET /api/perfil", PISTA_VINCULAR)
 
 
-@comprobacion(tarea=7, puntos=1, depende_de=test_el_flujo_completo_crea_el_usuario_e_inicia_sesion_con_cookies)
+@comprobacion(
+    tarea=7, puntos=1, depende_de=test_el_flujo_completo_crea_el_usuario_e_inicia_sesion_con_cookies, limite=FLUJO
+)
 def test_un_segundo_inicio_reutiliza_la_cuenta(app_servida):
     """Iniciar sesión otra vez con el mismo proveedor (otro navegador) entra en la misma cuenta."""
     primero, segundo = Navegador(), Navegador()
@@ -108,7 +111,9 @@ def test_un_segundo_inicio_reutiliza_la_cuenta(app_servida):
         raise Desajuste(f"el mismo id ({uno.get('id')})", dos.get("id"), "en el segundo inicio", PISTA_VINCULAR)
 
 
-@comprobacion(tarea=7, puntos=2, depende_de=test_el_flujo_completo_crea_el_usuario_e_inicia_sesion_con_cookies)
+@comprobacion(
+    tarea=7, puntos=2, depende_de=test_el_flujo_completo_crea_el_usuario_e_inicia_sesion_con_cookies, limite=FLUJO
+)
 def test_un_email_sin_verificar_no_entra_en_una_cuenta_local(app_servida):
     """Un email que el proveedor no verificó no entra en la cuenta local con ese email: 403 y sin cookie."""
     r = Navegador().post(f"{app_servida}/auth/registro", json=EVA)
@@ -121,7 +126,9 @@ def test_un_email_sin_verificar_no_entra_en_una_cuenta_local(app_servida):
         raise Fallo(f"La app puso la cookie {ACCESO} con un email sin verificar: entró en la cuenta de Eva.")
 
 
-@comprobacion(tarea=7, puntos=1, depende_de=test_el_flujo_completo_crea_el_usuario_e_inicia_sesion_con_cookies)
+@comprobacion(
+    tarea=7, puntos=1, depende_de=test_el_flujo_completo_crea_el_usuario_e_inicia_sesion_con_cookies, limite=FLUJO
+)
 def test_una_vuelta_con_otro_state_o_repetida_es_un_400(app_servida):
     """Una vuelta con otro state, o la buena repetida, es un 400 con el sobre de error (no un 500)."""
     nav = Navegador()
@@ -134,7 +141,9 @@ def test_una_vuelta_con_otro_state_o_repetida_es_un_400(app_servida):
     espera_error(nav.get(buena), 400, "en la vuelta repetida (el mismo state otra vez)", pista)
 
 
-@comprobacion(tarea=7, puntos=1, depende_de=test_el_flujo_completo_crea_el_usuario_e_inicia_sesion_con_cookies)
+@comprobacion(
+    tarea=7, puntos=1, depende_de=test_el_flujo_completo_crea_el_usuario_e_inicia_sesion_con_cookies, limite=FLUJO
+)
 def test_ningun_token_viaja_en_una_url(app_servida):
     """Ninguna URL ni cabecera Location del flujo lleva un token (ni el nuestro ni el del proveedor)."""
     nav = Navegador()
