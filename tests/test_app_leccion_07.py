@@ -455,6 +455,21 @@ def test_con_un_proxy_de_confianza_cada_ip_de_x_forwarded_for_se_cuenta_aparte(t
     assert intento("198.51.100.8") == 401
 
 
+def test_solo_el_login_y_el_registro_pasan_por_el_contador(tmp_path):
+    """``peticion_sin_limite`` (el ``request_filter``) deja fuera de Flask-Limiter todo menos lo que tiene límite."""
+    fabrica = cargar_fabrica(SOLUCION_07 / "api")
+    peticion_sin_limite = sys.modules[fabrica.__module__ + ".limites"].peticion_sin_limite
+    app = fabrica(config_de_prueba(tmp_path, "api.sqlite", RATELIMIT_STORAGE_URI="memory://"))
+    contadas = set()
+    for regla in app.url_map.iter_rules():
+        for metodo in regla.methods - {"HEAD", "OPTIONS"}:
+            ruta = regla.rule.replace("<int:articulo_id>", "1").replace("<int:usuario_id>", "1")
+            with app.test_request_context(ruta, method=metodo):
+                if not peticion_sin_limite():
+                    contadas.add((regla.endpoint, metodo))
+    assert contadas == {("auth.login", "POST"), ("usuarios.registro", "POST")}
+
+
 def test_con_dos_procesos_sin_redis_no_arranca(tmp_path, request):
     url, proceso = gunicorn_de_la_solucion(tmp_path, request, {})
     try:

@@ -10,7 +10,7 @@ vez pasarían todos la comprobación antes de que se apuntara el primero.
 
 import os
 
-from flask import current_app
+from flask import current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from limits.errors import StorageError
@@ -53,6 +53,16 @@ def cuenta_del_login():
     return "cuenta:" + email.strip().lower()
 
 
+def peticion_sin_limite():
+    """``request_filter``: ``True`` si a la petición no la cuenta ningún límite (no es el login ni el registro).
+
+    Sin él, Flask-Limiter resuelve en cada petición los límites de su blueprint
+    (``GET /api/perfil`` es de ``usuarios``) aunque ninguno le toque.
+    """
+    es_registro = request.blueprint == usuarios.bp.name and request.method == "POST"
+    return request.blueprint != auth.bp.name and not es_registro
+
+
 def sin_contador(e):
     """El contador de intentos (Redis) no responde: 503, nunca un 500 y nunca un intento sin contar."""
     current_app.logger.error("El contador de intentos no responde: %s", e)
@@ -89,3 +99,4 @@ def init_app(app):
     limitador.limit(lambda: current_app.config["LIMITE_LOGIN"])(auth.bp)
     limitador.limit(lambda: current_app.config["LIMITE_LOGIN_CUENTA"], key_func=cuenta_del_login)(auth.bp)
     limitador.limit(lambda: current_app.config["LIMITE_REGISTRO"], methods=["POST"])(usuarios.bp)
+    limitador.request_filter(peticion_sin_limite)  # el resto de peticiones no pasa por el contador

@@ -9,7 +9,7 @@ vez pasarían todos la comprobación antes de que se apuntara el primero.
 
 import os
 
-from flask import current_app
+from flask import current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from limits.errors import StorageError
@@ -50,6 +50,16 @@ def cuenta_del_login():
     if not isinstance(email, str) or not email.strip():
         return get_remote_address()
     return "cuenta:" + email.strip().lower()
+
+
+def peticion_sin_limite():
+    """``request_filter``: ``True`` si a la petición no la cuenta ningún límite (no es el login ni el registro).
+
+    Sin él, Flask-Limiter resuelve en cada petición los límites de su blueprint
+    (``GET /api/perfil`` es de ``usuarios``) aunque ninguno le toque.
+    """
+    es_registro = request.blueprint == usuarios.bp.name and request.method == "POST"
+    return request.blueprint != auth.bp.name and not es_registro
 
 
 def sin_contador(e):
