@@ -39,6 +39,13 @@ def que_no_pasan(doc):
     return {p["id"] for p in doc["tests"] if p["status"] != "pass"}
 
 
+def por_que(doc, ids):
+    """El estado y el mensaje de las comprobaciones ``ids``: lo que hace falta leer cuando una falla sin esperarlo."""
+    return "".join(
+        f"\n  {p['id']} [{p['status']}]: {p.get('message', '')[:600]}" for p in doc["tests"] if p["id"] in ids
+    )
+
+
 def comprobaciones_declaradas(leccion):
     """Los nombres de las funciones test_* de los archivos de comprobaciones, leídos sin importarlos."""
     nombres = []
@@ -141,6 +148,7 @@ def test_cada_error_comun_falla_lo_que_declara(leccion, variante, tmp_path, resu
     assert declaradas <= todas, f"declara comprobaciones que no existen: {declaradas - todas}"
     assert que_no_pasan(doc) == declaradas, (
         f"«{variante.nombre}» debería fallar {sorted(declaradas)} y falla {sorted(que_no_pasan(doc))}"
+        + por_que(doc, que_no_pasan(doc) - declaradas)
     )
 
 
