@@ -12,13 +12,16 @@ línea de log JSON por petición; la mínima solo verifica el JWT y busca al usu
 (``user_lookup_loader``), como el ejemplo de la documentación de Flask-JWT-Extended, con
 sus modelos de Flask-SQLAlchemy sobre las mismas tablas.
 ``wrk`` carga por loopback ``GET /api/perfil`` (con token) y ``GET /api/articulos``;
-cada ronda mide las dos apps, y se muestra la mediana de las rondas y el cociente
-(objetivo: ≥ 0,7). Termina con 0 si se cumple el objetivo y con 1 si no.
+cada ronda mide las dos apps, una vez en cada orden, y se muestra la mediana de las
+rondas y el cociente (objetivo: ≥ 0,7). Debajo, la CPU que gasta cada petición en
+cada proceso (los de gunicorn, Redis, PostgreSQL y el propio ``wrk``): dice dónde
+está la diferencia. Termina con 0 si se cumple el objetivo y con 1 si no.
 """
 
 import argparse
 import os
 import re
+import resource
 import secrets
 import signal
 import socket
@@ -125,22 +128,47 @@ def parar(proceso):
     proceso.wait(timeout=15)
 
 
-def wrk(url, token, segundos, conexiones):
-    """Peticiones por segundo que ``wrk`` mide contra ``url``."""
+def segundos_de_cpu(pids):
+    """La CPU (usuario + sistema, en segundos) que llevan gastada los procesos ``pids`` (los que aún existen)."""
+    total = 0
+    for pid in pids:
+        try:
+            campos = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += int(campos[11]) + int(campos[12])  # utime y stime, en ticks
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def con_sus_hijos(pid):
+    """``pid`` y sus procesos hijos (el maestro de gunicorn y sus workers)."""
+    hijos = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return [pid, *map(int, hijos)]
+
+
+def wrk(url, token, segundos, conexiones, procesos):
+    """Peticiones por segundo que ``wrk`` mide contra ``url`` y la CPU por petición de cada grupo de ``procesos``."""
     cabecera = ["-H", f"Authorization: Bearer {token}"] if token else []
+    antes = {grupo: segundos_de_cpu(pids()) for grupo, pids in procesos.items()}
+    wrk_antes = resource.getrusage(resource.RUSAGE_CHILDREN)
     salida = subprocess.run(
         ["wrk", "-t2", f"-c{conexiones}", f"-d{segundos}s", *cabecera, url], capture_output=True, text=True, check=True
     ).stdout
+    wrk_despues = resource.getrusage(resource.RUSAGE_CHILDREN)
     if "Non-2xx" in salida:
         sys.exit(f"wrk recibió respuestas que no son 2xx de {url}:\n{salida}")
-    return float(re.search(r"Requests/sec:\s+([\d.]+)", salida)[1])
+    peticiones = int(re.search(r"(\d+) requests in", salida)[1])
+    cpu = {grupo: segundos_de_cpu(pids()) - antes[grupo] for grupo, pids in procesos.items()}
+    cpu["wrk"] = sum(getattr(wrk_despues, c) - getattr(wrk_antes, c) for c in ("ru_utime", "ru_stime"))
+    ms_por_peticion = {grupo: segundos * 1000 / peticiones for grupo, segundos in cpu.items()}
+    return float(re.search(r"Requests/sec:\s+([\d.]+)", salida)[1]), ms_por_peticion
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--segundos", type=int, default=5)
     parser.add_argument("--conexiones", type=int, default=16)
-    parser.add_argument("--rondas", type=int, default=3)
+    parser.add_argument("--rondas", type=int, default=4)
     args = parser.parse_args()
     if subprocess.run(["which", "wrk"], capture_output=True).returncode != 0:
         sys.exit("Falta wrk: apt-get install wrk")
@@ -200,22 +228,44 @@ def main():
         assert requests.post(base + "/auth/registro", json=ANA, timeout=10).status_code == 201
         credenciales = {"email": ANA["email"], "password": ANA["password"]}
         token = requests.post(base + "/auth/login", json=credenciales, timeout=10).json()["access_token"]
+        import redis
+
+        pid_de_redis = redis.Redis.from_url(REDIS_URL).info("server")["process_id"]
+
+        def backends():  # los procesos de PostgreSQL que sirven esta base de datos
+            filas = servidor.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", (nombre,))
+            return [pid for (pid,) in filas]
+
+        grupos = {
+            app: {
+                "gunicorn": lambda p=proceso: con_sus_hijos(p.pid),
+                "Redis": lambda: [pid_de_redis],
+                "PostgreSQL": backends,
+            }
+            for app, proceso in zip(urls, procesos, strict=True)
+        }
         medidas = {(app, ruta): [] for app in urls for ruta in RUTAS}
-        for url in urls.values():  # calentamiento
+        cpu = {(app, ruta): [] for app in urls for ruta in RUTAS}
+        for app, url in urls.items():  # calentamiento
             for ruta in RUTAS:
-                wrk(url + ruta, token if ruta == "/api/perfil" else None, 1, args.conexiones)
-        for _ in range(args.rondas):
+                wrk(url + ruta, token if ruta == "/api/perfil" else None, 1, args.conexiones, grupos[app])
+        for ronda in range(args.rondas):
             for ruta in RUTAS:
-                for app, url in urls.items():
-                    medidas[app, ruta].append(
-                        wrk(url + ruta, token if ruta == "/api/perfil" else None, args.segundos, args.conexiones)
+                orden = list(urls.items()) if ronda % 2 == 0 else list(urls.items())[::-1]  # ninguna va siempre primero
+                for app, url in orden:
+                    por_segundo, ms = wrk(
+                        url + ruta,
+                        token if ruta == "/api/perfil" else None,
+                        args.segundos,
+                        args.conexiones,
+                        grupos[app],
                     )
+                    medidas[app, ruta].append(por_segundo)
+                    cpu[app, ruta].append(ms)
     finally:
         for proceso in procesos:
             parar(proceso)
         servidor.execute(f"DROP DATABASE IF EXISTS {nombre} WITH (FORCE)")
-        import redis
-
         cliente = redis.Redis.from_url(REDIS_URL)
         claves = [*cliente.scan_iter(f"{prefijo}*"), *cliente.scan_iter(f"LIMITS:LIMITER/{prefijo}*")]
         if claves:
@@ -231,6 +281,14 @@ def main():
         cumple &= final / minima >= OBJETIVO
         print(f"{ruta:<16} {final:>9.0f}/s {minima:>9.0f}/s {final / minima:>9.2f}")
     print(f"Objetivo (≥ {OBJETIVO} × la mínima): {'se cumple' if cumple else 'NO se cumple'}")
+    print("\nCPU por petición (ms, mediana de las rondas):")
+    columnas = ("gunicorn", "Redis", "PostgreSQL", "wrk")
+    print(f"{'ruta':<16} {'app':<10}" + "".join(f"{c:>11}" for c in columnas) + f"{'total':>9}")
+    for ruta in RUTAS:
+        for app in urls:
+            medianas = {c: statistics.median(ms[c] for ms in cpu[app, ruta]) for c in columnas}
+            cifras = "".join(f"{medianas[c]:>11.3f}" for c in columnas)
+            print(f"{ruta:<16} {app:<10}{cifras}{sum(medianas.values()):>9.3f}")
     return 0 if cumple else 1
 
 
