@@ -30,6 +30,7 @@ import psycopg
 import pytest
 import redis
 import requests
+import sqlalchemy
 from conftest import RAIZ, cargar_app
 
 SOLUCION = RAIZ / "solutions" / "10_proyecto_final"
@@ -305,6 +306,30 @@ def test_las_migraciones_actualizan_una_base_con_datos_sin_perderlos(postgresql,
     assert login.status_code == 200  # la contraseña de antes sigue valiendo
     perfil = client.get("/api/perfil", headers=bearer(login.get_json()["access_token"])).get_json()
     assert perfil == {"id": 1, "email": ANA["email"], "nombre": "Ana", "rol": "usuario"}  # el rol nuevo, por defecto
+
+
+@pytest.mark.parametrize("motor", ["sqlite", "postgresql"])
+def test_una_tabla_que_falta_da_503_y_la_nombra(motor, postgresql, redis_10, tmp_path):
+    """Sin la tabla «identidad» (una migración 0003 que no la crea), lo que la usa da 503 y dice qué tabla falta.
+
+    Ni un 500 (PostgreSQL lo lanza como ``ProgrammingError``) ni «la base de datos no
+    responde» (SQLite, como ``OperationalError``): el estudiante sabe qué mirar.
+    """
+    url_redis, prefijo = redis_10
+    database_url = postgresql() if motor == "postgresql" else f"sqlite:///{tmp_path / 'api.sqlite'}"
+    entorno = entorno_de_produccion(database_url, url_redis, prefijo)
+    flask(entorno, "db", "upgrade")
+    fabrica = cargar_app(SOLUCION / "api")
+    app = fabrica(config_de(entorno))
+    db = app.extensions["sqlalchemy"]
+    identidad = sys.modules[fabrica.__module__ + ".cuentas"].Identidad
+    with app.app_context():
+        db.session.execute(sqlalchemy.text("DROP TABLE identidad"))
+        db.session.commit()
+    app.add_url_rule("/identidades", "identidades", lambda: {"hay": len(db.session.scalars(db.select(identidad)).all())})
+    r = app.test_client().get("/identidades")
+    assert r.status_code == 503, r.get_data(as_text=True)
+    assert "«identidad»" in r.get_json()["error"] and "db upgrade" in r.get_json()["error"]
 
 
 def test_el_esquema_de_las_migraciones_es_el_de_los_modelos(postgresql, redis_10):

@@ -9,21 +9,24 @@ la app la aplica al arrancar; en producción es un paso del despliegue y, hasta
 que se dé, la app responde 503 diciendo qué orden falta.
 """
 
+import re
 from pathlib import Path
 
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import current_app, request
 from flask_migrate import Migrate, upgrade
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import OperationalError, ProgrammingError, SQLAlchemyError
 
-from .errores import error
+from .errores import error, error_interno
 from .extensiones import db
 
 CARPETA = str(Path(__file__).parent / "migraciones")
 COMO_MIGRAR = "flask --app api db upgrade"
 NO_RESPONDE = "La base de datos no responde ahora mismo; inténtalo de nuevo en unos segundos."
 SIN_ESQUEMA = {"salud.salud"}  # responde aunque la base de datos no esté: dice ella misma cómo está
+# «Esa tabla no existe», en SQLite (OperationalError) y en PostgreSQL (ProgrammingError, UndefinedTable).
+TABLA_QUE_FALTA = re.compile(r'no such table: (\w+)|relation "(\w+)" does not exist')
 ESPERA_POSTGRESQL = 2  # segundos para conectar: una base de datos caída da un 503, no una petición colgada
 
 migrate = Migrate()
@@ -63,18 +66,48 @@ def esquema_pendiente():
     return None
 
 
-def base_de_datos_caida(e):
-    """Una consulta que no llega a la base de datos (reiniciada, caída, sin red): 503 y al log, nunca un 500.
+def tabla_que_falta(e):
+    """El nombre de la tabla si ``e`` es «esa tabla no existe»; ``None`` si es otro error."""
+    if encontrada := TABLA_QUE_FALTA.search(str(getattr(e, "orig", None) or e)):
+        return encontrada[1] or encontrada[2]
+    return None
 
-    Sin ``pool_pre_ping`` (ver ``entornos.py``), tras reiniciar PostgreSQL la primera
-    petición de cada conexión vieja acaba aquí; el pool ya la ha descartado.
-    """
+
+def sin_la_tabla(tabla):
+    """503 que nombra la tabla: una migración sin aplicar, o una que no la crea (la 0003 del ejercicio)."""
+    current_app.logger.error("Falta la tabla «%s»: una migración sin aplicar, o que no la crea.", tabla)
+    mensaje = f"La base de datos no tiene la tabla «{tabla}»: ejecuta «{COMO_MIGRAR}» y mira que una migración la cree."
+    return error(mensaje, 503)
+
+
+def deshacer():
+    """Deshace la transacción de la petición (la conexión puede estar rota: entonces no hay nada que deshacer)."""
     try:
         db.session.rollback()
     except SQLAlchemyError:
         pass
+
+
+def base_de_datos_caida(e):
+    """Una consulta que no llega a la base de datos (reiniciada, caída, sin red): 503 y al log, nunca un 500.
+
+    Sin ``pool_pre_ping`` (ver ``entornos.py``), tras reiniciar PostgreSQL la primera
+    petición de cada conexión vieja acaba aquí; el pool ya la ha descartado. En
+    SQLite, una tabla que no existe también es un ``OperationalError``.
+    """
+    deshacer()
+    if tabla := tabla_que_falta(e):
+        return sin_la_tabla(tabla)
     current_app.logger.error("La base de datos no responde: %s", type(getattr(e, "orig", None) or e).__name__)
     return error(NO_RESPONDE, 503)
+
+
+def consulta_rechazada(e):
+    """Un ``ProgrammingError``: en PostgreSQL, una tabla que no existe (503 que la nombra); si no, un fallo (500)."""
+    deshacer()
+    if tabla := tabla_que_falta(e):
+        return sin_la_tabla(tabla)
+    return error_interno(e)
 
 
 def init_app(app):
@@ -87,3 +120,4 @@ def init_app(app):
         app.extensions["esquema_al_dia"] = True
     app.before_request(esquema_pendiente)
     app.register_error_handler(OperationalError, base_de_datos_caida)
+    app.register_error_handler(ProgrammingError, consulta_rechazada)
