@@ -480,3 +480,33 @@ def test_lo_que_se_prueba_en_el_proveedor_sigue_ahi():
         "def test_code_verifier_incorrecto",
     ):
         assert nombre in texto, nombre
+
+
+# ── La página de la solución del ejercicio (la de la lección 08, heredada) ──
+
+
+def test_la_pagina_de_la_solucion_enlaza_cada_proveedor_y_el_enlace_inicia_sesion(servidores, tmp_path):
+    """GET / de la solución 09 lleva «Iniciar sesión con…» por proveedor; seguir el enlace acaba con la sesión iniciada.
+
+    La de la lección 08, sin proveedores, no lleva ninguno.
+    """
+    raiz = Path(__file__).resolve().parent.parent / "solutions"
+    proveedores = {
+        "oidc": {
+            "discovery_url": f"{servidores['oidc']}/.well-known/openid-configuration",
+            "client_id": CLIENTE,
+            "client_secret": SECRETO,
+        }
+    }
+    config = config_de_prueba(tmp_path, "oauth.sqlite", PROVEEDORES_OAUTH=proveedores, JWT_COOKIE_SECURE=False)
+    servidores["diferida"].app = cargar_app(raiz / "09_oauth" / "api")(config)
+    app = servidores["app"]
+    nav = Navegador()
+    enlace = '<a href="/auth/oidc/login">Iniciar sesión con el proveedor del taller</a>'
+    assert enlace in nav.get(f"{app}/").text
+    r = nav.get(vuelta_de(nav, app))  # lo que hace el navegador al pulsar el enlace: /auth/oidc/login y el proveedor
+    assert r.status_code == 200 and r.url == f"{app}/", (r.status_code, r.url)
+    assert perfil(nav, app)["email"] == "ana@example.org"
+    nav.sin_tokens_en_las_urls()
+    pagina_08 = cargar_app(raiz / "08_navegador" / "api")(config_de_prueba(tmp_path, "pagina08.sqlite"))
+    assert "Iniciar sesión con" not in pagina_08.test_client().get("/").get_data(as_text=True)

@@ -37,6 +37,7 @@ DESCUBRIMIENTO = {
     "oidc": "http://127.0.0.1:9000/.well-known/openid-configuration",  # taller proveedor-oidc
     "google": "https://accounts.google.com/.well-known/openid-configuration",
 }
+NOMBRES = {"oidc": "el proveedor del taller", "google": "Google", "github": "GitHub"}  # los de la página
 
 
 def proveedores_del_entorno(entorno):
@@ -118,11 +119,21 @@ def registrar_proveedores(oauth, proveedores):
     # [fin]
 
 
+def enlaces_de_inicio():
+    """``context_processor``: un enlace «Iniciar sesión con…» por proveedor configurado, para la página de inicio."""
+    enlaces = [
+        {"texto": f"Iniciar sesión con {NOMBRES.get(nombre, nombre)}", "url": url_for("oauth.login", proveedor=nombre)}
+        for nombre in current_app.config["PROVEEDORES_OAUTH"]
+    ]
+    return {"otras_formas_de_entrar": enlaces}
+
+
 def init_app(app):
-    """Exige ``SECRET_KEY`` y registra los proveedores en un ``OAuth`` propio de esta app."""
+    """Exige ``SECRET_KEY``, registra los proveedores en un ``OAuth`` propio de esta app y los enlaza en la página."""
     comprobar_secret_key(app)
     app.config["SESSION_COOKIE_SECURE"] = app.config["JWT_COOKIE_SECURE"]
     registrar_proveedores(OAuth(app), app.config["PROVEEDORES_OAUTH"])
+    app.context_processor(enlaces_de_inicio)
 
 
 def cliente_de(proveedor):
