@@ -326,7 +326,9 @@ def test_una_tabla_que_falta_da_503_y_la_nombra(motor, postgresql, redis_10, tmp
     with app.app_context():
         db.session.execute(sqlalchemy.text("DROP TABLE identidad"))
         db.session.commit()
-    app.add_url_rule("/identidades", "identidades", lambda: {"hay": len(db.session.scalars(db.select(identidad)).all())})
+    app.add_url_rule(
+        "/identidades", "identidades", lambda: {"hay": len(db.session.scalars(db.select(identidad)).all())}
+    )
     r = app.test_client().get("/identidades")
     assert r.status_code == 503, r.get_data(as_text=True)
     assert "«identidad»" in r.get_json()["error"] and "db upgrade" in r.get_json()["error"]
