@@ -116,12 +116,17 @@ def servir(app):
 
 def entrar(pagina, url):
     """Ada inicia sesión con el formulario de la página."""
-    pagina.goto(url + "/")
+    r = pagina.goto(url + "/")
+    if r is None or r.status != 200:  # sin página no hay formulario: no hace falta esperarlo
+        raise Desajuste("200 en GET / (la página)", r.status if r else "nada", None, PISTA_PAGINA)
     try:
         pagina.fill("#form-login input[name=email]", ADA["email"], timeout=5000)
         pagina.fill("#form-login input[name=password]", ADA["password"])
         pagina.click("#form-login button")
-        pagina.wait_for_selector("#sesion:not([hidden])", timeout=5000)
+        # La sesión, o el error que la página escribe en #error-login: con un error no hace falta esperar más.
+        pagina.wait_for_selector("#sesion:not([hidden]), #error-login:not(:empty)", timeout=5000)
+        if not pagina.is_visible("#sesion"):
+            raise RuntimeError("la página mostró un error")
     except Exception:
         raise Fallo(
             "Se esperaba que, al rellenar el formulario de inicio de sesión de GET / y pulsar «Entrar», la página mostrara "
