@@ -340,10 +340,19 @@ def taller(*argumentos, env=None, timeout=600):
     )
 
 
+def huerfano_de_una_entrega(uid):
+    """Si ``uid`` es de una entrega cuya sesión ya terminó: un proceso que sobrevivió a su calificación.
+
+    El uid de una entrega es ``UID_BASE + 2·pid de su sesión`` (+1, su Redis): mientras esa sesión vive,
+    la entrega se está calificando (en CI, otro proceso de pytest puede estar calificando a la vez).
+    """
+    return uid >= jaula.UID_BASE and not Path(f"/proc/{(uid - jaula.UID_BASE) // 2}").exists()
+
+
 def procesos_de_los_ataques():
     """Los procesos vivos que lanzaron los ataques de esta batería (no debe quedar ninguno).
 
-    En CI (nada más califica a la vez) cuenta además cualquier proceso con un uid de entrega.
+    En CI cuenta además cualquier proceso de una entrega cuya sesión ya terminó.
     """
     vivos = []
     for pid in filter(str.isdigit, os.listdir("/proc")):
@@ -352,7 +361,7 @@ def procesos_de_los_ataques():
             orden = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
         except OSError:
             continue
-        if VIDA_DEL_DEMONIO in orden or (os.environ.get("CI") == "true" and uid >= jaula.UID_BASE):
+        if VIDA_DEL_DEMONIO in orden or (os.environ.get("CI") == "true" and huerfano_de_una_entrega(uid)):
             vivos.append((pid, uid, orden))
     return vivos
 
