@@ -6,6 +6,7 @@ mismo proceso sin el «import file mismatch» de pytest.
 """
 
 import secrets
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,13 @@ from taller.cargador import cargar_fabrica
 
 RAIZ = Path(__file__).resolve().parent.parent
 APP_LECCION_01 = RAIZ / "lessons" / "01_api_rest" / "app.py"
+
+
+def pytest_collection_modifyitems(items):
+    """Cada prueba con su propio nombre: ``make test`` reparte por nombre (pytest-xdist) y dos iguales serían una."""
+    repetidos = [nombre for nombre, veces in Counter(item.nodeid for item in items).items() if veces > 1]
+    if repetidos:
+        raise pytest.UsageError(f"Pruebas con el mismo nombre (con -n 2 solo se ejecutaría una): {repetidos[:5]}")
 
 
 def cargar_app(ruta):
