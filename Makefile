@@ -24,7 +24,7 @@ ejecutar: $(INSTALADO)
 
 test: $(INSTALADO)
 	@bash .ci/preparar
-	$(BIN)/pytest --durations=25
+	$(BIN)/pytest -n 2 --dist loadscope --durations=25  # en dos procesos; cada archivo de pruebas, entero en uno
 
 docs: $(INSTALADO)
 	$(BIN)/sphinx-build -W --keep-going -b html docs docs/_build/html
