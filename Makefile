@@ -1,7 +1,8 @@
 # Las dos órdenes del taller. Ambas crean (o ponen al día) el entorno .venv la primera vez.
 #   make ejecutar            sirve la app de la lección 01 en http://127.0.0.1:5000
 #   make ejecutar LECCION=04 sirve la de otra lección
-#   make test                ejecuta todas las pruebas del taller (instala antes lo que falte en el sistema)
+#   make test                ejecuta todas las pruebas del taller (instala antes lo que falte en el sistema),
+#                            en dos procesos (pytest-xdist); cada archivo de pruebas, entero en uno
 #   make docs / make diagramas   la web en docs/_build/html / los .svg de los diagramas
 
 PYTHON ?= python3
@@ -24,7 +25,7 @@ ejecutar: $(INSTALADO)
 
 test: $(INSTALADO)
 	@bash .ci/preparar
-	$(BIN)/pytest -n 2 --dist loadscope --durations=25  # en dos procesos; cada archivo de pruebas, entero en uno
+	$(BIN)/pytest -n 2 --dist loadscope --durations=25
 
 docs: $(INSTALADO)
 	$(BIN)/sphinx-build -W --keep-going -b html docs docs/_build/html
