@@ -7,10 +7,12 @@ documento OpenAPI, en ``test_openapi_10.py``.
 import json
 import secrets
 import socket
+import sys
 import time
 
 import pytest
 from conftest import RAIZ, cargar_app, config_de_prueba
+from sqlalchemy.exc import ProgrammingError
 
 from taller.comprobaciones import bearer
 
@@ -159,3 +161,28 @@ def test_los_proveedores_oauth_dependen_del_entorno(fabrica, tmp_path, monkeypat
     app = fabrica(produccion(tmp_path, MIGRAR_AL_ARRANCAR=True))
     r = app.test_client().get("/auth/google/login")
     assert r.status_code == 404 and r.get_json()["codigo"] == "NOT_FOUND"
+
+
+@pytest.mark.parametrize(
+    ("mensaje", "se_nombra"),
+    [
+        ('relation "identidad" does not exist', "la tabla «identidad»"),
+        ("no existe la relación «identidad»", "la tabla «identidad»"),  # un PostgreSQL con lc_messages en español
+        ('リレーション"identidad"は存在しません', "una tabla"),  # otro idioma: se reconoce por el código 42P01
+    ],
+    ids=["en_ingles", "en_espanol", "en_otro_idioma"],
+)
+def test_una_tabla_que_falta_en_postgresql_se_reconoce_por_su_codigo(fabrica, tmp_path, mensaje, se_nombra):
+    """El 503 de la tabla que falta no depende del idioma de los mensajes del servidor."""
+    esquema = sys.modules[fabrica.__module__ + ".esquema"]
+
+    class TablaIndefinida(Exception):  # como psycopg.errors.UndefinedTable: lleva el SQLSTATE
+        sqlstate = "42P01"
+
+    error = ProgrammingError("SELECT * FROM identidad", {}, TablaIndefinida(mensaje))
+    app = fabrica(config_de_prueba(tmp_path))
+    assert esquema.falta_una_tabla(error)
+    with app.test_request_context():
+        respuesta = esquema.sin_la_tabla(error)
+    assert respuesta.status_code == 503 and f"le falta {se_nombra}:" in respuesta.get_json()["error"]
+    assert not esquema.falta_una_tabla(ProgrammingError("SELEC", {}, Exception('syntax error at or near "SELEC"')))

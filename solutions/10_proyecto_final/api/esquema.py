@@ -25,8 +25,8 @@ CARPETA = str(Path(__file__).parent / "migraciones")
 COMO_MIGRAR = "flask --app api db upgrade"
 NO_RESPONDE = "La base de datos no responde ahora mismo; inténtalo de nuevo en unos segundos."
 SIN_ESQUEMA = {"salud.salud"}  # responde aunque la base de datos no esté: dice ella misma cómo está
-# «Esa tabla no existe», en SQLite (OperationalError) y en PostgreSQL (ProgrammingError, UndefinedTable).
-TABLA_QUE_FALTA = re.compile(r'no such table: (\w+)|relation "(\w+)" does not exist')
+# El nombre de la tabla que no existe, en el mensaje de SQLite o en el de PostgreSQL (en inglés o en español).
+TABLA_QUE_FALTA = re.compile(r'no such table: (\w+)|relation "(\w+)" does not exist|no existe la relación «(\w+)»')
 ESPERA_POSTGRESQL = 2  # segundos para conectar: una base de datos caída da un 503, no una petición colgada
 
 migrate = Migrate()
@@ -66,18 +66,18 @@ def esquema_pendiente():
     return None
 
 
-def tabla_que_falta(e):
-    """El nombre de la tabla si ``e`` es «esa tabla no existe»; ``None`` si es otro error."""
-    if encontrada := TABLA_QUE_FALTA.search(str(getattr(e, "orig", None) or e)):
-        return encontrada[1] or encontrada[2]
-    return None
+def falta_una_tabla(e):
+    """Si ``e`` es «esa tabla no existe»: en SQLite, o en PostgreSQL (``42P01``, en el idioma del servidor)."""
+    original = getattr(e, "orig", None) or e
+    return "no such table" in str(original) or getattr(original, "sqlstate", None) == "42P01"
 
 
-def sin_la_tabla(tabla):
-    """503 que nombra la tabla: una migración sin aplicar, o una que no la crea (la 0003 del ejercicio)."""
-    current_app.logger.error("Falta la tabla «%s»: una migración sin aplicar, o que no la crea.", tabla)
-    mensaje = f"La base de datos no tiene la tabla «{tabla}»: ejecuta «{COMO_MIGRAR}» y mira que una migración la cree."
-    return error(mensaje, 503)
+def sin_la_tabla(e):
+    """503 que nombra la tabla si el mensaje la dice: una migración sin aplicar, o una que no la crea (la 0003)."""
+    encontrada = TABLA_QUE_FALTA.search(str(getattr(e, "orig", None) or e))
+    tabla = f"la tabla «{next(filter(None, encontrada.groups()))}»" if encontrada else "una tabla"
+    current_app.logger.error("Falta %s: una migración sin aplicar, o que no la crea.", tabla)
+    return error(f"A la base de datos le falta {tabla}: ejecuta «{COMO_MIGRAR}» y mira que una migración la cree.", 503)
 
 
 def deshacer():
@@ -96,8 +96,8 @@ def base_de_datos_caida(e):
     SQLite, una tabla que no existe también es un ``OperationalError``.
     """
     deshacer()
-    if tabla := tabla_que_falta(e):
-        return sin_la_tabla(tabla)
+    if falta_una_tabla(e):
+        return sin_la_tabla(e)
     current_app.logger.error("La base de datos no responde: %s", type(getattr(e, "orig", None) or e).__name__)
     return error(NO_RESPONDE, 503)
 
@@ -105,8 +105,8 @@ def base_de_datos_caida(e):
 def consulta_rechazada(e):
     """Un ``ProgrammingError``: en PostgreSQL, una tabla que no existe (503 que la nombra); si no, un fallo (500)."""
     deshacer()
-    if tabla := tabla_que_falta(e):
-        return sin_la_tabla(tabla)
+    if falta_una_tabla(e):
+        return sin_la_tabla(e)
     return error_interno(e)
 
 
