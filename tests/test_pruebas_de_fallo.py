@@ -225,7 +225,7 @@ def test_las_comprobaciones_estan_bien_declaradas(leccion, resultados):
     assert all(not t.startswith("Tarea ") for t in titulos.values()), f"faltan títulos en TAREAS: {titulos}"
 
 
-@pytest.mark.parametrize("numero", ["08", "09"])
+@pytest.mark.parametrize("numero", ["08", "09", "10"])
 def test_la_salida_del_programa_no_trae_las_peticiones_de_las_comprobaciones(numero, resultados):
     """Las comprobaciones que sirven la app por HTTP no llenan «Salida de tu programa» con su registro de accesos."""
     leccion = lecciones.buscar(numero)

@@ -41,6 +41,9 @@ MAX_BYTES_DE_LA_APP = 64 * 2**20  # lo que la app puede enviar por un reenvío (
 class _Manejador(WSGIRequestHandler):
     timeout = ESPERA  # StreamRequestHandler: el plazo de cada lectura y escritura del socket
 
+    def log_request(self, *args: Any, **kwargs: Any) -> None:
+        """Sin registro de accesos: las peticiones al proveedor del taller no son «la salida de tu programa»."""
+
 
 class _Acotado:
     """Lo común de los servidores de aquí: conexiones contadas, y al parar, todas cortadas."""
