@@ -16,6 +16,7 @@ aquí se mide no se puede dar por bueno sin medirlo.
 
 import json
 import os
+import re
 import secrets
 import signal
 import socket
@@ -306,6 +307,44 @@ def test_las_migraciones_actualizan_una_base_con_datos_sin_perderlos(postgresql,
     assert login.status_code == 200  # la contraseña de antes sigue valiendo
     perfil = client.get("/api/perfil", headers=bearer(login.get_json()["access_token"])).get_json()
     assert perfil == {"id": 1, "email": ANA["email"], "nombre": "Ana", "rol": "usuario"}  # el rol nuevo, por defecto
+
+
+# Las comprobaciones, sin jaula (la jaula no tiene red para llegar a PostgreSQL): la solución es de confianza.
+SIN_JAULA = """import os, sys, psycopg, pytest
+from taller import jaula, plugin
+jaula._jaula_disponible = False
+codigo = pytest.main()
+con_usuarios = 0  # las bases en las que la app creó sus tablas (las migraciones de la solución)
+for nombre in plugin.BASES_EN_POSTGRES:
+    url = os.environ["TALLER_COMPROBAR_EN_POSTGRES"].rsplit("/", 1)[0] + "/" + nombre
+    with psycopg.connect(url) as conexion:
+        con_usuarios += conexion.execute("SELECT to_regclass('usuario') IS NOT NULL").fetchone()[0]
+print("bases en PostgreSQL:", len(plugin.BASES_EN_POSTGRES), con_usuarios)
+sys.exit(codigo)"""
+SOLO_SQLITE = "test_la_migracion_crea_la_tabla_de_identidades_sin_perder_datos"  # lee el archivo SQLite de la app
+
+
+def test_las_comprobaciones_de_la_leccion_pasan_con_postgresql(postgresql):
+    """La solución pasa las comprobaciones de la lección 10 (públicas y ocultas) con su base de datos en PostgreSQL.
+
+    Cada comprobación crea su app sobre una base nueva del servidor (``TALLER_COMPROBAR_EN_POSTGRES``); las de
+    producción siguen con su SQLite, y la de la migración 0003, que lee el archivo SQLite, se prueba aparte
+    (``test_las_migraciones_actualizan_una_base_con_datos_sin_perderlos``).
+    """
+    postgresql()  # falla aquí, con su mensaje, si no hay PostgreSQL
+    orden = [sys.executable, "-c", SIN_JAULA, "-p", "no:cacheprovider", "-q", "-p", "no:randomly"]
+    orden += [str(RAIZ / "checks" / "10_proyecto_final"), "--objetivo", str(SOLUCION), "-k", f"not {SOLO_SQLITE}"]
+    entorno = os.environ | {"TALLER_COMPROBAR_EN_POSTGRES": SERVIDOR_PG}
+    r = subprocess.run(orden, capture_output=True, text=True, cwd=RAIZ, env=entorno, timeout=600)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-2000:]
+    resumen, bases = r.stdout.strip().splitlines()[-2:]
+    assert re.search(r"\b(2[6-9]|[3-9]\d) passed", resumen) and "failed" not in resumen, resumen
+    creadas, con_tablas = map(int, bases.removeprefix("bases en PostgreSQL: ").split())
+    assert creadas >= 20 and con_tablas >= 20, bases  # una por comprobación con app, y la app la usó
+    with psycopg.connect(SERVIDOR_PG, autocommit=True) as conexion:  # y no dejan ninguna base detrás
+        assert not conexion.execute(
+            "SELECT datname FROM pg_database WHERE datname LIKE 'taller_comprobacion_%'"
+        ).fetchall()
 
 
 @pytest.mark.parametrize("motor", ["sqlite", "postgresql"])

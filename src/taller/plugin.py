@@ -378,12 +378,45 @@ def fabrica(puente):
     return FabricaRemota(puente)
 
 
+BASES_EN_POSTGRES: list[str] = []  # las creadas con TALLER_COMPROBAR_EN_POSTGRES en este proceso
+
+
+def base_de_datos_de_prueba(carpeta: Path) -> str:
+    """La base de datos de una comprobación: un SQLite en su ``carpeta``.
+
+    Con ``TALLER_COMPROBAR_EN_POSTGRES`` (la URL de un servidor PostgreSQL), una base nueva de ese
+    servidor por carpeta, que se borra al terminar: lo usan las pruebas del taller para pasar las
+    comprobaciones de la lección 10 a la solución sobre PostgreSQL, sin jaula. Nunca al calificar:
+    la jaula no tiene red, y una entrega no debe tocar el servidor de la máquina.
+    """
+    servidor = os.environ.get("TALLER_COMPROBAR_EN_POSTGRES")
+    if not servidor:
+        return f"sqlite:///{Path(carpeta) / 'comprobacion.sqlite'}"
+    import atexit
+
+    import psycopg
+
+    nombre = f"taller_comprobacion_{secrets.token_hex(6)}"
+    with psycopg.connect(servidor, autocommit=True) as conexion:
+        conexion.execute(f"CREATE DATABASE {nombre}")
+    BASES_EN_POSTGRES.append(nombre)
+    atexit.register(borrar_base_de_datos, servidor, nombre)
+    return servidor.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1) + "/" + nombre
+
+
+def borrar_base_de_datos(servidor: str, nombre: str) -> None:
+    import psycopg
+
+    with psycopg.connect(servidor, autocommit=True) as conexion:
+        conexion.execute(f"DROP DATABASE IF EXISTS {nombre} WITH (FORCE)")
+
+
 def configuracion_de_prueba(carpeta):
     """La configuración con la que se crea la app en cada comprobación."""
     return {
         "TESTING": True,
         "PROPAGATE_EXCEPTIONS": False,  # un fallo de la app se ve como el 500 que vería un cliente
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{Path(carpeta) / 'comprobacion.sqlite'}",
+        "SQLALCHEMY_DATABASE_URI": base_de_datos_de_prueba(Path(carpeta)),
         "SECRET_KEY": secrets.token_hex(32),
         "JWT_SECRET_KEY": secrets.token_hex(32),
         "BCRYPT_LOG_ROUNDS": 4,
