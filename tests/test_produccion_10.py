@@ -32,7 +32,7 @@ import pytest
 import redis
 import requests
 import sqlalchemy
-from conftest import RAIZ, cargar_app
+from conftest import RAIZ, cargar_app, modulo_de
 
 SOLUCION = RAIZ / "solutions" / "10_proyecto_final"
 SERVIDOR_PG = os.environ.get("TALLER_POSTGRES", "postgresql://postgres@127.0.0.1/postgres")
@@ -253,8 +253,13 @@ def test_la_revocacion_vale_en_los_dos_procesos_y_tras_reiniciar(servidor):
 
 
 def test_los_logs_de_produccion_no_llevan_tokens_ni_contrasenas(servidor):
-    credenciales = {"email": ANA["email"], "password": ANA["password"]}
-    tokens = pedir("POST", servidor, "/auth/login", "10.0.0.4", json=credenciales).json()
+    # Su propia usuaria: con -n 2, pytest-xdist no siempre ejecuta este módulo en orden (Ana la registra otra prueba).
+    dani = {"email": "dani@example.com", "password": "clave-secreta-de-dani", "nombre": "Dani"}
+    assert pedir("POST", servidor, "/auth/registro", "10.0.0.4", json=dani).status_code == 201
+    credenciales = {"email": dani["email"], "password": dani["password"]}
+    login = pedir("POST", servidor, "/auth/login", "10.0.0.4", json=credenciales)
+    assert login.status_code == 200, (login.status_code, login.text)
+    tokens = login.json()
     pedir("GET", servidor, "/api/perfil", "10.0.0.4", headers=bearer(tokens["access_token"]))
     pedir("GET", servidor, f"/api/perfil?token={tokens['access_token']}", "10.0.0.4")  # un cliente descuidado
     pedir(
@@ -266,7 +271,7 @@ def test_los_logs_de_produccion_no_llevan_tokens_ni_contrasenas(servidor):
         json={"refresh_token": tokens["refresh_token"]},
     )
     texto = Path(servidor.log_ruta).read_text(errors="replace")
-    for secreto in (tokens["access_token"], tokens["refresh_token"], ANA["password"], "secreto-de-la-cookie"):
+    for secreto in (tokens["access_token"], tokens["refresh_token"], dani["password"], "secreto-de-la-cookie"):
         assert secreto not in texto
     assert "Bearer ey" not in texto  # ni la cabecera Authorization ni la Cookie van al log
     lineas = [linea for linea in servidor.lineas() if linea.get("evento") == "peticion"]
@@ -361,7 +366,7 @@ def test_una_tabla_que_falta_da_503_y_la_nombra(motor, postgresql, redis_10, tmp
     fabrica = cargar_app(SOLUCION / "api")
     app = fabrica(config_de(entorno))
     db = app.extensions["sqlalchemy"]
-    identidad = sys.modules[fabrica.__module__ + ".cuentas"].Identidad
+    identidad = modulo_de(fabrica, "cuentas").Identidad
     with app.app_context():
         db.session.execute(sqlalchemy.text("DROP TABLE identidad"))
         db.session.commit()
