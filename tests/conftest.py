@@ -7,6 +7,7 @@ mismo proceso sin el «import file mismatch» de pytest.
 
 import secrets
 from collections import Counter
+from importlib import import_module
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,11 @@ def pytest_collection_modifyitems(items):
 def cargar_app(ruta):
     """La función ``create_app`` del archivo ``ruta`` (relativa a la raíz del repositorio o absoluta)."""
     return cargar_fabrica(RAIZ / ruta)
+
+
+def modulo_de(fabrica, nombre=None):
+    """El módulo de la app que cargó ``cargar_app`` (con ``nombre``, uno de su paquete: ``modulo_de(f, "limites")``)."""
+    return import_module(fabrica.__module__ + (f".{nombre}" if nombre else ""))
 
 
 def config_de_prueba(tmp_path, nombre_db="items.sqlite", **cambios):

@@ -10,7 +10,7 @@ import time
 
 import jwt
 import pytest
-from conftest import RAIZ, cargar_app, config_de_prueba
+from conftest import RAIZ, cargar_app, config_de_prueba, modulo_de
 
 from taller.comprobaciones import bearer
 
@@ -314,7 +314,7 @@ def test_la_caducidad_se_configura(tmp_path):
 def test_sin_un_secreto_fuerte_la_app_no_arranca(tmp_path, monkeypatch, clave):
     monkeypatch.delenv("JWT_SECRET_KEY", raising=False)
     create_app = cargar_app(APP_LECCION_02)
-    modulo = __import__(create_app.__module__)
+    modulo = modulo_de(create_app)
     with pytest.raises(modulo.SecretoDebil, match="secrets.token_hex"):
         create_app(config_02(tmp_path, TESTING=False, JWT_SECRET_KEY=clave))
 

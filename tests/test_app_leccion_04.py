@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import jwt
 import pytest
-from conftest import RAIZ, cargar_app, config_de_prueba
+from conftest import RAIZ, cargar_app, config_de_prueba, modulo_de
 
 from taller.comprobaciones import bearer
 
@@ -269,7 +269,7 @@ def test_las_caducidades_y_la_rotacion_llegan_del_entorno(tmp_path, monkeypatch)
 def test_una_caducidad_mala_en_el_entorno_no_arranca(tmp_path, monkeypatch, valor):
     monkeypatch.setenv("JWT_ACCESS_TOKEN_EXPIRES", valor)
     create_app = cargar_app(APP_LECCION_04)
-    modulo = __import__(create_app.__module__)
+    modulo = modulo_de(create_app)
     with pytest.raises(modulo.ConfiguracionMala, match="JWT_ACCESS_TOKEN_EXPIRES debe ser un número entero"):
         create_app(config_04(tmp_path))
 
@@ -282,7 +282,7 @@ def test_una_caducidad_mala_en_el_entorno_no_arranca(tmp_path, monkeypatch, valo
 def test_sin_un_secreto_fuerte_la_app_no_arranca(tmp_path, monkeypatch, clave):
     monkeypatch.delenv("JWT_SECRET_KEY", raising=False)
     create_app = cargar_app(APP_LECCION_04)
-    modulo = __import__(create_app.__module__)
+    modulo = modulo_de(create_app)
     with pytest.raises(modulo.SecretoDebil, match="secrets.token_hex"):
         create_app(config_04(tmp_path, TESTING=False, JWT_SECRET_KEY=clave))
 

@@ -26,7 +26,7 @@ import jwt
 import pytest
 import redis
 import requests
-from conftest import RAIZ, cargar_app, config_de_prueba
+from conftest import RAIZ, cargar_app, config_de_prueba, modulo_de
 
 from taller.comprobaciones import bearer
 
@@ -423,7 +423,7 @@ def test_el_almacen_por_defecto_es_sqlite_y_con_redis_url_es_redis(tmp_path, mon
 
 def test_un_almacen_desconocido_no_arranca(tmp_path):
     crear = cargar_app(APP_LECCION_05)
-    modulo = sys.modules[crear.__module__]
+    modulo = modulo_de(crear)
     with pytest.raises(modulo.ConfiguracionMala, match="memoria, sqlite, redis"):
         crear(config_05(tmp_path, ALMACEN_REVOCADOS="fichero"))
 
@@ -451,7 +451,7 @@ def test_purgar_borra_solo_lo_caducado(tmp_path):
 def test_sin_un_secreto_fuerte_la_app_no_arranca(tmp_path, monkeypatch, clave):
     monkeypatch.delenv("JWT_SECRET_KEY", raising=False)
     crear = cargar_app(APP_LECCION_05)
-    modulo = sys.modules[crear.__module__]
+    modulo = modulo_de(crear)
     with pytest.raises(modulo.SecretoDebil, match="secrets.token_hex"):
         crear(config_05(tmp_path, TESTING=False, JWT_SECRET_KEY=clave))
 

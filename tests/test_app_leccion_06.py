@@ -13,7 +13,7 @@ import uuid
 
 import jwt
 import pytest
-from conftest import cargar_app, config_de_prueba
+from conftest import cargar_app, config_de_prueba, modulo_de
 
 from taller.comprobaciones import bearer
 
@@ -129,7 +129,7 @@ def test_el_decorador_conserva_el_nombre_de_la_vista(app_06):
 
 
 def test_un_rol_con_errata_se_detecta_al_decorar():
-    modulo = __import__("sys").modules[cargar_app(APP_LECCION_06).__module__]
+    modulo = modulo_de(cargar_app(APP_LECCION_06))
     with pytest.raises(ValueError, match="rol_requerido necesita roles"):
         modulo.rol_requerido("amdin")
 
@@ -306,7 +306,7 @@ def test_cambiar_rol_de_un_usuario_que_no_existe_da_404(app_06, client_06):
 def test_el_token_de_un_usuario_borrado_da_401(app_06, client_06):
     registrar(client_06, ANA)
     acceso, _ = entrar(client_06, ANA)
-    modulo = __import__("sys").modules[cargar_app(APP_LECCION_06).__module__]
+    modulo = modulo_de(cargar_app(APP_LECCION_06))
     with app_06.app_context():
         modulo.db.session.delete(modulo.db.session.get(modulo.Usuario, 1))
         modulo.db.session.commit()

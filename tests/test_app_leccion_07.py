@@ -26,7 +26,7 @@ import jwt
 import pytest
 import redis
 import requests
-from conftest import RAIZ, cargar_app, config_de_prueba
+from conftest import RAIZ, cargar_app, config_de_prueba, modulo_de
 
 from taller.cargador import cargar_fabrica
 from taller.comprobaciones import bearer
@@ -458,7 +458,7 @@ def test_con_un_proxy_de_confianza_cada_ip_de_x_forwarded_for_se_cuenta_aparte(t
 def test_solo_el_login_y_el_registro_pasan_por_el_contador(tmp_path):
     """``peticion_sin_limite`` (el ``request_filter``) deja fuera de Flask-Limiter todo menos lo que tiene límite."""
     fabrica = cargar_fabrica(SOLUCION_07 / "api")
-    peticion_sin_limite = sys.modules[fabrica.__module__ + ".limites"].peticion_sin_limite
+    peticion_sin_limite = modulo_de(fabrica, "limites").peticion_sin_limite
     app = fabrica(config_de_prueba(tmp_path, "api.sqlite", RATELIMIT_STORAGE_URI="memory://"))
     contadas = set()
     for regla in app.url_map.iter_rules():

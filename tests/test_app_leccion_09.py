@@ -26,7 +26,7 @@ from urllib.parse import parse_qs, urlsplit
 import jwt
 import pytest
 import requests
-from conftest import cargar_app, config_de_prueba
+from conftest import RAIZ, cargar_app, config_de_prueba
 from joserfc.jwk import RSAKey
 
 from taller import oauth_pruebas
@@ -490,7 +490,7 @@ def test_la_pagina_de_la_solucion_enlaza_cada_proveedor_y_el_enlace_inicia_sesio
 
     La de la lección 08, sin proveedores, no lleva ninguno.
     """
-    raiz = Path(__file__).resolve().parent.parent / "solutions"
+    raiz = RAIZ / "solutions"
     proveedores = {
         "oidc": {
             "discovery_url": f"{servidores['oidc']}/.well-known/openid-configuration",

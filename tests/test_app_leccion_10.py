@@ -7,11 +7,10 @@ documento OpenAPI, en ``test_openapi_10.py``.
 import json
 import secrets
 import socket
-import sys
 import time
 
 import pytest
-from conftest import RAIZ, cargar_app, config_de_prueba
+from conftest import RAIZ, cargar_app, config_de_prueba, modulo_de
 from sqlalchemy.exc import ProgrammingError
 
 from taller.comprobaciones import bearer
@@ -118,9 +117,7 @@ def test_el_log_no_lleva_la_query_ni_tokens_de_una_traza(fabrica, tmp_path, caps
 
 
 def test_tachar_campos_prohibidos_y_jwt_anidados(fabrica):
-    from importlib import import_module
-
-    logs = import_module(fabrica.__module__ + ".logs")
+    logs = modulo_de(fabrica, "logs")
     jwt_falso = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.abc_DEF-123"
     datos = {"Password": "x", "cabeceras": {"Cookie": "s=1"}, "lista": [f"token {jwt_falso} fin"], "n": 3}
     assert logs.tachar(datos) == {
@@ -174,7 +171,7 @@ def test_los_proveedores_oauth_dependen_del_entorno(fabrica, tmp_path, monkeypat
 )
 def test_una_tabla_que_falta_en_postgresql_se_reconoce_por_su_codigo(fabrica, tmp_path, mensaje, se_nombra):
     """El 503 de la tabla que falta no depende del idioma de los mensajes del servidor."""
-    esquema = sys.modules[fabrica.__module__ + ".esquema"]
+    esquema = modulo_de(fabrica, "esquema")
 
     class TablaIndefinida(Exception):  # como psycopg.errors.UndefinedTable: lleva el SQLSTATE
         sqlstate = "42P01"
